@@ -1,0 +1,132 @@
+/*
+ * The internal backend interface: a table of function pointers that a backend
+ * fills (kernels/cpu/ for the CPU, kernels/cuda/ for CUDA). The engine owns
+ * the schedule and the bookkeeping; a backend owns memory and arithmetic.
+ * Buffers are backend pointers (host memory on the CPU, device memory on
+ * CUDA): the engine passes them around and offsets them, never dereferences.
+ * Every entry returns NF_OK or a status; on NF_ERR_BACKEND the backend's
+ * last_error() says why. No CUDA header is included here.
+ */
+#ifndef NF_ENGINE_BACKEND_H
+#define NF_ENGINE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernels/math/params.h"
+#include "neurofuse.h"
+
+typedef struct nf_backend_ctx nf_backend_ctx; /* a backend's own state */
+
+/* One population step for the whole batch: J = bias + gain * input, the
+ * model step, the output filter. */
+typedef struct nf_pop_step_args {
+    nf_model_params model;
+    nf_filter_params filter;
+    int32_t batch, n;
+    const float *input;   /* [batch][n] summed synaptic input */
+    const float *gain;    /* [n] */
+    const float *bias;    /* [n] */
+    float *s0, *s1;       /* [batch][n] model state slots (NULL when unused) */
+    float *out;           /* [batch][n] */
+    float *f0, *f1;       /* [batch][n] filter state (NULL when unused; f0 = filtered output) */
+} nf_pop_step_args;
+
+/* y[b] = beta y[b] + W_b x[b] for b < batch, W_b = w (shared) or
+ * w + b * rows * cols (per batch); W is [rows][cols] row-major. beta is 0 or 1. */
+typedef struct nf_dense_args {
+    int32_t batch, rows, cols;
+    int32_t per_batch;
+    float beta;
+    const float *w;
+    const float *x;       /* [batch][cols] */
+    float *y;             /* [batch][rows] */
+} nf_dense_args;
+
+/* y[b][i] += sum_k val_b[k] x[b][col[k]] over row_ptr[i] <= k < row_ptr[i+1];
+ * val_b = val (shared) or val + b * nnz (per batch). */
+typedef struct nf_sparse_args {
+    int32_t batch, rows, cols;
+    int32_t per_batch;
+    int64_t nnz;
+    const int32_t *row_ptr; /* [rows + 1] */
+    const int32_t *col;     /* [nnz] */
+    const float *val;
+    const float *x;         /* [batch][cols] */
+    float *y;               /* [batch][rows] */
+} nf_sparse_args;
+
+/* Event-driven propagation over the transposed weights: for every pre neuron
+ * j with x[b][j] != 0, y[b] += x[b][j] * (column j of W). The columns are
+ * stored as rows of W^T: dense wt [pre][post] (col_ptr == NULL), or CSC
+ * (col_ptr [pre + 1], row [nnz], wt = values in that order). Cost follows the
+ * number of nonzero x, times post. */
+typedef struct nf_event_args {
+    int32_t batch, pre, post;
+    int32_t per_batch;
+    int64_t nnz;              /* CSC only */
+    const int32_t *col_ptr;   /* NULL for dense */
+    const int32_t *row;
+    const float *wt;
+    const float *x;           /* [batch][pre] */
+    float *y;                 /* [batch][post] */
+} nf_event_args;
+
+typedef struct nf_backend_i {
+    const char *name;
+
+    // --- lifecycle
+    /* Creates the backend's context for device ordinal `device`. */
+    nf_status (*init)(int32_t device, nf_backend_ctx **ctx);
+    /* Frees the context (NULL is a no-op). */
+    void (*shutdown)(nf_backend_ctx *ctx);
+    /* The text of the last failure, never NULL. */
+    const char *(*last_error)(const nf_backend_ctx *ctx);
+    /* Waits for all queued work (optional: NULL when calls are synchronous). */
+    nf_status (*synchronize)(nf_backend_ctx *ctx);
+
+    // --- memory
+    /* Allocates `bytes` of zeroed backend memory (NF_ERR_OUT_OF_MEMORY on failure). */
+    nf_status (*alloc)(nf_backend_ctx *ctx, size_t bytes, void **ptr);
+    /* Frees a buffer from alloc (NULL is a no-op). */
+    void (*free)(nf_backend_ctx *ctx, void *ptr);
+    nf_status (*upload)(nf_backend_ctx *ctx, void *dst, const void *host_src, size_t bytes);
+    nf_status (*download)(nf_backend_ctx *ctx, void *host_dst, const void *src, size_t bytes);
+    nf_status (*copy)(nf_backend_ctx *ctx, void *dst, const void *src, size_t bytes);
+    nf_status (*fill)(nf_backend_ctx *ctx, float *dst, float value, size_t count);
+
+    // --- random draws (cuRAND Philox4_32_10: host generator / device generator)
+    /* dst[i] = the i-th uniform in (0, 1] of the Philox stream (seed) from offset. */
+    nf_status (*rng_uniform)(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,
+                             size_t count);
+    /* dst[i] = mean + std * the i-th normal of the Philox stream (seed) from offset. */
+    nf_status (*rng_normal)(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,
+                            size_t count, float mean, float std);
+    /* dst[i] = lo + (hi - lo) * (1 - dst[i]): uniforms in (0, 1] mapped to [lo, hi). */
+    nf_status (*affine_flip)(nf_backend_ctx *ctx, float *dst, size_t count, float lo, float hi);
+
+    // --- dynamics
+    /* One fused population step (currents, model, filter). */
+    nf_status (*population_step)(nf_backend_ctx *ctx, const nf_pop_step_args *a);
+    /* A filter over count elements with input u (post-side filter state). */
+    nf_status (*filter_step)(nf_backend_ctx *ctx, const nf_filter_params *f, const float *u,
+                             float *y0, float *y1, size_t count);
+
+    // --- products
+    nf_status (*dense)(nf_backend_ctx *ctx, const nf_dense_args *a);
+    nf_status (*sparse)(nf_backend_ctx *ctx, const nf_sparse_args *a);
+    nf_status (*event)(nf_backend_ctx *ctx, const nf_event_args *a);
+    /* y[i] += alpha x[i] for i < count. */
+    nf_status (*axpy)(nf_backend_ctx *ctx, float *y, const float *x, float alpha, size_t count);
+} nf_backend_i;
+
+/* The CPU backend's table (kernels/cpu). */
+const nf_backend_i *nf_cpu_backend(void);
+
+/* The CUDA backend's table (kernels/cuda), or NULL when it is not built. */
+const nf_backend_i *nf_cuda_backend(void);
+
+/* Number of usable CUDA devices (0 when there is no driver or device). */
+int nf__cuda_device_count(void);
+
+#endif /* NF_ENGINE_BACKEND_H */

@@ -1,0 +1,199 @@
+/*
+ * The network's internal representation, shared by the engine's files.
+ * Every id a caller sees indexes net->objects, which names the kind and the
+ * index into that kind's array. All float buffers are backend memory.
+ */
+#ifndef NF_ENGINE_INTERNAL_H
+#define NF_ENGINE_INTERNAL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "backend.h"
+
+typedef enum nf_object_kind {
+    NF_OBJ_POPULATION = 1,
+    NF_OBJ_INPUT,
+    NF_OBJ_CONNECTION,
+    NF_OBJ_READOUT,
+    NF_OBJ_PROBE
+} nf_object_kind;
+
+typedef struct nf_object {
+    nf_object_kind kind;
+    int32_t index;
+} nf_object;
+
+typedef struct nf_population {
+    nf_population_desc desc; /* gains/biases pointers cleared */
+    bool convert;            /* a rate model run through the spiking conversion */
+    uint64_t rng_offset;     /* first stream position of its initial-state draws */
+    float *gain, *bias;      /* [n] */
+    float *input;            /* [batch][n] summed synaptic input of the current step */
+    float *s0, *s1;          /* [batch][n] model state slots, NULL when unused */
+    float *out;              /* [batch][n] */
+    float *f0, *f1;          /* [batch][n] filter state, NULL when unused */
+} nf_population;
+
+typedef struct nf_input {
+    int32_t dim;
+    int64_t steps;  /* rows held in values */
+    int64_t cursor; /* the row the next step uses */
+    float *values;  /* [steps][batch][dim] */
+} nf_input;
+
+typedef struct nf_connection {
+    nf_connection_desc desc; /* pointers cleared */
+    int32_t pre, post;       /* object ids */
+    int32_t n_pre, n_post;
+    int32_t copies;          /* weight matrices stored: batch when per_batch, else 1 */
+    bool event;              /* event-driven: weights stored transposed, filter post-side */
+    float *w;                /* dense [post][pre] or, event, [pre][post]; sparse values */
+    int64_t nnz;             /* sparse */
+    int32_t *index_ptr;      /* sparse: CSR row_ptr, or, event, CSC col_ptr */
+    int32_t *index;          /* sparse: CSR col, or, event, CSC row */
+    int64_t *perm;           /* host, event sparse: CSC position -> CSR position */
+    float *acc;              /* event: [batch][post] W out of the last step */
+    float *pf0, *pf1;        /* event: post-side filter state [batch][post] */
+} nf_connection;
+
+typedef struct nf_readout {
+    int32_t pop; /* object id */
+    int32_t dim, n;
+    int32_t copies;
+    float z_init_scale;
+    uint64_t rng_offset;
+    float *w; /* [dim][n] per copy */
+    float *z; /* [batch][dim] */
+} nf_readout;
+
+typedef struct nf_probe {
+    int32_t target;
+    nf_probe_kind what;
+    nf_state_kind state;
+    int32_t every;
+    int64_t start;          /* the network step count when recording began */
+    int64_t row_floats;     /* batch * dim */
+    int64_t rows, capacity; /* rows held, rows allocated */
+    float *buf;             /* [capacity][row_floats] */
+} nf_probe;
+
+/* A growable array of one kind of object. */
+#define NF_ARRAY(type) struct { type *items; int32_t count, capacity; }
+
+struct nf_network {
+    nf_network_desc desc;
+    double dt;
+    nf_mode mode;
+    nf_backend backend;
+    const nf_backend_i *be;
+    nf_backend_ctx *ctx;
+    uint64_t rng_next; /* next free position of the Philox stream */
+    int64_t step;      /* steps run since creation or reset */
+    NF_ARRAY(nf_object) objects;
+    NF_ARRAY(nf_population) pops;
+    NF_ARRAY(nf_input) inputs;
+    NF_ARRAY(nf_connection) conns;
+    NF_ARRAY(nf_readout) readouts;
+    NF_ARRAY(nf_probe) probes;
+    char error[512];
+};
+
+// --- errors and validation (network.c)
+
+/* Records a formatted message and returns st. */
+nf_status nf__fail(nf_network *net, nf_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Turns a backend status into the network's error (with the backend's text). */
+nf_status nf__backend_fail(nf_network *net, nf_status st, const char *where);
+/* NF_OK when every value is finite; else an error naming `what` and the index. */
+nf_status nf__check_finite(nf_network *net, const char *fn, const char *what, const float *v,
+                           size_t count);
+/* Resolves an id to an object of `kind` (0 = any); errors name fn and arg. */
+nf_status nf__lookup(nf_network *net, const char *fn, const char *arg, int32_t id,
+                     nf_object_kind kind, nf_object **out);
+/* Makes room for one more item in an array (before anything changes). */
+nf_status nf__reserve(nf_network *net, void **items, int32_t *capacity, int32_t count,
+                      size_t item_size);
+#define NF_RESERVE(net, arr)                                                                 \
+    nf__reserve((net), (void **)&(arr).items, &(arr).capacity, (arr).count, sizeof *(arr).items)
+/* Appends an object entry (room reserved beforehand) and returns its id. */
+int32_t nf__object_push(nf_network *net, nf_object_kind kind, int32_t index);
+/* Reserves room in the object table and in one kind's array. */
+nf_status nf__reserve_object(nf_network *net, void **items, int32_t *capacity, int32_t count,
+                             size_t item_size);
+#define NF_RESERVE_OBJECT(net, arr)                                                          \
+    nf__reserve_object((net), (void **)&(arr).items, &(arr).capacity, (arr).count,           \
+                       sizeof *(arr).items)
+
+/* Returns NF_ERR_INVALID_ARGUMENT with a message unless cond holds (needs `net`). */
+#define REQUIRE(cond, ...)                                                                   \
+    do {                                                                                     \
+        if (!(cond))                                                                         \
+            return nf__fail(net, NF_ERR_INVALID_ARGUMENT, __VA_ARGS__);                     \
+    } while (0)
+
+// --- backend memory helpers (network.c)
+
+/* Allocates `count` zeroed floats (or bytes via nf__alloc_bytes) of backend memory. */
+nf_status nf__alloc(nf_network *net, size_t count, float **out);
+nf_status nf__alloc_bytes(nf_network *net, size_t bytes, void **out);
+void nf__free(nf_network *net, void *p);
+nf_status nf__upload(nf_network *net, void *dst, const void *src, size_t bytes);
+nf_status nf__download(nf_network *net, void *dst, const void *src, size_t bytes);
+nf_status nf__fill(nf_network *net, float *dst, float value, size_t count);
+
+// --- random draws (random.c)
+
+/* Stream positions a draw of `count` values occupies (rounded up to 4). */
+uint64_t nf__rng_span(size_t count);
+/* Uniform in [lo, hi) at stream position `offset`, into backend memory. */
+nf_status nf__draw_uniform(nf_network *net, uint64_t offset, float *dst, size_t count, float lo,
+                           float hi);
+/* N(0, std^2) at stream position `offset`, into backend memory. */
+nf_status nf__draw_normal(nf_network *net, uint64_t offset, float *dst, size_t count,
+                          float std);
+
+// --- constants (params.c)
+
+bool nf__model_is_rate(nf_model m);
+/* True when the population's output is made of spikes (in spiking mode). */
+bool nf__population_spikes(const nf_population *p);
+nf_model_params nf__model_params(const nf_population *p, double dt, nf_mode mode);
+nf_filter_params nf__filter_params(const nf_filter_desc *f, double dt, nf_mode mode);
+/* Number of filter state variables of a filter kind (0, 1 or 2). */
+int nf__filter_vars(nf_filter_kind kind);
+
+// --- populations (population.c, state.c)
+
+/* Draws (or sets) the initial model state and output, zeroes the filter. */
+nf_status nf__population_init_state(nf_network *net, nf_population *p);
+/* The state slot of `which` for this population, or NULL when it has none. */
+float *nf__state_slot(const nf_population *p, nf_state_kind which);
+const char *nf__state_name(nf_state_kind which);
+/* LEAKY_RATE without conversion: output = amplitude tanh(x), as the next step reads it. */
+nf_status nf__state_output_from_x(nf_network *net, nf_population *p);
+const char *nf__model_name(nf_model m);
+
+// --- connections (connection.c, weights.c)
+
+/* The signal a connection reads from its pre object this step. */
+const float *nf__signal(const nf_network *net, int32_t pre_id);
+/* Brings an event connection's post-side state to W times the pre's state. */
+nf_status nf__event_resync(nf_network *net, nf_connection *c);
+/* Resynchronises every event connection whose pre is the population `pop_id`. */
+nf_status nf__event_resync_from(nf_network *net, int32_t pop_id);
+void nf__connection_free(nf_network *net, nf_connection *c);
+int64_t nf__connection_weight_count(const nf_connection *c);
+
+// --- inputs, probes (input.c, probe.c)
+
+/* The row an input feeds this step. */
+const float *nf__input_row(const nf_network *net, const nf_input *in);
+/* Grows probe buffers for `steps` more steps; all or nothing. */
+nf_status nf__probes_reserve(nf_network *net, int64_t steps);
+/* Records every probe due after the step just run (net->step not yet advanced). */
+nf_status nf__probes_record(nf_network *net);
+void nf__probe_clear(nf_probe *p);
+
+#endif /* NF_ENGINE_INTERNAL_H */

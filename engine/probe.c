@@ -1,0 +1,224 @@
+/*
+ * Probes: a copy of one [batch][dim] value at the end of every `every`-th
+ * step, into a buffer on the backend that grows before a run (all or nothing)
+ * and is emptied by reading. A probe started at step count S records after
+ * step t (0-based) when (t - S + 1) % every == 0.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* The value a probe copies this step, and its dimension. */
+static const float *probe_source(const nf_network *net, const nf_probe *p, int32_t *dim) {
+    const nf_object *o = &net->objects.items[p->target];
+    switch (o->kind) {
+    case NF_OBJ_POPULATION: {
+        const nf_population *pop = &net->pops.items[o->index];
+        *dim = pop->desc.n;
+        if (p->what == NF_PROBE_OUTPUT)
+            return pop->out;
+        if (p->what == NF_PROBE_FILTERED)
+            return pop->f0 ? pop->f0 : pop->out;
+        return nf__state_slot(pop, p->state);
+    }
+    case NF_OBJ_READOUT: {
+        const nf_readout *r = &net->readouts.items[o->index];
+        *dim = r->dim;
+        return r->z;
+    }
+    case NF_OBJ_INPUT: {
+        const nf_input *in = &net->inputs.items[o->index];
+        *dim = in->dim;
+        return nf__input_row(net, in);
+    }
+    default: *dim = 0; return NULL;
+    }
+}
+
+/* The primary state variable of a population's model. */
+static nf_state_kind primary_state(const nf_population *p) {
+    switch (p->desc.model) {
+    case NF_MODEL_LIF:
+    case NF_MODEL_IZHIKEVICH:
+    case NF_MODEL_THETA: return NF_STATE_VOLTAGE;
+    case NF_MODEL_LEAKY_RATE: return NF_STATE_X;
+    default: return NF_STATE_SPIKE_ACCUMULATOR;
+    }
+}
+
+static nf_status probe_add(nf_network *net, const char *fn, int32_t target, nf_probe_kind what,
+                           nf_state_kind state, int32_t every, int32_t *id) {
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    nf_object *o;
+    nf_status st = nf__lookup(net, fn, "target", target, 0, &o);
+    if (st != NF_OK)
+        return st;
+    REQUIRE(every >= 1, "%s: every must be >= 1, got %d", fn, every);
+    REQUIRE(id, "%s: id must not be NULL", fn);
+    REQUIRE(what >= NF_PROBE_OUTPUT && what <= NF_PROBE_INPUT,
+            "%s: what %d is not an nf_probe_kind", fn, (int)what);
+    REQUIRE(what != NF_PROBE_ERROR, "%s: NF_PROBE_ERROR needs a learner; target %d is not one",
+            fn, target);
+    switch (o->kind) {
+    case NF_OBJ_POPULATION: {
+        nf_population *pop = &net->pops.items[o->index];
+        REQUIRE(what != NF_PROBE_INPUT, "%s: NF_PROBE_INPUT needs an input; target %d is a "
+                "population", fn, target);
+        if (what == NF_PROBE_STATE && state == (nf_state_kind)-1)
+            state = primary_state(pop);
+        if (what == NF_PROBE_STATE) {
+            REQUIRE(state >= NF_STATE_VOLTAGE && state <= NF_STATE_FILTER_AUX,
+                    "%s: which %d is not an nf_state_kind", fn, (int)state);
+            REQUIRE(nf__state_slot(pop, state), "%s: population %d (%s) has no %s", fn, target,
+                    nf__model_name(pop->desc.model), nf__state_name(state));
+        }
+        break;
+    }
+    case NF_OBJ_READOUT:
+        REQUIRE(what == NF_PROBE_OUTPUT, "%s: a readout (target %d) has only NF_PROBE_OUTPUT",
+                fn, target);
+        break;
+    case NF_OBJ_INPUT:
+        REQUIRE(what == NF_PROBE_INPUT, "%s: an input (target %d) has only NF_PROBE_INPUT", fn,
+                target);
+        break;
+    default:
+        return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
+                        "%s: target %d is not a population, readout or input", fn, target);
+    }
+    if ((st = NF_RESERVE_OBJECT(net, net->probes)) != NF_OK)
+        return st;
+    nf_probe p = {.target = target, .what = what, .state = state, .every = every,
+                  .start = net->step};
+    int32_t dim;
+    probe_source(net, &p, &dim);
+    p.row_floats = (int64_t)net->desc.batch * dim;
+    net->probes.items[net->probes.count] = p;
+    *id = nf__object_push(net, NF_OBJ_PROBE, net->probes.count++);
+    return NF_OK;
+}
+
+nf_status nf_probe_add(nf_network *net, int32_t target, nf_probe_kind what, int32_t every,
+                       int32_t *id) {
+    return probe_add(net, "nf_probe_add", target, what, (nf_state_kind)-1, every, id);
+}
+
+nf_status nf_probe_add_state(nf_network *net, int32_t pop, nf_state_kind which, int32_t every,
+                             int32_t *id) {
+    if (net && pop >= 0 && pop < net->objects.count &&
+        net->objects.items[pop].kind != NF_OBJ_POPULATION)
+        return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
+                        "nf_probe_add_state: pop %d is not a population", pop);
+    if (net && which == (nf_state_kind)-1)
+        return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
+                        "nf_probe_add_state: which -1 is not an nf_state_kind");
+    return probe_add(net, "nf_probe_add_state", pop, NF_PROBE_STATE, which, every, id);
+}
+
+static const nf_probe *find_probe(const nf_network *net, int32_t probe) {
+    if (!net || probe < 0 || probe >= net->objects.count ||
+        net->objects.items[probe].kind != NF_OBJ_PROBE)
+        return NULL;
+    return &net->probes.items[net->objects.items[probe].index];
+}
+
+nf_status nf_probe_row_size(const nf_network *net, int32_t probe, int64_t *floats) {
+    const nf_probe *p = find_probe(net, probe);
+    if (!p || !floats)
+        return NF_ERR_INVALID_ARGUMENT;
+    *floats = p->row_floats;
+    return NF_OK;
+}
+
+nf_status nf_probe_rows(const nf_network *net, int32_t probe, int64_t *rows) {
+    const nf_probe *p = find_probe(net, probe);
+    if (!p || !rows)
+        return NF_ERR_INVALID_ARGUMENT;
+    *rows = p->rows;
+    return NF_OK;
+}
+
+nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_t capacity,
+                        int64_t *rows) {
+    static const char fn[] = "nf_probe_read";
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    nf_object *o;
+    nf_status st = nf__lookup(net, fn, "probe", probe, NF_OBJ_PROBE, &o);
+    if (st != NF_OK)
+        return st;
+    REQUIRE(rows, "%s: rows must not be NULL", fn);
+    nf_probe *p = &net->probes.items[o->index];
+    const size_t need = (size_t)(p->rows * p->row_floats);
+    REQUIRE(dst || need == 0, "%s: dst must not be NULL (%lld rows to read)", fn,
+            (long long)p->rows);
+    REQUIRE(capacity >= need,
+            "%s: capacity %zu floats is too small for %lld rows of %lld floats (%zu needed)",
+            fn, capacity, (long long)p->rows, (long long)p->row_floats, need);
+    if (need && (st = nf__download(net, dst, p->buf, need * sizeof(float))) != NF_OK)
+        return st;
+    *rows = p->rows;
+    p->rows = 0;
+    return NF_OK;
+}
+
+void nf__probe_clear(nf_probe *p) { p->rows = 0; }
+
+/* Recordings a probe makes over steps [from, from + steps). */
+static int64_t recordings(const nf_probe *p, int64_t from, int64_t steps) {
+    int64_t a = from - p->start, b = from + steps - p->start;
+    return b / p->every - a / p->every;
+}
+
+nf_status nf__probes_reserve(nf_network *net, int64_t steps) {
+    const int32_t count = net->probes.count;
+    float *grown[count > 0 ? count : 1];
+    int64_t caps[count > 0 ? count : 1];
+    nf_status st = NF_OK;
+    int32_t i;
+    for (i = 0; i < count && st == NF_OK; i++) {
+        nf_probe *p = &net->probes.items[i];
+        int64_t need = p->rows + recordings(p, net->step, steps);
+        grown[i] = NULL;
+        caps[i] = p->capacity;
+        if (need <= p->capacity)
+            continue;
+        caps[i] = need > 2 * p->capacity ? need : 2 * p->capacity;
+        st = nf__alloc(net, (size_t)(caps[i] * p->row_floats), &grown[i]);
+        if (st == NF_OK && p->rows)
+            st = net->be->copy(net->ctx, grown[i], p->buf,
+                               (size_t)(p->rows * p->row_floats) * sizeof(float));
+    }
+    if (st != NF_OK) {
+        for (int32_t k = 0; k < i; k++)
+            nf__free(net, grown[k]);
+        return st == NF_ERR_OUT_OF_MEMORY
+                   ? nf__fail(net, st, "nf_network_run: out of memory for probe rows")
+                   : st;
+    }
+    for (i = 0; i < count; i++) {
+        if (!grown[i])
+            continue;
+        nf__free(net, net->probes.items[i].buf);
+        net->probes.items[i].buf = grown[i];
+        net->probes.items[i].capacity = caps[i];
+    }
+    return NF_OK;
+}
+
+nf_status nf__probes_record(nf_network *net) {
+    for (int32_t i = 0; i < net->probes.count; i++) {
+        nf_probe *p = &net->probes.items[i];
+        if ((net->step - p->start + 1) % p->every != 0)
+            continue;
+        int32_t dim;
+        const float *src = probe_source(net, p, &dim);
+        const size_t bytes = (size_t)p->row_floats * sizeof(float);
+        nf_status st = net->be->copy(net->ctx, p->buf + p->rows * p->row_floats, src, bytes);
+        if (st != NF_OK)
+            return nf__backend_fail(net, st, "recording a probe");
+        p->rows++;
+    }
+    return NF_OK;
+}

@@ -1,0 +1,165 @@
+/*
+ * The timestep schedule (the order is part of the API, see neurofuse.h):
+ *   1. currents: input = sum over connections into each population of
+ *      W signal (dense, sparse, identity, or an event connection's
+ *      post-side filter output), all from the previous step's values;
+ *   2-3. one fused step per population: J = bias + gain input, the model,
+ *      its output filter;
+ *   3b. event connections: acc = W out (spiking columns only), then the
+ *      post-side filter advances with acc;
+ *   4. readouts z = W_out s;
+ *   5. probes record; inputs advance.
+ * Also reset, mode and dt changes.
+ */
+#include <math.h>
+
+#include "internal.h"
+#include "weights.h"
+
+/* Adds one connection's contribution to its post population's input. */
+static nf_status add_contribution(nf_network *net, const nf_connection *c) {
+    nf_population *post = &net->pops.items[net->objects.items[c->post].index];
+    const int32_t batch = net->desc.batch;
+    const float *x = nf__signal(net, c->pre);
+    if (c->event)
+        return net->be->axpy(net->ctx, post->input, c->pf0 ? c->pf0 : c->acc, 1.0f,
+                             (size_t)batch * c->n_post);
+    switch (c->desc.kind) {
+    case NF_CONNECTION_IDENTITY:
+        return net->be->axpy(net->ctx, post->input, x, c->desc.scale, (size_t)batch * c->n_post);
+    case NF_CONNECTION_SPARSE: {
+        nf_sparse_args a = {.batch = batch, .rows = c->n_post, .cols = c->n_pre,
+                            .per_batch = c->copies > 1, .nnz = c->nnz, .row_ptr = c->index_ptr,
+                            .col = c->index, .val = c->w, .x = x, .y = post->input};
+        return net->be->sparse(net->ctx, &a);
+    }
+    default: {
+        nf_dense_args a = {.batch = batch, .rows = c->n_post, .cols = c->n_pre,
+                           .per_batch = c->copies > 1, .beta = 1.0f, .w = c->w, .x = x,
+                           .y = post->input};
+        return net->be->dense(net->ctx, &a);
+    }
+    }
+}
+
+/* Step 3b for one event connection. */
+static nf_status propagate_events(nf_network *net, nf_connection *c) {
+    const nf_population *pre = &net->pops.items[net->objects.items[c->pre].index];
+    const size_t count = (size_t)net->desc.batch * c->n_post;
+    nf_status st = net->be->fill(net->ctx, c->acc, 0.0f, count);
+    if (st == NF_OK)
+        st = nf__event_accumulate(net, c, pre->out, c->acc);
+    if (st == NF_OK && c->pf0) {
+        nf_filter_params f = nf__filter_params(&pre->desc.filter, net->dt, net->mode);
+        st = net->be->filter_step(net->ctx, &f, c->acc, c->pf0, c->pf1, count);
+    }
+    return st;
+}
+
+static nf_status step_once(nf_network *net) {
+    const nf_backend_i *be = net->be;
+    const int32_t batch = net->desc.batch;
+    nf_status st = NF_OK;
+    for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++)
+        st = be->fill(net->ctx, net->pops.items[i].input, 0.0f,
+                      (size_t)batch * net->pops.items[i].desc.n);
+    for (int32_t i = 0; i < net->conns.count && st == NF_OK; i++)
+        st = add_contribution(net, &net->conns.items[i]);
+    for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++) {
+        nf_population *p = &net->pops.items[i];
+        nf_pop_step_args a = {.model = nf__model_params(p, net->dt, net->mode),
+                              .filter = nf__filter_params(&p->desc.filter, net->dt, net->mode),
+                              .batch = batch, .n = p->desc.n, .input = p->input,
+                              .gain = p->gain, .bias = p->bias, .s0 = p->s0, .s1 = p->s1,
+                              .out = p->out, .f0 = p->f0, .f1 = p->f1};
+        st = be->population_step(net->ctx, &a);
+    }
+    for (int32_t i = 0; i < net->conns.count && st == NF_OK; i++)
+        if (net->conns.items[i].event)
+            st = propagate_events(net, &net->conns.items[i]);
+    for (int32_t i = 0; i < net->readouts.count && st == NF_OK; i++) {
+        nf_readout *r = &net->readouts.items[i];
+        nf_dense_args a = {.batch = batch, .rows = r->dim, .cols = r->n,
+                           .per_batch = r->copies > 1, .beta = 0.0f, .w = r->w,
+                           .x = nf__signal(net, r->pop), .y = r->z};
+        st = be->dense(net->ctx, &a);
+    }
+    if (st != NF_OK)
+        return nf__backend_fail(net, st, "nf_network_run");
+    return nf__probes_record(net);
+}
+
+nf_status nf_network_run(nf_network *net, int64_t steps) {
+    static const char fn[] = "nf_network_run";
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    REQUIRE(steps >= 0, "%s: steps must be >= 0, got %lld", fn, (long long)steps);
+    for (int32_t i = 0; i < net->inputs.count; i++) {
+        const nf_input *in = &net->inputs.items[i];
+        if (in->steps == 1)
+            continue;
+        REQUIRE(in->steps - in->cursor >= steps,
+                "%s: input %d has %lld rows left, the run needs %lld (set more rows or reset)",
+                fn, (int)i, (long long)(in->steps - in->cursor), (long long)steps);
+    }
+    nf_status st = nf__probes_reserve(net, steps);
+    for (int64_t t = 0; t < steps && st == NF_OK; t++) {
+        st = step_once(net);
+        for (int32_t i = 0; i < net->inputs.count; i++)
+            if (net->inputs.items[i].steps > 1)
+                net->inputs.items[i].cursor++;
+        net->step++;
+    }
+    if (st == NF_OK && net->be->synchronize) {
+        st = net->be->synchronize(net->ctx);
+        if (st != NF_OK)
+            return nf__backend_fail(net, st, fn);
+    }
+    return st;
+}
+
+nf_status nf_network_reset(nf_network *net) {
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    nf_status st = NF_OK;
+    for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++)
+        st = nf__population_init_state(net, &net->pops.items[i]);
+    for (int32_t i = 0; i < net->conns.count && st == NF_OK; i++)
+        if (net->conns.items[i].event)
+            st = nf__event_resync(net, &net->conns.items[i]);
+    for (int32_t i = 0; i < net->readouts.count && st == NF_OK; i++) {
+        nf_readout *r = &net->readouts.items[i];
+        const size_t count = (size_t)net->desc.batch * r->dim;
+        st = r->z_init_scale > 0.0f ? nf__draw_normal(net, r->rng_offset, r->z, count,
+                                                      r->z_init_scale)
+                                    : nf__fill(net, r->z, 0.0f, count);
+    }
+    for (int32_t i = 0; i < net->inputs.count; i++)
+        net->inputs.items[i].cursor = 0;
+    for (int32_t i = 0; i < net->probes.count; i++) {
+        nf__probe_clear(&net->probes.items[i]);
+        net->probes.items[i].start = 0;
+    }
+    net->step = 0;
+    return st;
+}
+
+nf_status nf_network_set_mode(nf_network *net, nf_mode mode) {
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    REQUIRE(mode == NF_MODE_SPIKING || mode == NF_MODE_RATE,
+            "nf_network_set_mode: mode %d is not an nf_mode", (int)mode);
+    net->mode = mode;
+    return NF_OK;
+}
+
+nf_mode nf_network_mode(const nf_network *net) { return net ? net->mode : NF_MODE_SPIKING; }
+
+nf_status nf_network_set_dt(nf_network *net, double dt) {
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    REQUIRE(dt > 0.0 && isfinite(dt), "nf_network_set_dt: dt must be finite and > 0, got %g",
+            dt);
+    net->dt = dt;
+    return NF_OK;
+}

@@ -1,0 +1,129 @@
+/*
+ * Reading and writing a population's state variables, [batch][n]. Which
+ * variables a model has (see kernels/math/neuron.h for the slots):
+ *   VOLTAGE (LIF, IZHIKEVICH, THETA) REFRACTORY (LIF) RECOVERY (IZHIKEVICH)
+ *   X (LEAKY_RATE) SPIKE_ACCUMULATOR (converted rate models) OUTPUT (all, read only)
+ *   FILTER (any filter) FILTER_AUX (ALPHA, DOUBLE_EXP).
+ * Setting X of an unconverted LEAKY_RATE population also sets its output to
+ * amplitude tanh(x); setting a filter variable resynchronises the
+ * event-driven connections that carry that filter on their post side.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "internal.h"
+
+const char *nf__state_name(nf_state_kind which) {
+    switch (which) {
+    case NF_STATE_VOLTAGE: return "NF_STATE_VOLTAGE";
+    case NF_STATE_REFRACTORY: return "NF_STATE_REFRACTORY";
+    case NF_STATE_RECOVERY: return "NF_STATE_RECOVERY";
+    case NF_STATE_X: return "NF_STATE_X";
+    case NF_STATE_SPIKE_ACCUMULATOR: return "NF_STATE_SPIKE_ACCUMULATOR";
+    case NF_STATE_OUTPUT: return "NF_STATE_OUTPUT";
+    case NF_STATE_FILTER: return "NF_STATE_FILTER";
+    case NF_STATE_FILTER_AUX: return "NF_STATE_FILTER_AUX";
+    }
+    return "unknown state";
+}
+
+const char *nf__model_name(nf_model m) {
+    static const char *names[] = {"RELU", "SIGMOID", "TANH", "LIF_RATE", "SOFTLIF_RATE",
+                                  "LIF", "LEAKY_RATE", "IZHIKEVICH", "THETA"};
+    return (m >= NF_MODEL_RELU && m <= NF_MODEL_THETA) ? names[m] : "unknown model";
+}
+
+float *nf__state_slot(const nf_population *p, nf_state_kind which) {
+    const nf_model m = p->desc.model;
+    switch (which) {
+    case NF_STATE_VOLTAGE:
+        return (m == NF_MODEL_LIF || m == NF_MODEL_IZHIKEVICH || m == NF_MODEL_THETA) ? p->s0
+                                                                                       : NULL;
+    case NF_STATE_REFRACTORY: return m == NF_MODEL_LIF ? p->s1 : NULL;
+    case NF_STATE_RECOVERY: return m == NF_MODEL_IZHIKEVICH ? p->s1 : NULL;
+    case NF_STATE_X: return m == NF_MODEL_LEAKY_RATE ? p->s0 : NULL;
+    case NF_STATE_SPIKE_ACCUMULATOR:
+        if (!p->convert)
+            return NULL;
+        return m == NF_MODEL_LEAKY_RATE ? p->s1 : p->s0;
+    case NF_STATE_OUTPUT: return p->out;
+    case NF_STATE_FILTER: return p->f0;
+    case NF_STATE_FILTER_AUX: return p->f1;
+    }
+    return NULL;
+}
+
+nf_status nf__state_output_from_x(nf_network *net, nf_population *p) {
+    const size_t count = (size_t)net->desc.batch * p->desc.n;
+    float *host = malloc(count * sizeof *host);
+    if (!host)
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "out of host memory (%zu floats)", count);
+    nf_status st = nf__download(net, host, p->s0, count * sizeof *host);
+    for (size_t i = 0; st == NF_OK && i < count; i++)
+        host[i] = p->desc.amplitude * tanhf(host[i]);
+    if (st == NF_OK)
+        st = nf__upload(net, p->out, host, count * sizeof *host);
+    free(host);
+    return st;
+}
+
+/* Resolves (pop, which) to a state slot, with the errors both directions share. */
+static nf_status find_slot(nf_network *net, const char *fn, int32_t pop, nf_state_kind which,
+                           const void *values, nf_population **pp, float **slot) {
+    nf_object *o;
+    nf_status st = nf__lookup(net, fn, "pop", pop, NF_OBJ_POPULATION, &o);
+    if (st != NF_OK)
+        return st;
+    REQUIRE(values, "%s: values must not be NULL", fn);
+    REQUIRE(which >= NF_STATE_VOLTAGE && which <= NF_STATE_FILTER_AUX,
+            "%s: which %d is not an nf_state_kind", fn, (int)which);
+    nf_population *p = &net->pops.items[o->index];
+    *slot = nf__state_slot(p, which);
+    REQUIRE(*slot, "%s: population %d (%s%s, filter kind %d) has no %s", fn, pop,
+            nf__model_name(p->desc.model), p->convert ? ", spiking" : "",
+            (int)p->desc.filter.kind, nf__state_name(which));
+    *pp = p;
+    return NF_OK;
+}
+
+nf_status nf_population_get_state(nf_network *net, int32_t pop, nf_state_kind which,
+                                  float *values) {
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    nf_population *p = NULL;
+    float *slot = NULL;
+    nf_status st = find_slot(net, "nf_population_get_state", pop, which, values, &p, &slot);
+    if (st != NF_OK)
+        return st;
+    return nf__download(net, values, slot, (size_t)net->desc.batch * p->desc.n * sizeof(float));
+}
+
+nf_status nf_population_set_state(nf_network *net, int32_t pop, nf_state_kind which,
+                                  const float *values) {
+    static const char fn[] = "nf_population_set_state";
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    nf_population *p = NULL;
+    float *slot = NULL;
+    nf_status st = find_slot(net, fn, pop, which, values, &p, &slot);
+    if (st != NF_OK)
+        return st;
+    REQUIRE(which != NF_STATE_OUTPUT, "%s: NF_STATE_OUTPUT is read only", fn);
+    const size_t count = (size_t)net->desc.batch * p->desc.n;
+    if ((st = nf__check_finite(net, fn, "values", values, count)) != NF_OK)
+        return st;
+    st = nf__upload(net, slot, values, count * sizeof(float));
+    if (st == NF_OK && which == NF_STATE_X && !p->convert)
+        st = nf__state_output_from_x(net, p);
+    if (st == NF_OK && (which == NF_STATE_FILTER || which == NF_STATE_FILTER_AUX))
+        st = nf__event_resync_from(net, pop);
+    return st;
+}
+
+nf_status nf_population_size(const nf_network *net, int32_t pop, int32_t *n) {
+    if (!net || !n || pop < 0 || pop >= net->objects.count ||
+        net->objects.items[pop].kind != NF_OBJ_POPULATION)
+        return NF_ERR_INVALID_ARGUMENT;
+    *n = net->pops.items[net->objects.items[pop].index].desc.n;
+    return NF_OK;
+}

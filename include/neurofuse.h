@@ -1,0 +1,357 @@
+/*
+ * neurofuse: batched simulation of neuron populations and synaptic filters.
+ *
+ * The one public header. A network holds populations (neuron models), inputs,
+ * connections, readouts and probes; every state variable is float32 laid out
+ * [batch][n]. One timestep, for the whole batch at once:
+ *
+ *   1. currents   J = bias + gain * (sum over incoming connections W s_pre)
+ *                 using the previous step's filtered outputs s and readouts z;
+ *   2. neurons    the model's step from J and its state -> output;
+ *   3. filters    s updated from the new output (a filter's output at step k
+ *                 already includes its input at step k);
+ *   4. readouts   z = W_out s;
+ *   5. probes     every `every`-th step, the probed values are recorded.
+ *
+ * Rules: every function that can fail returns nf_status; a failed call leaves
+ * the network exactly as it was and nf_network_last_error() says what was
+ * wrong. The library never keeps a caller's pointer: values are copied in and
+ * out. A network belongs to one thread at a time; two networks may run on two
+ * threads. Same seed, same backend, same calls: bit-identical results.
+ */
+#ifndef NEUROFUSE_H
+#define NEUROFUSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NF_VERSION_MAJOR 0
+#define NF_VERSION_MINOR 1
+#define NF_VERSION_PATCH 0
+#define NF_VERSION_STRING "0.1.0"
+
+// --- status --------------------------------------------------------------
+
+typedef enum nf_status {
+    NF_OK = 0,
+    NF_ERR_INVALID_ARGUMENT, /* an argument is NULL, out of range or inconsistent */
+    NF_ERR_OUT_OF_MEMORY,    /* host or device allocation failed; nothing leaked */
+    NF_ERR_NO_DEVICE,        /* the CUDA backend was asked for where no GPU is usable */
+    NF_ERR_BACKEND,          /* a backend library call failed (message has its text) */
+    NF_ERR_STATE,            /* the call does not fit the network's current state */
+    NF_ERR_NUMERIC,          /* a non-finite value appeared */
+    NF_ERR_IO,               /* a file could not be read or written */
+    NF_ERR_UNSUPPORTED       /* valid, but this backend or model cannot do it */
+} nf_status;
+
+/* A static, never-NULL name for a status ("NF_ERR_INVALID_ARGUMENT: invalid argument"). */
+const char *nf_status_string(nf_status s);
+
+/* The library's version string, e.g. "0.1.0". */
+const char *nf_version(void);
+
+// --- backends --------------------------------------------------------------
+
+typedef enum nf_backend {
+    NF_BACKEND_AUTO = 0, /* CUDA when a device is usable, else CPU */
+    NF_BACKEND_CPU,
+    NF_BACKEND_CUDA
+} nf_backend;
+
+/* 1 when networks can be created on backend b in this process, else 0.
+ * NF_BACKEND_AUTO is always available. */
+int nf_backend_available(nf_backend b);
+
+/* A static name: "auto", "cpu", "cuda" ("unknown" otherwise). */
+const char *nf_backend_name(nf_backend b);
+
+// --- network -----------------------------------------------------------------
+
+typedef struct nf_network nf_network; /* opaque */
+
+typedef struct nf_network_desc {
+    double dt;          /* timestep (> 0), in the models' time unit; default 0.001 s */
+    int32_t batch;      /* independent copies simulated at once (>= 1); default 1 */
+    uint64_t seed;      /* every random draw comes from it; default 0 */
+    nf_backend backend; /* default NF_BACKEND_AUTO */
+    int32_t device;     /* CUDA device ordinal (CUDA backend only); default 0 */
+} nf_network_desc;
+
+nf_network_desc nf_network_defaults(void); /* dt 0.001, batch 1, seed 0, AUTO, device 0 */
+
+/* Creates a network. On failure *out is NULL and nothing is allocated.
+ * Status: NF_ERR_INVALID_ARGUMENT (bad descriptor), NF_ERR_NO_DEVICE (CUDA asked
+ * for, none usable), NF_ERR_OUT_OF_MEMORY, NF_ERR_BACKEND. */
+nf_status nf_network_create(const nf_network_desc *d, nf_network **out);
+
+/* As nf_network_create, and on failure writes the reason (NUL-terminated,
+ * truncated to `capacity` bytes) into `message` when it is not NULL. */
+nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char *message,
+                               size_t capacity);
+
+void nf_network_destroy(nf_network *net); /* frees everything; NULL is a no-op */
+
+/* The message of the last failed call on `net` ("" after none). Owned by the
+ * network; the next failing call overwrites it. */
+const char *nf_network_last_error(const nf_network *net);
+
+nf_backend nf_network_backend(const nf_network *net); /* the resolved backend (never AUTO) */
+int32_t nf_network_batch(const nf_network *net);
+double nf_network_dt(const nf_network *net);
+int64_t nf_network_step_count(const nf_network *net); /* steps run since create or reset */
+
+// --- populations -----------------------------------------------------------
+
+typedef enum nf_model {
+    NF_MODEL_RELU = 0,     /* out = amplitude * max(J, 0) */
+    NF_MODEL_SIGMOID,      /* out = (1/tau_ref) / (1 + exp(-J)) */
+    NF_MODEL_TANH,         /* out = (1/tau_ref) * tanh(J) */
+    NF_MODEL_LIF_RATE,     /* out = amplitude / (tau_ref + tau_rc log1p(1/(J-1))) for J > 1 */
+    NF_MODEL_SOFTLIF_RATE, /* LIFRate smoothed by softplus (nengo_dl form, sigma) */
+    NF_MODEL_LIF,          /* spiking LIF, nengo form or Nicola & Clopath form */
+    NF_MODEL_LEAKY_RATE,   /* x += dt/tau (-x + J), out = tanh(x) (ESN / FORCE unit) */
+    NF_MODEL_IZHIKEVICH,   /* spiking, Nicola & Clopath order or nengo order */
+    NF_MODEL_THETA         /* spiking theta neuron (Nicola & Clopath) */
+} nf_model;
+#define NF_MODEL_COUNT 9
+
+/* Which LIF equations: nengo's exact-integration form (voltage normalised to
+ * [0, 1], seconds) or Nicola & Clopath's forward-Euler form (millivolts). */
+typedef enum nf_lif_form { NF_LIF_NENGO = 0, NF_LIF_NICOLA_CLOPATH } nf_lif_form;
+
+/* Which Izhikevich update order (see REFERENCE): Nicola & Clopath's general
+ * 2007 model (v and u from the previous v; dt in ms), or nengo's 2003 model
+ * (v reset before u is updated from the new v; dt in seconds). */
+typedef enum nf_izhikevich_order {
+    NF_IZHIKEVICH_NICOLA_CLOPATH = 0,
+    NF_IZHIKEVICH_NENGO
+} nf_izhikevich_order;
+
+/* nengo's Izhikevich presets (2003 model parameters a, b, c, d). */
+typedef enum nf_izhikevich_preset {
+    NF_IZHIKEVICH_RS = 0, /* regular spiking: a 0.02, b 0.2, c -65, d 8 */
+    NF_IZHIKEVICH_IB,     /* intrinsically bursting: c -55, d 4 */
+    NF_IZHIKEVICH_CH,     /* chattering: c -50, d 2 */
+    NF_IZHIKEVICH_FS,     /* fast spiking: a 0.1 */
+    NF_IZHIKEVICH_LTS,    /* low-threshold spiking: b 0.25 */
+    NF_IZHIKEVICH_RZ      /* resonator: a 0.1, b 0.26 */
+} nf_izhikevich_preset;
+
+typedef enum nf_filter_kind {
+    NF_FILTER_NONE = 0, /* s = out */
+    NF_FILTER_LOWPASS,  /* ZOH: y = a y + (1 - a) u, a = exp(-dt/tau) */
+    NF_FILTER_ALPHA,    /* ZOH, impulse response (t/tau^2) exp(-t/tau) */
+    NF_FILTER_DOUBLE_EXP /* Nicola & Clopath: r = r e_r + h dt; h = h e_d + u dt/(tr td) */
+} nf_filter_kind;
+
+typedef struct nf_filter_desc {
+    nf_filter_kind kind;
+    float tau;                /* LOWPASS, ALPHA (> 0; LOWPASS also allows 0 = identity) */
+    float tau_rise;           /* DOUBLE_EXP (>= 0; 0 = single exponential) */
+    float tau_decay;          /* DOUBLE_EXP (> 0) */
+    int32_t spiking_only;     /* nonzero: the identity while the network is in rate mode */
+} nf_filter_desc;
+
+typedef struct nf_population_desc {
+    nf_model model;
+    int32_t n;             /* neurons (>= 1) */
+    int32_t spiking;       /* rate models: run through the spiking conversion
+                              v += rate dt; k = floor(v); v -= k; out = k/dt */
+    float amplitude;       /* output scale (rate models, nengo LIF, spike height) */
+    float gain;            /* J = bias + gain * input, used when gains is NULL */
+    float bias;            /* used when biases is NULL */
+    const float *gains;    /* [n] per-neuron gain, or NULL; copied */
+    const float *biases;   /* [n] per-neuron bias, or NULL; copied */
+
+    float tau_rc;          /* LIF (nengo), LIF_RATE, SOFTLIF_RATE: 0.02 s */
+    float tau_ref;         /* LIF, LIF_RATE, SOFTLIF_RATE 0.002; SIGMOID, TANH 0.0025 */
+    float min_voltage;     /* LIF (nengo): 0 */
+    float sigma;           /* SOFTLIF_RATE: 1 */
+    float tau;             /* LEAKY_RATE: 1 (time in units of tau, as Sussillo & Abbott) */
+    float x_init_scale;    /* LEAKY_RATE: initial x ~ N(0, scale^2); 0 = start at 0 */
+
+    nf_lif_form lif_form;  /* LIF: NF_LIF_NENGO */
+    struct {               /* LIF, Nicola & Clopath form (mV, s) */
+        float tau_m;       /* 0.01 */
+        float v_reset;     /* -65 */
+        float v_peak;      /* -40 */
+        float v_init_max;  /* 30: initial v uniform in [v_reset, v_init_max] */
+    } nc_lif;
+    struct {               /* IZHIKEVICH */
+        nf_izhikevich_order order;
+        float C, k, v_r, v_t; /* Nicola & Clopath order: 250, 2.5, -60, -19.2 (pF, nS/mV, mV) */
+        float a, b, c, d;     /* NC: 0.01, -2, -65, 200; nengo RS: 0.02, 0.2, -65, 8 */
+        float v_peak;         /* NC: 30 (nengo: 30, fixed by the model) */
+    } izh;
+
+    nf_filter_desc filter; /* applied to the output before it is used downstream */
+} nf_population_desc;
+
+/* The references' defaults for model m with n neurons: nengo's for the nengo
+ * models, Nicola & Clopath's for their forms (bias -40 for NC LIF, 1000 for NC
+ * Izhikevich), gain 1, amplitude 1, no filter. Unknown m gives RELU defaults. */
+nf_population_desc nf_population_defaults(nf_model m, int32_t n);
+
+/* Fills the Izhikevich fields of d with a nengo preset (order NENGO). */
+nf_status nf_izhikevich_preset_apply(nf_population_desc *d, nf_izhikevich_preset preset);
+
+/* Adds a population; its initial state is drawn from the network seed. */
+nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_t *id);
+
+/* Per-neuron gain and bias, [n] each; either may be NULL to leave it. */
+nf_status nf_population_set_gain_bias(nf_network *net, int32_t pop, const float *gains,
+                                      const float *biases);
+
+typedef enum nf_state_kind {
+    NF_STATE_VOLTAGE = 0, /* LIF, IZHIKEVICH membrane; THETA's phase */
+    NF_STATE_REFRACTORY,  /* LIF: refractory time left (s) */
+    NF_STATE_RECOVERY,    /* IZHIKEVICH: u */
+    NF_STATE_X,           /* LEAKY_RATE: x */
+    NF_STATE_SPIKE_ACCUMULATOR, /* spiking conversion: v in [0, 1) */
+    NF_STATE_OUTPUT,      /* the last output (read only) */
+    NF_STATE_FILTER,      /* the filter's output s (LOWPASS y, ALPHA x1, DOUBLE_EXP r) */
+    NF_STATE_FILTER_AUX   /* the filter's second variable (ALPHA x0, DOUBLE_EXP h) */
+} nf_state_kind;
+#define NF_STATE_KIND_COUNT 8
+
+/* Copies a state variable in or out, [batch][n]. Refused for variables the
+ * population's model does not have (NF_ERR_INVALID_ARGUMENT, naming them). */
+nf_status nf_population_set_state(nf_network *net, int32_t pop, nf_state_kind which,
+                                  const float *values);
+nf_status nf_population_get_state(nf_network *net, int32_t pop, nf_state_kind which,
+                                  float *values);
+nf_status nf_population_size(const nf_network *net, int32_t pop, int32_t *n);
+
+// --- inputs ---------------------------------------------------------------------
+
+/* Adds an external input of dimension dim (zero until set). Connect it to a
+ * population with nf_connect(net, input_id, pop, ...). */
+nf_status nf_input_add(nf_network *net, int32_t dim, int32_t *id);
+
+/* Copies a sequence of `steps` rows [steps][batch][dim]. Each step of a run
+ * consumes the next row; steps == 1 holds that value for every step. A run
+ * longer than the rows left is refused. Setting rewinds the input to row 0. */
+nf_status nf_input_set(nf_network *net, int32_t input, int64_t steps, const float *values);
+
+// --- connections ------------------------------------------------------------------
+
+typedef enum nf_connection_kind {
+    NF_CONNECTION_DENSE = 0, /* W [post][pre] */
+    NF_CONNECTION_SPARSE,    /* W in CSR over [post][pre] */
+    NF_CONNECTION_IDENTITY   /* post_i += scale * pre_i (sizes equal) */
+} nf_connection_kind;
+
+typedef enum nf_weights_init {
+    NF_WEIGHTS_GIVEN = 0, /* the caller's weights (dense) or values (sparse) */
+    NF_WEIGHTS_NORMAL,    /* scale * N(0,1) * Bernoulli(p); scale 0 means g/sqrt(p n_pre) */
+    NF_WEIGHTS_UNIFORM,   /* U(low, high) * Bernoulli(p) */
+    NF_WEIGHTS_ZERO       /* all zero (dense), to be set or learned later */
+} nf_weights_init;
+
+typedef enum nf_propagation {
+    NF_PROPAGATION_AUTO = 0, /* event-driven from spiking populations, dense otherwise */
+    NF_PROPAGATION_DENSE,    /* always the full product W s_pre */
+    NF_PROPAGATION_EVENT     /* event-driven: the pre population must spike */
+} nf_propagation;
+
+typedef struct nf_connection_desc {
+    nf_connection_kind kind;
+    nf_weights_init init;
+    int32_t per_batch;        /* nonzero: one matrix per batch element [batch][...] */
+    const float *weights;     /* GIVEN: dense [post][pre] or sparse values [nnz] (x batch) */
+    const int32_t *row_ptr;   /* SPARSE + GIVEN: [n_post + 1] */
+    const int32_t *col_idx;   /* SPARSE + GIVEN: [nnz], each row's columns increasing */
+    int64_t nnz;              /* SPARSE + GIVEN */
+    float g, p;               /* NORMAL: gain g and connection probability p in (0, 1] */
+    float scale;              /* NORMAL: explicit std (0 = g/sqrt(p n_pre)); IDENTITY: factor */
+    float low, high;          /* UNIFORM */
+    int32_t zero_mean_rows;   /* generated: shift each row's nonzeros to zero mean */
+    nf_propagation propagation;
+} nf_connection_desc;
+
+/* Dense connection with the caller's [post][pre] weights (p 1, scale 1). */
+nf_connection_desc nf_connection_defaults(void);
+
+/* Connects pre (a population, an input or a readout: feedback U z) to the
+ * population post. From a spiking population the pre filter is kept on the
+ * post side and each step adds only the columns of neurons that spiked. */
+nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf_connection_desc *d,
+                     int32_t *id);
+
+/* Number of stored weights: post*pre (dense), nnz (sparse), 1 (identity);
+ * times batch when per_batch. */
+nf_status nf_connection_weight_count(const nf_network *net, int32_t conn, int64_t *count);
+nf_status nf_connection_set_weights(nf_network *net, int32_t conn, const float *w);
+nf_status nf_connection_get_weights(nf_network *net, int32_t conn, float *w);
+
+// --- readouts ---------------------------------------------------------------------
+
+typedef struct nf_readout_desc {
+    int32_t per_batch;     /* nonzero: W_out per batch element [batch][dim][n] */
+    const float *weights;  /* [dim][n] (x batch), or NULL for zeros; copied */
+    float z_init_scale;    /* initial z ~ N(0, scale^2), 0 = zero */
+} nf_readout_desc;
+
+/* z = W_out s, with s the population's filtered output; dim >= 1. d may be NULL. */
+nf_status nf_readout_add(nf_network *net, int32_t pop, int32_t dim, const nf_readout_desc *d,
+                         int32_t *id);
+nf_status nf_readout_set_weights(nf_network *net, int32_t readout, const float *w);
+nf_status nf_readout_get_weights(nf_network *net, int32_t readout, float *w);
+/* z [batch][dim]: the value fed back before the next step. */
+nf_status nf_readout_set_state(nf_network *net, int32_t readout, const float *z);
+nf_status nf_readout_get_state(nf_network *net, int32_t readout, float *z);
+
+// --- probes ------------------------------------------------------------------
+
+typedef enum nf_probe_kind {
+    NF_PROBE_OUTPUT = 0, /* population output [n] or readout z [dim] */
+    NF_PROBE_FILTERED,   /* population filtered output s [n] */
+    NF_PROBE_STATE,      /* the population's primary state: voltage, x or theta */
+    NF_PROBE_ERROR,      /* a learner's error (reserved for learners; refused until then) */
+    NF_PROBE_INPUT       /* an input's current row [dim] */
+} nf_probe_kind;
+
+/* Records `what` of `target` at the end of every `every`-th step (steps
+ * every-1, 2 every-1, ... counted from the probe's creation or the last reset).
+ * Rows accumulate until read. */
+nf_status nf_probe_add(nf_network *net, int32_t target, nf_probe_kind what, int32_t every,
+                       int32_t *id);
+/* As nf_probe_add with NF_PROBE_STATE, for a chosen state variable. */
+nf_status nf_probe_add_state(nf_network *net, int32_t pop, nf_state_kind which, int32_t every,
+                             int32_t *id);
+/* Values per row (batch * dim). */
+nf_status nf_probe_row_size(const nf_network *net, int32_t probe, int64_t *floats);
+/* Rows recorded and not yet read. */
+nf_status nf_probe_rows(const nf_network *net, int32_t probe, int64_t *rows);
+/* Copies every unread row, [rows][batch][dim], into dst (capacity in floats),
+ * then forgets them. Too small a dst is refused and nothing is lost. */
+nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_t capacity,
+                        int64_t *rows);
+
+// --- running ------------------------------------------------------------------
+
+typedef enum nf_mode {
+    NF_MODE_SPIKING = 0, /* spiking conversions spike; the default */
+    NF_MODE_RATE         /* rate models output rate(J); nengo LIF outputs its LIFRate rate;
+                            filters marked spiking_only are the identity */
+} nf_mode;
+
+nf_status nf_network_run(nf_network *net, int64_t steps);
+/* Back to the initial state: states redrawn from the seed, filters and readout
+ * values as at creation, inputs rewound, probes emptied, step count 0.
+ * Parameters (weights, gains, biases, inputs' values, mode, dt) are kept. */
+nf_status nf_network_reset(nf_network *net);
+nf_status nf_network_set_mode(nf_network *net, nf_mode mode);
+nf_mode nf_network_mode(const nf_network *net);
+/* Changes dt; every dt-dependent constant is recomputed. */
+nf_status nf_network_set_dt(nf_network *net, double dt);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NEUROFUSE_H */

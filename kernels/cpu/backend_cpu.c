@@ -1,0 +1,89 @@
+/*
+ * The CPU backend's table: memory is host memory (calloc), copies are memcpy,
+ * and the arithmetic lives in the other files of kernels/cpu.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+
+static nf_status cpu_init(int32_t device, nf_backend_ctx **out) {
+    (void)device;
+    nf_backend_ctx *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NF_ERR_OUT_OF_MEMORY;
+    nf_status st = nf_cpu_rng_init(ctx);
+    if (st != NF_OK) {
+        free(ctx);
+        return st;
+    }
+    *out = ctx;
+    return NF_OK;
+}
+
+static void cpu_shutdown(nf_backend_ctx *ctx) {
+    if (!ctx)
+        return;
+    nf_cpu_rng_free(ctx);
+    free(ctx);
+}
+
+static const char *cpu_last_error(const nf_backend_ctx *ctx) { return ctx ? ctx->error : ""; }
+
+static nf_status cpu_alloc(nf_backend_ctx *ctx, size_t bytes, void **ptr) {
+    (void)ctx;
+    *ptr = calloc(1, bytes ? bytes : 1);
+    return *ptr ? NF_OK : NF_ERR_OUT_OF_MEMORY;
+}
+
+static void cpu_free(nf_backend_ctx *ctx, void *ptr) {
+    (void)ctx;
+    free(ptr);
+}
+
+static nf_status cpu_copy(nf_backend_ctx *ctx, void *dst, const void *src, size_t bytes) {
+    (void)ctx;
+    if (bytes)
+        memmove(dst, src, bytes);
+    return NF_OK;
+}
+
+static nf_status cpu_fill(nf_backend_ctx *ctx, float *dst, float value, size_t count) {
+    (void)ctx;
+    for (size_t i = 0; i < count; i++)
+        dst[i] = value;
+    return NF_OK;
+}
+
+static nf_status cpu_affine_flip(nf_backend_ctx *ctx, float *dst, size_t count, float lo,
+                                 float hi) {
+    (void)ctx;
+    for (size_t i = 0; i < count; i++)
+        dst[i] = lo + (hi - lo) * (1.0f - dst[i]);
+    return NF_OK;
+}
+
+static const nf_backend_i cpu_backend = {
+    .name = "cpu",
+    .init = cpu_init,
+    .shutdown = cpu_shutdown,
+    .last_error = cpu_last_error,
+    .synchronize = NULL,
+    .alloc = cpu_alloc,
+    .free = cpu_free,
+    .upload = cpu_copy,
+    .download = cpu_copy,
+    .copy = cpu_copy,
+    .fill = cpu_fill,
+    .rng_uniform = nf_cpu_rng_uniform,
+    .rng_normal = nf_cpu_rng_normal,
+    .affine_flip = cpu_affine_flip,
+    .population_step = nf_cpu_population_step,
+    .filter_step = nf_cpu_filter_step,
+    .dense = nf_cpu_dense,
+    .sparse = nf_cpu_sparse,
+    .event = nf_cpu_event,
+    .axpy = nf_cpu_axpy,
+};
+
+const nf_backend_i *nf_cpu_backend(void) { return &cpu_backend; }

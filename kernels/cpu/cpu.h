@@ -1,0 +1,33 @@
+/*
+ * The CPU backend's context and the helpers its files share. Elementwise
+ * work over [batch][n] is spread over the cores with OpenMP once it is large
+ * enough to pay for the threads.
+ */
+#ifndef NF_CPU_H
+#define NF_CPU_H
+
+#include "engine/backend.h"
+
+/* Below this many elements a loop runs on one thread. */
+#define NF_CPU_PARALLEL_MIN 32768
+
+struct nf_backend_ctx {
+    void *rng;       /* curandGenerator_t (host Philox4_32_10) */
+    char error[256];
+};
+
+nf_status nf_cpu_population_step(nf_backend_ctx *ctx, const nf_pop_step_args *a);
+nf_status nf_cpu_filter_step(nf_backend_ctx *ctx, const nf_filter_params *f, const float *u,
+                             float *y0, float *y1, size_t count);
+nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a);
+nf_status nf_cpu_sparse(nf_backend_ctx *ctx, const nf_sparse_args *a);
+nf_status nf_cpu_event(nf_backend_ctx *ctx, const nf_event_args *a);
+nf_status nf_cpu_axpy(nf_backend_ctx *ctx, float *y, const float *x, float alpha, size_t count);
+nf_status nf_cpu_rng_uniform(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,
+                             size_t count);
+nf_status nf_cpu_rng_normal(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,
+                            size_t count, float mean, float std);
+nf_status nf_cpu_rng_init(nf_backend_ctx *ctx);
+void nf_cpu_rng_free(nf_backend_ctx *ctx);
+
+#endif /* NF_CPU_H */

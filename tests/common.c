@@ -1,0 +1,52 @@
+/* Shared test helpers (see common.h). */
+#include "common.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void nft_require_backend(nf_backend b) {
+    if (!nf_backend_available(b))
+        cr_skip_test("backend %s is not usable here (no CUDA device)", nf_backend_name(b));
+}
+
+nf_network *nft_network(nf_backend b, double dt, int32_t batch, uint64_t seed) {
+    nft_require_backend(b);
+    nf_network_desc d = nf_network_defaults();
+    d.dt = dt;
+    d.batch = batch;
+    d.seed = seed;
+    d.backend = b;
+    nf_network *net = NULL;
+    char msg[512] = "";
+    nf_status st = nf_network_create_ex(&d, &net, msg, sizeof msg);
+    cr_assert_eq(st, NF_OK, "network create on %s: %s: %s", nf_backend_name(b),
+                 nf_status_string(st), msg);
+    cr_assert_not_null(net);
+    return net;
+}
+
+int nft_close(double ref, double x, double rtol, double atol) {
+    if (isnan(ref) || isnan(x))
+        return isnan(ref) && isnan(x);
+    return fabs(ref - x) <= atol + rtol * fabs(ref);
+}
+
+void nft_assert_all_close(const float *ref, const float *x, size_t n, double rtol, double atol,
+                          const char *what) {
+    for (size_t i = 0; i < n; i++)
+        cr_assert(nft_close(ref[i], x[i], rtol, atol), "%s[%zu]: expected %.9g, got %.9g", what,
+                  i, (double)ref[i], (double)x[i]);
+}
+
+void nft_assert_all_equal(const float *ref, const float *x, size_t n, const char *what) {
+    for (size_t i = 0; i < n; i++)
+        cr_assert(memcmp(&ref[i], &x[i], sizeof(float)) == 0,
+                  "%s[%zu]: expected %.9g, got %.9g (not bit-identical)", what, i,
+                  (double)ref[i], (double)x[i]);
+}
+
+void *nft_alloc(size_t count, size_t size) {
+    void *p = calloc(count ? count : 1, size);
+    cr_assert_not_null(p, "out of memory allocating %zu x %zu", count, size);
+    return p;
+}
