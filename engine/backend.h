@@ -24,7 +24,7 @@ typedef struct nf_pop_step_args {
     nf_model_params model;
     nf_filter_params filter;
     int32_t batch, n;
-    const float *input;   /* [batch][n] summed synaptic input */
+    const float *input;   /* [batch][n] summed synaptic input (never NULL) */
     const float *gain;    /* [n] */
     const float *bias;    /* [n] */
     float *s0, *s1;       /* [batch][n] model state slots (NULL when unused) */

@@ -187,6 +187,10 @@ nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf_connec
     c.n_pre = pre_size(net, opre);
     c.n_post = net->pops.items[opost->index].desc.n;
     c.copies = d->per_batch ? net->desc.batch : 1;
+    if ((double)c.copies * c.n_pre * c.n_post > (double)(INT64_C(1) << 40))
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY,
+                        "%s: %d x %d x %d weights are more than this library stores", fn,
+                        c.copies, c.n_post, c.n_pre);
     if ((st = check_connection(net, fn, d, c.n_pre, c.n_post, c.copies)) != NF_OK)
         return st;
 

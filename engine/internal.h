@@ -168,6 +168,8 @@ int nf__filter_vars(nf_filter_kind kind);
 
 /* Draws (or sets) the initial model state and output, zeroes the filter. */
 nf_status nf__population_init_state(nf_network *net, nf_population *p);
+/* Frees a population's buffers. */
+void nf__population_free(nf_network *net, nf_population *p);
 /* The state slot of `which` for this population, or NULL when it has none. */
 float *nf__state_slot(const nf_population *p, nf_state_kind which);
 const char *nf__state_name(nf_state_kind which);

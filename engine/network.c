@@ -3,6 +3,7 @@
  * last-error message, the id table, and thin wrappers over backend memory.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,12 +91,8 @@ nf_status nf_network_create(const nf_network_desc *d, nf_network **out) {
 void nf_network_destroy(nf_network *net) {
     if (!net)
         return;
-    for (int32_t i = 0; i < net->pops.count; i++) {
-        nf_population *p = &net->pops.items[i];
-        void *bufs[] = {p->gain, p->bias, p->input, p->s0, p->s1, p->out, p->f0, p->f1};
-        for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++)
-            nf__free(net, bufs[k]);
-    }
+    for (int32_t i = 0; i < net->pops.count; i++)
+        nf__population_free(net, &net->pops.items[i]);
     for (int32_t i = 0; i < net->inputs.count; i++)
         nf__free(net, net->inputs.items[i].values);
     for (int32_t i = 0; i < net->conns.count; i++)
@@ -221,6 +218,10 @@ nf_status nf__alloc_bytes(nf_network *net, size_t bytes, void **out) {
 }
 
 nf_status nf__alloc(nf_network *net, size_t count, float **out) {
+    if (count > SIZE_MAX / sizeof(float)) {
+        *out = NULL;
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "allocating: %zu floats is too many", count);
+    }
     return nf__alloc_bytes(net, count * sizeof(float), (void **)out);
 }
 

@@ -9,6 +9,7 @@
  *   THETA: theta uniform [-pi, pi)
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "internal.h"
@@ -241,7 +242,7 @@ static uint64_t init_draw_span(const nf_population *p, size_t count) {
 
 // --- adding
 
-static void population_free_buffers(nf_network *net, nf_population *p) {
+void nf__population_free(nf_network *net, nf_population *p) {
     void *bufs[] = {p->gain, p->bias, p->input, p->s0, p->s1, p->out, p->f0, p->f1};
     for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++)
         nf__free(net, bufs[k]);
@@ -262,6 +263,9 @@ nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_
     REQUIRE(d, "%s: desc must not be NULL", fn);
     REQUIRE(id, "%s: id must not be NULL", fn);
     nf_status st = check_population(net, fn, d);
+    if (st == NF_OK && (double)net->desc.batch * d->n > (double)(INT64_C(1) << 40))
+        st = nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: batch %d x n %d is too large", fn,
+                      net->desc.batch, d->n);
     if (st == NF_OK)
         st = NF_RESERVE_OBJECT(net, net->pops);
     if (st != NF_OK)
@@ -291,7 +295,7 @@ nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_
     if (st == NF_OK)
         st = nf__population_init_state(net, &p);
     if (st != NF_OK) {
-        population_free_buffers(net, &p);
+        nf__population_free(net, &p);
         return st;
     }
     net->rng_next += init_draw_span(&p, count);

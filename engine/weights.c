@@ -10,6 +10,7 @@
  * entries as CSR.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,10 @@ static nf_status compress(nf_network *net, const nf_connection *c, const float *
     int64_t nnz = 0;
     for (size_t e = 0; e < per; e++)
         nnz += !mask || mask[e] < p;
+    if (nnz > INT32_MAX)
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY,
+                        "nf_connect: %lld synapses exceed a sparse connection's int32 index",
+                        (long long)nnz);
     h->nnz = nnz;
     h->row_ptr = malloc(((size_t)c->n_post + 1) * sizeof *h->row_ptr);
     h->col = malloc((size_t)nnz * sizeof *h->col + 1);

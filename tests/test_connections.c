@@ -20,13 +20,13 @@ TestSuite(connections, .timeout = 120);
 
 /* Event-driven against dense propagation (the filter moves to the post side; only
  * the rounding differs): |d| <= RTOL |ref| + ATOL_OF_PEAK * max |ref|. */
-#define EVENT_RTOL 1e-5
+#define EVENT_RTOL         1e-5
 #define EVENT_ATOL_OF_PEAK 1e-5
 
 /* Generated weights, 400 x 400 at p = 0.1 (16000 nonzeros): the sample std of the
  * nonzeros has a relative standard error of 1/sqrt(2 nnz) = 0.56%, the nonzero
  * fraction a standard error of sqrt(p (1 - p) / N) = 0.075%; about 5 sigma each. */
-#define STD_RTOL 0.03
+#define STD_RTOL      0.03
 #define FRACTION_ATOL 0.004
 /* Row means after zero_mean_rows: float rounding of ~40 values of size ~0.2. */
 #define ZERO_MEAN_ATOL 1e-6
@@ -106,9 +106,7 @@ static float *probe_take(nf_network *net, int32_t probe_id, int64_t rows, int64_
     return buf;
 }
 
-static double relu(double x) {
-    return x > 0.0 ? x : 0.0;
-}
+static double relu(double x) { return x > 0.0 ? x : 0.0; }
 
 /* Asserts n values against double references with the current tolerances. */
 static void assert_currents(const double *ref, const float *x, size_t n, const char *what) {
@@ -416,8 +414,8 @@ NFT_BACKEND_TEST(connections, weights_round_trip, .timeout = 30) {
             nft_assert_all_equal(cases[c].given, got, (size_t)count, cases[c].name);
         } else {
             for (int64_t k = 0; k < count; k++)
-                cr_assert(got[k] == 0.0f, "%s[%lld] = %g, expected 0", cases[c].name,
-                          (long long)k, (double)got[k]);
+                cr_assert(got[k] == 0.0f, "%s[%lld] = %g, expected 0", cases[c].name, (long long)k,
+                          (double)got[k]);
         }
         float fresh[B * NO * NI];
         for (int64_t k = 0; k < count; k++)
@@ -572,8 +570,8 @@ NFT_BACKEND_TEST(connections, normal_weights_statistics, .timeout = 30) {
     cr_assert(fabs(frac - p) <= FRACTION_ATOL, "sparse: nnz fraction %.5f, expected %.3f", frac,
               (double)p);
     nz = nonzero_stats(w, count, &mean, &std);
-    cr_assert_eq(nz, count, "sparse: %lld of %lld stored values are zero",
-                 (long long)(count - nz), (long long)count);
+    cr_assert_eq(nz, count, "sparse: %lld of %lld stored values are zero", (long long)(count - nz),
+                 (long long)count);
     cr_assert(nft_close(expect_std, std, STD_RTOL, 0.0),
               "sparse: std %.6f, expected g/sqrt(p n) = %.6f", std, expect_std);
     free(w);
@@ -790,8 +788,8 @@ NFT_BACKEND_TEST(connections, event_propagation_follows_set_weights, .timeout = 
             event_weights(&r, kinds[ki], 777u, w);
             for (int k = 0; k < 3; k++)
                 NFT_OK(r.net, nf_connection_set_weights(r.net, r.conn[k], w));
-            snprintf(what, sizeof what, "%s, %s weights, after set_weights",
-                     event_filters[fi].name, ki ? "sparse" : "dense");
+            snprintf(what, sizeof what, "%s, %s weights, after set_weights", event_filters[fi].name,
+                     ki ? "sparse" : "dense");
             event_run_compare(&r, EV_T / 2, what);
             nf_network_destroy(r.net);
         }

@@ -18,7 +18,7 @@ TestSuite(filters, .timeout = 60);
 /* Filter responses in float32 against double closed forms: |err| <= RTOL |ref| +
  * ATOL * peak, with peak the largest |ref| of the trace. A float32 recursion of
  * 200 steps stays within ~1.1e-6 of the peak (measured for every filter here). */
-#define FILTER_RTOL 1e-5
+#define FILTER_RTOL         1e-5
 #define FILTER_ATOL_OF_PEAK 1e-6
 
 /* Tolerance of the double recursion used to check a closed form derived below. */
@@ -79,8 +79,8 @@ static void assert_trace(const double *ref, const float *x, int64_t n, const cha
         peak = fmax(peak, fabs(ref[k]));
     for (int64_t k = 0; k < n; k++)
         cr_assert(nft_close(ref[k], x[k], FILTER_RTOL, FILTER_ATOL_OF_PEAK * peak),
-                  "%s, step %lld: expected %.9g, got %.9g (peak %.6g)", what, (long long)k,
-                  ref[k], (double)x[k], peak);
+                  "%s, step %lld: expected %.9g, got %.9g (peak %.6g)", what, (long long)k, ref[k],
+                  (double)x[k], peak);
 }
 
 static nf_filter_desc lowpass(float tau) {
@@ -101,9 +101,7 @@ static nf_filter_desc double_exp(float tau_rise, float tau_decay) {
 // --- closed forms (t = (k+1) dt is the end of step k) -------------------------------
 
 /* Unit step responses of the continuous filters (0 for t <= 0). */
-static double lowpass_step(double t, double tau) {
-    return t <= 0.0 ? 0.0 : 1.0 - exp(-t / tau);
-}
+static double lowpass_step(double t, double tau) { return t <= 0.0 ? 0.0 : 1.0 - exp(-t / tau); }
 
 static double alpha_step(double t, double tau) {
     return t <= 0.0 ? 0.0 : 1.0 - (1.0 + t / tau) * exp(-t / tau);
@@ -118,7 +116,8 @@ static double alpha_step(double t, double tau) {
 static double double_exp_closed(int64_t k, double dt, double tr, double td, int impulse) {
     double ed = exp(-dt / td);
     if (tr == 0.0)
-        return impulse ? pow(ed, (double)k) / td : (dt / td) * (1.0 - pow(ed, k + 1.0)) / (1.0 - ed);
+        return impulse ? pow(ed, (double)k) / td
+                       : (dt / td) * (1.0 - pow(ed, k + 1.0)) / (1.0 - ed);
     double er = exp(-dt / tr);
     if (impulse)
         return dt / (tr * td) * (pow(ed, (double)k) - pow(er, (double)k)) / (ed - er);
@@ -336,11 +335,11 @@ NFT_BACKEND_TEST(filters, spiking_only_is_identity_in_rate_mode, .timeout = 30) 
             double lp = lowpass_step((k + 1) * dt, tau);
             double expect_only = mode ? 1.0 : lp; /* identity in rate mode only */
             for (int i = 0; i < 4; i++) {
-                cr_assert(nft_close(expect_only, got_only[k * 4 + i], FILTER_RTOL,
-                                    FILTER_ATOL_OF_PEAK),
-                          "%s mode, spiking_only lowpass, step %lld [%d]: expected %.9g, got %.9g",
-                          mode ? "rate" : "spiking", (long long)k, i, expect_only,
-                          (double)got_only[k * 4 + i]);
+                cr_assert(
+                    nft_close(expect_only, got_only[k * 4 + i], FILTER_RTOL, FILTER_ATOL_OF_PEAK),
+                    "%s mode, spiking_only lowpass, step %lld [%d]: expected %.9g, got %.9g",
+                    mode ? "rate" : "spiking", (long long)k, i, expect_only,
+                    (double)got_only[k * 4 + i]);
                 cr_assert(nft_close(lp, got_always[k * 4 + i], FILTER_RTOL, FILTER_ATOL_OF_PEAK),
                           "%s mode, plain lowpass, step %lld [%d]: expected %.9g, got %.9g",
                           mode ? "rate" : "spiking", (long long)k, i, lp,
@@ -402,8 +401,8 @@ NFT_BACKEND_TEST(filters, filter_state_slots_exist_per_kind, .timeout = 30) {
                       (double)init[j]);
         NFT_OK(net, nf_population_get_state(net, pop, NF_STATE_FILTER_AUX, init));
         for (int j = 0; j < 6; j++)
-            cr_assert(init[j] == 0.0f, "filter %d: initial FILTER_AUX[%d] = %g, expected 0", i,
-                      j, (double)init[j]);
+            cr_assert(init[j] == 0.0f, "filter %d: initial FILTER_AUX[%d] = %g, expected 0", i, j,
+                      (double)init[j]);
         nf_network_destroy(net);
     }
 }
@@ -465,11 +464,9 @@ NFT_BACKEND_TEST(filters, alpha_state_round_trip_and_free_response, .timeout = 3
     NFT_OK(net, nf_population_get_state(net, pop, NF_STATE_FILTER_AUX, g0));
     for (int j = 0; j < 6; j++) {
         cr_assert(nft_close(ex1[j], g1[j], FILTER_RTOL, 1e-5),
-                  "alpha x1 free response [%d]: expected %.9g, got %.9g", j, ex1[j],
-                  (double)g1[j]);
+                  "alpha x1 free response [%d]: expected %.9g, got %.9g", j, ex1[j], (double)g1[j]);
         cr_assert(nft_close(ex0[j], g0[j], FILTER_RTOL, 1e-4),
-                  "alpha x0 free response [%d]: expected %.9g, got %.9g", j, ex0[j],
-                  (double)g0[j]);
+                  "alpha x0 free response [%d]: expected %.9g, got %.9g", j, ex0[j], (double)g0[j]);
     }
     nf_network_destroy(net);
 }
