@@ -72,6 +72,18 @@ typedef struct nf_event_args {
     float *y;                 /* [batch][post] */
 } nf_event_args;
 
+/* A probe's copy after a step, decided on the backend from its step counter t:
+ * when (t - start + 1) % every == 0, src goes to row
+ * rows0 + (t - start + 1) / every - (first_step - start) / every - 1 of buf. */
+typedef struct nf_probe_record_args {
+    float *buf;           /* [capacity][row_floats] */
+    const float *src;     /* [row_floats] */
+    int64_t row_floats;
+    int64_t every, start; /* the probe's decimation and the step it started at */
+    int64_t rows0;        /* rows held when this run began */
+    int64_t first_step;   /* the counter at the first step of this run */
+} nf_probe_record_args;
+
 typedef struct nf_backend_i {
     const char *name;
 
@@ -104,6 +116,29 @@ typedef struct nf_backend_i {
                             size_t count, float mean, float std);
     /* dst[i] = lo + (hi - lo) * (1 - dst[i]): uniforms in (0, 1] mapped to [lo, hi). */
     nf_status (*affine_flip)(nf_backend_ctx *ctx, float *dst, size_t count, float lo, float hi);
+
+    // --- step bookkeeping: a step counter kept by the backend, so that every
+    //     argument of a step is the same from step to step and a backend may
+    //     record a step once and replay it
+    /* Sets the step counter. */
+    nf_status (*counter_set)(nf_backend_ctx *ctx, int64_t value);
+    /* Advances the step counter by one, in order with the step's work. */
+    nf_status (*counter_advance)(nf_backend_ctx *ctx);
+    /* dst = row (counter - first_step) of rows [..][row_floats]. */
+    nf_status (*gather_row)(nf_backend_ctx *ctx, float *dst, const float *rows,
+                            int64_t row_floats, int64_t first_step);
+    /* Records a probe if it is due at the current counter (see nf_probe_record_args). */
+    nf_status (*probe_record)(nf_backend_ctx *ctx, const nf_probe_record_args *a);
+
+    // --- replay (optional: NULL where every call runs at once)
+    /* Starts recording the calls that follow instead of running them. */
+    nf_status (*capture_begin)(nf_backend_ctx *ctx);
+    /* Stops recording; *graph holds the recorded work. */
+    nf_status (*capture_end)(nf_backend_ctx *ctx, void **graph);
+    /* Runs recorded work `times` times in a row. */
+    nf_status (*graph_launch)(nf_backend_ctx *ctx, void *graph, int64_t times);
+    /* Frees recorded work (NULL is a no-op). */
+    void (*graph_free)(nf_backend_ctx *ctx, void *graph);
 
     // --- dynamics
     /* One fused population step (currents, model, filter). */

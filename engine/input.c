@@ -1,6 +1,9 @@
 /*
  * External inputs: [steps][batch][dim] rows, one consumed per step; a single
- * row is held for every step. An input starts as one row of zeros.
+ * row is held for every step. An input starts as one row of zeros. A
+ * sequence's current row is gathered into a staging buffer at the start of
+ * each step (by the backend, from its step counter), so the step reads the
+ * same address every time.
  */
 #include "internal.h"
 
@@ -16,6 +19,10 @@ nf_status nf_input_add(nf_network *net, int32_t dim, int32_t *id) {
     nf_input in = {.dim = dim, .steps = 1, .cursor = 0};
     if ((st = nf__alloc(net, (size_t)net->desc.batch * dim, &in.values)) != NF_OK)
         return st;
+    if ((st = nf__alloc(net, (size_t)net->desc.batch * dim, &in.stage)) != NF_OK) {
+        nf__free(net, in.values);
+        return st;
+    }
     net->inputs.items[net->inputs.count] = in;
     *id = nf__object_push(net, NF_OBJ_INPUT, net->inputs.count++);
     return NF_OK;
@@ -50,6 +57,6 @@ nf_status nf_input_set(nf_network *net, int32_t input, int64_t steps, const floa
 }
 
 const float *nf__input_row(const nf_network *net, const nf_input *in) {
-    int64_t row = in->steps == 1 ? 0 : in->cursor;
-    return in->values + (size_t)row * net->desc.batch * in->dim;
+    (void)net;
+    return in->steps == 1 ? in->values : in->stage;
 }

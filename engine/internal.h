@@ -40,6 +40,7 @@ typedef struct nf_input {
     int64_t steps;  /* rows held in values */
     int64_t cursor; /* the row the next step uses */
     float *values;  /* [steps][batch][dim] */
+    float *stage;   /* [batch][dim]: the row of the current step (steps > 1) */
 } nf_input;
 
 typedef struct nf_connection {
@@ -194,8 +195,10 @@ int64_t nf__connection_weight_count(const nf_connection *c);
 const float *nf__input_row(const nf_network *net, const nf_input *in);
 /* Grows probe buffers for `steps` more steps; all or nothing. */
 nf_status nf__probes_reserve(nf_network *net, int64_t steps);
-/* Records every probe due after the step just run (net->step not yet advanced). */
-nf_status nf__probes_record(nf_network *net);
+/* Queues the probe copies of one step of a run that began at step first_step. */
+nf_status nf__probes_record(nf_network *net, int64_t first_step);
+/* Counts the rows a run of `steps` steps from first_step added. */
+void nf__probes_commit(nf_network *net, int64_t first_step, int64_t steps);
 void nf__probe_clear(nf_probe *p);
 
 #endif /* NF_ENGINE_INTERNAL_H */

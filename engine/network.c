@@ -93,8 +93,10 @@ void nf_network_destroy(nf_network *net) {
         return;
     for (int32_t i = 0; i < net->pops.count; i++)
         nf__population_free(net, &net->pops.items[i]);
-    for (int32_t i = 0; i < net->inputs.count; i++)
+    for (int32_t i = 0; i < net->inputs.count; i++) {
         nf__free(net, net->inputs.items[i].values);
+        nf__free(net, net->inputs.items[i].stage);
+    }
     for (int32_t i = 0; i < net->conns.count; i++)
         nf__connection_free(net, &net->conns.items[i]);
     for (int32_t i = 0; i < net->readouts.count; i++) {

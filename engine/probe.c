@@ -2,7 +2,8 @@
  * Probes: a copy of one [batch][dim] value at the end of every `every`-th
  * step, into a buffer on the backend that grows before a run (all or nothing)
  * and is emptied by reading. A probe started at step count S records after
- * step t (0-based) when (t - S + 1) % every == 0.
+ * step t (0-based) when (t - S + 1) % every == 0; the backend decides that
+ * from its step counter, so a step's work is the same at every step.
  */
 #include <string.h>
 
@@ -207,18 +208,21 @@ nf_status nf__probes_reserve(nf_network *net, int64_t steps) {
     return NF_OK;
 }
 
-nf_status nf__probes_record(nf_network *net) {
+nf_status nf__probes_record(nf_network *net, int64_t first_step) {
     for (int32_t i = 0; i < net->probes.count; i++) {
         nf_probe *p = &net->probes.items[i];
-        if ((net->step - p->start + 1) % p->every != 0)
-            continue;
         int32_t dim;
-        const float *src = probe_source(net, p, &dim);
-        const size_t bytes = (size_t)p->row_floats * sizeof(float);
-        nf_status st = net->be->copy(net->ctx, p->buf + p->rows * p->row_floats, src, bytes);
+        nf_probe_record_args a = {.buf = p->buf, .src = probe_source(net, p, &dim),
+                                  .row_floats = p->row_floats, .every = p->every,
+                                  .start = p->start, .rows0 = p->rows, .first_step = first_step};
+        nf_status st = net->be->probe_record(net->ctx, &a);
         if (st != NF_OK)
             return nf__backend_fail(net, st, "recording a probe");
-        p->rows++;
     }
     return NF_OK;
+}
+
+void nf__probes_commit(nf_network *net, int64_t first_step, int64_t steps) {
+    for (int32_t i = 0; i < net->probes.count; i++)
+        net->probes.items[i].rows += recordings(&net->probes.items[i], first_step, steps);
 }

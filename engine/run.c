@@ -9,6 +9,9 @@
  *      post-side filter advances with acc;
  *   4. readouts z = W_out s;
  *   5. probes record; inputs advance.
+ * Every argument of a step stays the same through a run (the backend keeps
+ * the step counter that input rows and probe rows follow), so a backend
+ * that can record work replays one recording of NF_STEPS_PER_GRAPH steps.
  * Also reset, mode and dt changes.
  */
 #include <math.h>
@@ -56,10 +59,18 @@ static nf_status propagate_events(nf_network *net, nf_connection *c) {
     return st;
 }
 
-static nf_status step_once(nf_network *net) {
+/* Queues one step of a run that began at step first_step. Every argument is
+ * the same at every step of the run (the backend's counter tells the step). */
+static nf_status step_once(nf_network *net, int64_t first_step) {
     const nf_backend_i *be = net->be;
     const int32_t batch = net->desc.batch;
     nf_status st = NF_OK;
+    for (int32_t i = 0; i < net->inputs.count && st == NF_OK; i++) {
+        const nf_input *in = &net->inputs.items[i];
+        if (in->steps > 1)
+            st = be->gather_row(net->ctx, in->stage, in->values, (int64_t)batch * in->dim,
+                                first_step - in->cursor);
+    }
     for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++)
         st = be->fill(net->ctx, net->pops.items[i].input, 0.0f,
                       (size_t)batch * net->pops.items[i].desc.n);
@@ -86,7 +97,49 @@ static nf_status step_once(nf_network *net) {
     }
     if (st != NF_OK)
         return nf__backend_fail(net, st, "nf_network_run");
-    return nf__probes_record(net);
+    if ((st = nf__probes_record(net, first_step)) != NF_OK)
+        return st;
+    st = be->counter_advance(net->ctx);
+    return st == NF_OK ? st : nf__backend_fail(net, st, "nf_network_run");
+}
+
+/* Steps recorded into one replayable unit on backends that replay. */
+#define NF_STEPS_PER_GRAPH 64
+
+/* Records `steps` steps once and replays them `times` times. */
+static nf_status replay(nf_network *net, int64_t first_step, int64_t steps, int64_t times) {
+    const nf_backend_i *be = net->be;
+    void *graph = NULL;
+    nf_status st = be->capture_begin(net->ctx);
+    if (st != NF_OK)
+        return nf__backend_fail(net, st, "nf_network_run: capture");
+    nf_status step_st = NF_OK;
+    for (int64_t t = 0; t < steps && step_st == NF_OK; t++)
+        step_st = step_once(net, first_step);
+    st = be->capture_end(net->ctx, &graph);
+    if (step_st != NF_OK) {
+        be->graph_free(net->ctx, graph);
+        return step_st;
+    }
+    if (st != NF_OK)
+        return nf__backend_fail(net, st, "nf_network_run: capture");
+    st = be->graph_launch(net->ctx, graph, times);
+    be->graph_free(net->ctx, graph);
+    return st == NF_OK ? st : nf__backend_fail(net, st, "nf_network_run: replay");
+}
+
+static nf_status run_steps(nf_network *net, int64_t first_step, int64_t steps) {
+    nf_status st = NF_OK;
+    if (!net->be->capture_begin || steps < 2) {
+        for (int64_t t = 0; t < steps && st == NF_OK; t++)
+            st = step_once(net, first_step);
+        return st;
+    }
+    const int64_t per = steps < NF_STEPS_PER_GRAPH ? steps : NF_STEPS_PER_GRAPH;
+    st = replay(net, first_step, per, steps / per);
+    if (st == NF_OK && steps % per)
+        st = replay(net, first_step, steps % per, 1);
+    return st;
 }
 
 nf_status nf_network_run(nf_network *net, int64_t steps) {
@@ -103,18 +156,20 @@ nf_status nf_network_run(nf_network *net, int64_t steps) {
                 fn, (int)i, (long long)(in->steps - in->cursor), (long long)steps);
     }
     nf_status st = nf__probes_reserve(net, steps);
-    for (int64_t t = 0; t < steps && st == NF_OK; t++) {
-        st = step_once(net);
-        for (int32_t i = 0; i < net->inputs.count; i++)
-            if (net->inputs.items[i].steps > 1)
-                net->inputs.items[i].cursor++;
-        net->step++;
-    }
-    if (st == NF_OK && net->be->synchronize) {
-        st = net->be->synchronize(net->ctx);
-        if (st != NF_OK)
-            return nf__backend_fail(net, st, fn);
-    }
+    if (st != NF_OK || steps == 0)
+        return st;
+    const int64_t first = net->step;
+    if ((st = net->be->counter_set(net->ctx, first)) != NF_OK)
+        return nf__backend_fail(net, st, fn);
+    st = run_steps(net, first, steps);
+    if (st == NF_OK && net->be->synchronize && (st = net->be->synchronize(net->ctx)) != NF_OK)
+        st = nf__backend_fail(net, st, fn);
+    /* The work has run (or failed part way on the backend): account for it. */
+    for (int32_t i = 0; i < net->inputs.count; i++)
+        if (net->inputs.items[i].steps > 1)
+            net->inputs.items[i].cursor += steps;
+    nf__probes_commit(net, first, steps);
+    net->step += steps;
     return st;
 }
 

@@ -63,6 +63,32 @@ static nf_status cpu_affine_flip(nf_backend_ctx *ctx, float *dst, size_t count, 
     return NF_OK;
 }
 
+static nf_status cpu_counter_set(nf_backend_ctx *ctx, int64_t value) {
+    ctx->counter = value;
+    return NF_OK;
+}
+
+static nf_status cpu_counter_advance(nf_backend_ctx *ctx) {
+    ctx->counter++;
+    return NF_OK;
+}
+
+static nf_status cpu_gather_row(nf_backend_ctx *ctx, float *dst, const float *rows,
+                                int64_t row_floats, int64_t first_step) {
+    const int64_t row = ctx->counter - first_step;
+    memcpy(dst, rows + row * row_floats, (size_t)row_floats * sizeof(float));
+    return NF_OK;
+}
+
+static nf_status cpu_probe_record(nf_backend_ctx *ctx, const nf_probe_record_args *a) {
+    const int64_t since = ctx->counter - a->start + 1;
+    if (since % a->every != 0)
+        return NF_OK;
+    const int64_t row = a->rows0 + since / a->every - (a->first_step - a->start) / a->every - 1;
+    memcpy(a->buf + row * a->row_floats, a->src, (size_t)a->row_floats * sizeof(float));
+    return NF_OK;
+}
+
 static const nf_backend_i cpu_backend = {
     .name = "cpu",
     .init = cpu_init,
@@ -78,6 +104,10 @@ static const nf_backend_i cpu_backend = {
     .rng_uniform = nf_cpu_rng_uniform,
     .rng_normal = nf_cpu_rng_normal,
     .affine_flip = cpu_affine_flip,
+    .counter_set = cpu_counter_set,
+    .counter_advance = cpu_counter_advance,
+    .gather_row = cpu_gather_row,
+    .probe_record = cpu_probe_record,
     .population_step = nf_cpu_population_step,
     .filter_step = nf_cpu_filter_step,
     .dense = nf_cpu_dense,

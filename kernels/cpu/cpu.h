@@ -13,6 +13,7 @@
 
 struct nf_backend_ctx {
     void *rng;       /* curandGenerator_t (host Philox4_32_10) */
+    int64_t counter; /* the step counter (see nf_backend_i.counter_set) */
     char error[256];
 };
 
