@@ -16,6 +16,10 @@
 #include "kernels/math/params.h"
 #include "neurofuse.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct nf_backend_ctx nf_backend_ctx; /* a backend's own state */
 
 /* One population step for the whole batch: J = bias + gain * input, the
@@ -70,6 +74,8 @@ typedef struct nf_event_args {
     const float *wt;
     const float *x;           /* [batch][pre] */
     float *y;                 /* [batch][post] */
+    int32_t *spikes;          /* scratch [batch][pre + 1] for backends that list the
+                                 nonzero x first (the last entry holds the count) */
 } nf_event_args;
 
 /* A probe's copy after a step, decided on the backend from its step counter t:
@@ -163,5 +169,9 @@ const nf_backend_i *nf_cuda_backend(void);
 
 /* Number of usable CUDA devices (0 when there is no driver or device). */
 int nf__cuda_device_count(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* NF_ENGINE_BACKEND_H */

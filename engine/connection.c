@@ -109,12 +109,12 @@ static nf_status check_connection(nf_network *net, const char *fn, const nf_conn
 }
 
 void nf__connection_free(nf_network *net, nf_connection *c) {
-    void *bufs[] = {c->w, c->index_ptr, c->index, c->acc, c->pf0, c->pf1};
+    void *bufs[] = {c->w, c->index_ptr, c->index, c->acc, c->pf0, c->pf1, c->spikes};
     for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++)
         nf__free(net, bufs[k]);
     free(c->perm);
     c->w = c->acc = c->pf0 = c->pf1 = NULL;
-    c->index_ptr = c->index = NULL;
+    c->index_ptr = c->index = c->spikes = NULL;
     c->perm = NULL;
 }
 
@@ -144,6 +144,9 @@ static nf_status build_storage(nf_network *net, nf_connection *c, const nf_host_
         const nf_population *pre = &net->pops.items[net->objects.items[c->pre].index];
         const int fvars = nf__filter_vars(pre->desc.filter.kind);
         st = nf__alloc(net, batch_post, &c->acc);
+        if (st == NF_OK)
+            st = nf__alloc_bytes(net, (size_t)net->desc.batch * (c->n_pre + 1) * sizeof(int32_t),
+                                 (void **)&c->spikes);
         if (st == NF_OK && fvars >= 1)
             st = nf__alloc(net, batch_post, &c->pf0);
         if (st == NF_OK && fvars >= 2)

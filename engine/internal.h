@@ -55,6 +55,7 @@ typedef struct nf_connection {
     int32_t *index;          /* sparse: CSR col, or, event, CSC row */
     int64_t *perm;           /* host, event sparse: CSC position -> CSR position */
     float *acc;              /* event: [batch][post] W out of the last step */
+    int32_t *spikes;         /* event: backend scratch [batch][pre + 1] */
     float *pf0, *pf1;        /* event: post-side filter state [batch][post] */
 } nf_connection;
 

@@ -1,7 +1,6 @@
 /*
  * CUDA device discovery for backend selection: how many devices the runtime
- * can use (0 without a driver or a GPU), and the CUDA backend's table, which
- * is NULL until the fused-kernel backend is built.
+ * can use (0 without a driver or a GPU).
  */
 #include <cuda_runtime.h>
 
@@ -17,5 +16,3 @@ extern "C" int nf__cuda_device_count(void) {
     }
     return count;
 }
-
-extern "C" const nf_backend_i *nf_cuda_backend(void) { return NULL; }

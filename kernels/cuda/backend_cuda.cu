@@ -1,0 +1,330 @@
+/*
+ * The CUDA backend's table: device memory on one stream, cuBLAS for dense
+ * products, cuRAND's device Philox4_32_10 generator (the same stream as the
+ * CPU backend's host generator for the same seed and offset), a device step
+ * counter, and stream capture into CUDA graphs so that a run replays one
+ * recording of many steps instead of launching every kernel.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.cuh"
+#include "population_step.cuh"
+#include "products.cuh"
+
+#define NF_CUBLAS_WORKSPACE_BYTES ((size_t)32 << 20)
+
+nf_status nf_cuda_fail(nf_backend_ctx *ctx, nf_status st, const char *file, int line,
+                       const char *call, const char *text) {
+    const char *base = strrchr(file, '/');
+    snprintf(ctx->error, sizeof ctx->error, "%s:%d: %s: %s", base ? base + 1 : file, line, call,
+             text);
+    return st;
+}
+
+const char *nf_curand_status_string(curandStatus_t s) {
+    switch (s) {
+    case CURAND_STATUS_ALLOCATION_FAILED: return "cuRAND: allocation failed";
+    case CURAND_STATUS_INITIALIZATION_FAILED: return "cuRAND: initialization failed";
+    case CURAND_STATUS_LAUNCH_FAILURE: return "cuRAND: kernel launch failed";
+    case CURAND_STATUS_LENGTH_NOT_MULTIPLE: return "cuRAND: length not a multiple";
+    case CURAND_STATUS_ARCH_MISMATCH: return "cuRAND: architecture mismatch";
+    default: return "cuRAND: error";
+    }
+}
+
+// --- lifecycle
+
+static void cuda_shutdown(nf_backend_ctx *ctx) {
+    if (!ctx)
+        return;
+    cudaSetDevice(ctx->device);
+    if (ctx->stream)
+        cudaStreamSynchronize(ctx->stream);
+    if (ctx->rng)
+        curandDestroyGenerator(ctx->rng);
+    if (ctx->cublas)
+        cublasDestroy(ctx->cublas);
+    cudaFree(ctx->cublas_workspace);
+    cudaFree(ctx->counter);
+    if (ctx->stream)
+        cudaStreamDestroy(ctx->stream);
+    free(ctx);
+}
+
+static nf_status init_handles(nf_backend_ctx *ctx) {
+    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
+    NF_CUDA_CHECK(ctx, cudaDeviceGetAttribute(&ctx->sm_count, cudaDevAttrMultiProcessorCount,
+                                              ctx->device));
+    NF_CUDA_CHECK(ctx, cudaStreamCreateWithFlags(&ctx->stream, cudaStreamNonBlocking));
+    NF_CUBLAS_CHECK(ctx, cublasCreate(&ctx->cublas));
+    NF_CUBLAS_CHECK(ctx, cublasSetStream(ctx->cublas, ctx->stream));
+    NF_CUDA_CHECK(ctx, cudaMalloc(&ctx->cublas_workspace, NF_CUBLAS_WORKSPACE_BYTES));
+    NF_CUBLAS_CHECK(ctx, cublasSetWorkspace(ctx->cublas, ctx->cublas_workspace,
+                                            NF_CUBLAS_WORKSPACE_BYTES));
+    NF_CURAND_CHECK(ctx, curandCreateGenerator(&ctx->rng, CURAND_RNG_PSEUDO_PHILOX4_32_10));
+    NF_CURAND_CHECK(ctx, curandSetStream(ctx->rng, ctx->stream));
+    NF_CUDA_CHECK(ctx, cudaMalloc(&ctx->counter, sizeof(int64_t)));
+    NF_CUDA_CHECK(ctx, cudaMemset(ctx->counter, 0, sizeof(int64_t)));
+    return NF_OK;
+}
+
+static nf_status cuda_init(int32_t device, nf_backend_ctx **out) {
+    nf_backend_ctx *ctx = (nf_backend_ctx *)calloc(1, sizeof *ctx);
+    if (!ctx)
+        return NF_ERR_OUT_OF_MEMORY;
+    ctx->device = device;
+    nf_status st = init_handles(ctx);
+    if (st != NF_OK) {
+        cuda_shutdown(ctx);
+        return st;
+    }
+    *out = ctx;
+    return NF_OK;
+}
+
+static const char *cuda_last_error(const nf_backend_ctx *ctx) { return ctx ? ctx->error : ""; }
+
+static nf_status cuda_synchronize(nf_backend_ctx *ctx) {
+    NF_CUDA_CHECK(ctx, cudaStreamSynchronize(ctx->stream));
+    return NF_OK;
+}
+
+// --- memory
+
+static nf_status cuda_alloc(nf_backend_ctx *ctx, size_t bytes, void **ptr) {
+    *ptr = NULL;
+    NF_CUDA_CHECK(ctx, cudaMalloc(ptr, bytes ? bytes : 1));
+    cudaError_t e = cudaMemsetAsync(*ptr, 0, bytes ? bytes : 1, ctx->stream);
+    if (e == cudaSuccess)
+        e = cudaStreamSynchronize(ctx->stream);
+    if (e != cudaSuccess) {
+        cudaFree(*ptr);
+        *ptr = NULL;
+        return nf_cuda_fail(ctx, NF_ERR_BACKEND, __FILE__, __LINE__, "cudaMemsetAsync",
+                            cudaGetErrorString(e));
+    }
+    return NF_OK;
+}
+
+static void cuda_free(nf_backend_ctx *ctx, void *ptr) {
+    (void)ctx;
+    if (ptr)
+        cudaFree(ptr);
+}
+
+static nf_status cuda_upload(nf_backend_ctx *ctx, void *dst, const void *src, size_t bytes) {
+    NF_CUDA_CHECK(ctx, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, ctx->stream));
+    NF_CUDA_CHECK(ctx, cudaStreamSynchronize(ctx->stream));
+    return NF_OK;
+}
+
+static nf_status cuda_download(nf_backend_ctx *ctx, void *dst, const void *src, size_t bytes) {
+    NF_CUDA_CHECK(ctx, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, ctx->stream));
+    NF_CUDA_CHECK(ctx, cudaStreamSynchronize(ctx->stream));
+    return NF_OK;
+}
+
+static nf_status cuda_copy(nf_backend_ctx *ctx, void *dst, const void *src, size_t bytes) {
+    if (bytes)
+        NF_CUDA_CHECK(ctx, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, ctx->stream));
+    return NF_OK;
+}
+
+static __global__ void fill_kernel(float *dst, float value, long long count) {
+    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < count;
+         e += (long long)gridDim.x * blockDim.x)
+        dst[e] = value;
+}
+
+static nf_status cuda_fill(nf_backend_ctx *ctx, float *dst, float value, size_t count) {
+    if (!count)
+        return NF_OK;
+    fill_kernel<<<nf_cuda_blocks(ctx, (long long)count, 256), 256, 0, ctx->stream>>>(
+        dst, value, (long long)count);
+    NF_CUDA_LAUNCHED(ctx);
+    return NF_OK;
+}
+
+// --- random draws
+
+static __global__ void affine_flip_kernel(float *dst, long long count, float lo, float hi) {
+    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < count;
+         e += (long long)gridDim.x * blockDim.x)
+        dst[e] = lo + (hi - lo) * (1.0f - dst[e]);
+}
+
+static nf_status cuda_affine_flip(nf_backend_ctx *ctx, float *dst, size_t count, float lo,
+                                  float hi) {
+    if (!count)
+        return NF_OK;
+    affine_flip_kernel<<<nf_cuda_blocks(ctx, (long long)count, 256), 256, 0, ctx->stream>>>(
+        dst, (long long)count, lo, hi);
+    NF_CUDA_LAUNCHED(ctx);
+    return NF_OK;
+}
+
+static nf_status rng_position(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset) {
+    NF_CURAND_CHECK(ctx, curandSetPseudoRandomGeneratorSeed(ctx->rng, seed));
+    NF_CURAND_CHECK(ctx, curandSetGeneratorOffset(ctx->rng, offset));
+    return NF_OK;
+}
+
+static nf_status cuda_rng_uniform(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset,
+                                  float *dst, size_t count) {
+    nf_status st = rng_position(ctx, seed, offset);
+    if (st != NF_OK || !count)
+        return st;
+    NF_CURAND_CHECK(ctx, curandGenerateUniform(ctx->rng, dst, count));
+    return NF_OK;
+}
+
+static nf_status cuda_rng_normal(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,
+                                 size_t count, float mean, float std) {
+    nf_status st = rng_position(ctx, seed, offset);
+    if (st != NF_OK || !count)
+        return st;
+    NF_CURAND_CHECK(ctx, curandGenerateNormal(ctx->rng, dst, count, mean, std));
+    return NF_OK;
+}
+
+// --- step bookkeeping
+
+static __global__ void counter_kernel(int64_t *counter, long long value, int add) {
+    *counter = add ? *counter + 1 : value;
+}
+
+static nf_status cuda_counter_set(nf_backend_ctx *ctx, int64_t value) {
+    counter_kernel<<<1, 1, 0, ctx->stream>>>(ctx->counter, (long long)value, 0);
+    NF_CUDA_LAUNCHED(ctx);
+    return NF_OK;
+}
+
+static nf_status cuda_counter_advance(nf_backend_ctx *ctx) {
+    counter_kernel<<<1, 1, 0, ctx->stream>>>(ctx->counter, 0, 1);
+    NF_CUDA_LAUNCHED(ctx);
+    return NF_OK;
+}
+
+static __global__ void gather_row_kernel(const int64_t *counter, float *dst, const float *rows,
+                                         long long row_floats, long long first_step) {
+    const float *src = rows + (*counter - first_step) * row_floats;
+    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < row_floats;
+         e += (long long)gridDim.x * blockDim.x)
+        dst[e] = src[e];
+}
+
+static nf_status cuda_gather_row(nf_backend_ctx *ctx, float *dst, const float *rows,
+                                 int64_t row_floats, int64_t first_step) {
+    gather_row_kernel<<<nf_cuda_blocks(ctx, row_floats, 256), 256, 0, ctx->stream>>>(
+        ctx->counter, dst, rows, (long long)row_floats, (long long)first_step);
+    NF_CUDA_LAUNCHED(ctx);
+    return NF_OK;
+}
+
+static __global__ void probe_record_kernel(const int64_t *counter, nf_probe_record_args a) {
+    const long long since = *counter - a.start + 1;
+    if (since % a.every != 0)
+        return;
+    const long long row = a.rows0 + since / a.every - (a.first_step - a.start) / a.every - 1;
+    float *dst = a.buf + row * a.row_floats;
+    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < a.row_floats;
+         e += (long long)gridDim.x * blockDim.x)
+        dst[e] = a.src[e];
+}
+
+static nf_status cuda_probe_record(nf_backend_ctx *ctx, const nf_probe_record_args *a) {
+    probe_record_kernel<<<nf_cuda_blocks(ctx, a->row_floats, 256), 256, 0, ctx->stream>>>(
+        ctx->counter, *a);
+    NF_CUDA_LAUNCHED(ctx);
+    return NF_OK;
+}
+
+// --- graphs
+
+typedef struct nf_cuda_graph {
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+} nf_cuda_graph;
+
+static nf_status cuda_capture_begin(nf_backend_ctx *ctx) {
+    NF_CUDA_CHECK(ctx, cudaStreamBeginCapture(ctx->stream, cudaStreamCaptureModeThreadLocal));
+    return NF_OK;
+}
+
+static nf_status cuda_capture_end(nf_backend_ctx *ctx, void **out) {
+    *out = NULL;
+    nf_cuda_graph *g = (nf_cuda_graph *)calloc(1, sizeof *g);
+    cudaError_t e = cudaStreamEndCapture(ctx->stream, g ? &g->graph : NULL);
+    if (!g) {
+        return NF_ERR_OUT_OF_MEMORY;
+    }
+    if (e == cudaSuccess)
+        e = cudaGraphInstantiate(&g->exec, g->graph, 0);
+    if (e != cudaSuccess) {
+        if (g->graph)
+            cudaGraphDestroy(g->graph);
+        free(g);
+        return nf_cuda_fail(ctx, NF_ERR_BACKEND, __FILE__, __LINE__, "capturing a graph",
+                            cudaGetErrorString(e));
+    }
+    *out = g;
+    return NF_OK;
+}
+
+static nf_status cuda_graph_launch(nf_backend_ctx *ctx, void *graph, int64_t times) {
+    nf_cuda_graph *g = (nf_cuda_graph *)graph;
+    for (int64_t t = 0; t < times; t++)
+        NF_CUDA_CHECK(ctx, cudaGraphLaunch(g->exec, ctx->stream));
+    return NF_OK;
+}
+
+static void cuda_graph_free(nf_backend_ctx *ctx, void *graph) {
+    (void)ctx;
+    nf_cuda_graph *g = (nf_cuda_graph *)graph;
+    if (!g)
+        return;
+    if (g->exec)
+        cudaGraphExecDestroy(g->exec);
+    if (g->graph)
+        cudaGraphDestroy(g->graph);
+    free(g);
+}
+
+static nf_backend_i make_table(void) {
+    nf_backend_i t;
+    memset(&t, 0, sizeof t);
+    t.name = "cuda";
+    t.init = cuda_init;
+    t.shutdown = cuda_shutdown;
+    t.last_error = cuda_last_error;
+    t.synchronize = cuda_synchronize;
+    t.alloc = cuda_alloc;
+    t.free = cuda_free;
+    t.upload = cuda_upload;
+    t.download = cuda_download;
+    t.copy = cuda_copy;
+    t.fill = cuda_fill;
+    t.rng_uniform = cuda_rng_uniform;
+    t.rng_normal = cuda_rng_normal;
+    t.affine_flip = cuda_affine_flip;
+    t.counter_set = cuda_counter_set;
+    t.counter_advance = cuda_counter_advance;
+    t.gather_row = cuda_gather_row;
+    t.probe_record = cuda_probe_record;
+    t.capture_begin = cuda_capture_begin;
+    t.capture_end = cuda_capture_end;
+    t.graph_launch = cuda_graph_launch;
+    t.graph_free = cuda_graph_free;
+    t.population_step = nf_cuda_population_step;
+    t.filter_step = nf_cuda_filter_step;
+    t.dense = nf_cuda_dense;
+    t.sparse = nf_cuda_sparse;
+    t.event = nf_cuda_event;
+    t.axpy = nf_cuda_axpy;
+    return t;
+}
+
+static const nf_backend_i cuda_backend = make_table();
+
+extern "C" const nf_backend_i *nf_cuda_backend(void) { return &cuda_backend; }
