@@ -3,7 +3,9 @@
  * products, cuRAND's device Philox4_32_10 generator (the same stream as the
  * CPU backend's host generator for the same seed and offset), a device step
  * counter, and stream capture into CUDA graphs so that a run replays one
- * recording of many steps instead of launching every kernel.
+ * recording of many steps instead of launching every kernel. The entry
+ * points that begin an operation (memory, draws, a run) select the
+ * network's device, so networks on different devices can share a thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -86,6 +88,7 @@ static nf_status cuda_init(int32_t device, nf_backend_ctx **out) {
 static const char *cuda_last_error(const nf_backend_ctx *ctx) { return ctx ? ctx->error : ""; }
 
 static nf_status cuda_synchronize(nf_backend_ctx *ctx) {
+    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
     NF_CUDA_CHECK(ctx, cudaStreamSynchronize(ctx->stream));
     return NF_OK;
 }
@@ -94,6 +97,7 @@ static nf_status cuda_synchronize(nf_backend_ctx *ctx) {
 
 static nf_status cuda_alloc(nf_backend_ctx *ctx, size_t bytes, void **ptr) {
     *ptr = NULL;
+    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
     NF_CUDA_CHECK(ctx, cudaMalloc(ptr, bytes ? bytes : 1));
     cudaError_t e = cudaMemsetAsync(*ptr, 0, bytes ? bytes : 1, ctx->stream);
     if (e == cudaSuccess)
@@ -114,12 +118,14 @@ static void cuda_free(nf_backend_ctx *ctx, void *ptr) {
 }
 
 static nf_status cuda_upload(nf_backend_ctx *ctx, void *dst, const void *src, size_t bytes) {
+    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
     NF_CUDA_CHECK(ctx, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyHostToDevice, ctx->stream));
     NF_CUDA_CHECK(ctx, cudaStreamSynchronize(ctx->stream));
     return NF_OK;
 }
 
 static nf_status cuda_download(nf_backend_ctx *ctx, void *dst, const void *src, size_t bytes) {
+    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
     NF_CUDA_CHECK(ctx, cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToHost, ctx->stream));
     NF_CUDA_CHECK(ctx, cudaStreamSynchronize(ctx->stream));
     return NF_OK;
@@ -138,6 +144,8 @@ static __global__ void fill_kernel(float *dst, float value, long long count) {
 }
 
 static nf_status cuda_fill(nf_backend_ctx *ctx, float *dst, float value, size_t count) {
+    if (!ctx->capturing) /* fill also starts operations (reset, resync) */
+        NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
     if (!count)
         return NF_OK;
     fill_kernel<<<nf_cuda_blocks(ctx, (long long)count, 256), 256, 0, ctx->stream>>>(
@@ -165,6 +173,7 @@ static nf_status cuda_affine_flip(nf_backend_ctx *ctx, float *dst, size_t count,
 }
 
 static nf_status rng_position(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset) {
+    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
     NF_CURAND_CHECK(ctx, curandSetPseudoRandomGeneratorSeed(ctx->rng, seed));
     NF_CURAND_CHECK(ctx, curandSetGeneratorOffset(ctx->rng, offset));
     return NF_OK;
@@ -195,6 +204,7 @@ static __global__ void counter_kernel(int64_t *counter, long long value, int add
 }
 
 static nf_status cuda_counter_set(nf_backend_ctx *ctx, int64_t value) {
+    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
     counter_kernel<<<1, 1, 0, ctx->stream>>>(ctx->counter, (long long)value, 0);
     NF_CUDA_LAUNCHED(ctx);
     return NF_OK;
@@ -248,24 +258,28 @@ typedef struct nf_cuda_graph {
 } nf_cuda_graph;
 
 static nf_status cuda_capture_begin(nf_backend_ctx *ctx) {
+    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
     NF_CUDA_CHECK(ctx, cudaStreamBeginCapture(ctx->stream, cudaStreamCaptureModeThreadLocal));
+    ctx->capturing = 1;
     return NF_OK;
 }
 
 static nf_status cuda_capture_end(nf_backend_ctx *ctx, void **out) {
     *out = NULL;
+    cudaGraph_t graph = NULL;
+    ctx->capturing = 0;
+    NF_CUDA_CHECK(ctx, cudaStreamEndCapture(ctx->stream, &graph));
     nf_cuda_graph *g = (nf_cuda_graph *)calloc(1, sizeof *g);
-    cudaError_t e = cudaStreamEndCapture(ctx->stream, g ? &g->graph : NULL);
     if (!g) {
+        cudaGraphDestroy(graph);
         return NF_ERR_OUT_OF_MEMORY;
     }
-    if (e == cudaSuccess)
-        e = cudaGraphInstantiate(&g->exec, g->graph, 0);
+    g->graph = graph;
+    cudaError_t e = cudaGraphInstantiate(&g->exec, graph, 0);
     if (e != cudaSuccess) {
-        if (g->graph)
-            cudaGraphDestroy(g->graph);
+        cudaGraphDestroy(graph);
         free(g);
-        return nf_cuda_fail(ctx, NF_ERR_BACKEND, __FILE__, __LINE__, "capturing a graph",
+        return nf_cuda_fail(ctx, NF_ERR_BACKEND, __FILE__, __LINE__, "cudaGraphInstantiate",
                             cudaGetErrorString(e));
     }
     *out = g;

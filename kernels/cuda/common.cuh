@@ -21,6 +21,7 @@ struct nf_backend_ctx {
     void *cublas_workspace;
     curandGenerator_t rng;  /* device Philox4_32_10 */
     int64_t *counter;       /* device step counter */
+    int capturing;          /* inside cudaStreamBeginCapture .. EndCapture */
     char error[512];
 };
 

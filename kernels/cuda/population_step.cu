@@ -1,6 +1,6 @@
 /*
  * The fused population step on the GPU, one thread per element of [batch][n]
- * (grid-stride, coalesced structure-of-arrays): J = bias + gain * input; the
+ * (x over neurons, y over the batch; coalesced structure-of-arrays): J = bias + gain * input; the
  * model's step (kernels/math/neuron.h, the same code the CPU runs); the
  * output filter (kernels/math/filter.h). State is held in registers for the
  * step and written back once.
@@ -10,29 +10,31 @@
 #include "population_step.cuh"
 
 static __global__ void population_step_kernel(nf_model_params mp, nf_filter_params fp,
-                                              int32_t n, long long total,
+                                              int32_t batch, int32_t n,
                                               const float *__restrict__ input,
                                               const float *__restrict__ gain,
                                               const float *__restrict__ bias, float *s0,
                                               float *s1, float *__restrict__ out, float *f0,
                                               float *f1) {
-    for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < total;
-         e += (long long)gridDim.x * blockDim.x) {
-        const int32_t i = (int32_t)(e % n);
-        const float J = bias[i] + gain[i] * input[e];
-        float a = s0 ? s0[e] : 0.0f, b = s1 ? s1[e] : 0.0f;
-        const float o = nf_neuron_step(&mp, J, &a, &b);
-        if (s0)
-            s0[e] = a;
-        if (s1)
-            s1[e] = b;
-        out[e] = o;
-        if (f0) {
-            float y0 = f0[e], y1 = f1 ? f1[e] : 0.0f;
-            nf_filter_step(&fp, o, &y0, &y1);
-            f0[e] = y0;
-            if (f1)
-                f1[e] = y1;
+    for (int32_t b = blockIdx.y; b < batch; b += gridDim.y) {
+        for (int32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
+             i += gridDim.x * blockDim.x) {
+            const long long e = (long long)b * n + i;
+            const float J = bias[i] + gain[i] * input[e];
+            float a = s0 ? s0[e] : 0.0f, c = s1 ? s1[e] : 0.0f;
+            const float o = nf_neuron_step(&mp, J, &a, &c);
+            if (s0)
+                s0[e] = a;
+            if (s1)
+                s1[e] = c;
+            out[e] = o;
+            if (f0) {
+                float y0 = f0[e], y1 = f1 ? f1[e] : 0.0f;
+                nf_filter_step(&fp, o, &y0, &y1);
+                f0[e] = y0;
+                if (f1)
+                    f1[e] = y1;
+            }
         }
     }
 }
@@ -50,10 +52,11 @@ static __global__ void filter_step_kernel(nf_filter_params fp, long long count,
 }
 
 nf_status nf_cuda_population_step(nf_backend_ctx *ctx, const nf_pop_step_args *a) {
-    const long long total = (long long)a->batch * a->n;
-    population_step_kernel<<<nf_cuda_blocks(ctx, total, 256), 256, 0, ctx->stream>>>(
-        a->model, a->filter, a->n, total, a->input, a->gain, a->bias, a->s0, a->s1, a->out,
-        a->f0, a->f1);
+    /* x covers the neurons of an element, y the batch: no division per thread. */
+    const dim3 grid((a->n + 255) / 256, a->batch < 65535 ? a->batch : 65535);
+    population_step_kernel<<<grid, 256, 0, ctx->stream>>>(a->model, a->filter, a->batch, a->n,
+                                                          a->input, a->gain, a->bias, a->s0,
+                                                          a->s1, a->out, a->f0, a->f1);
     NF_CUDA_LAUNCHED(ctx);
     return NF_OK;
 }
