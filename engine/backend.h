@@ -90,6 +90,25 @@ typedef struct nf_probe_record_args {
     int64_t first_step;   /* the counter at the first step of this run */
 } nf_probe_record_args;
 
+/* One RLS (FORCE) step for a readout, for the whole batch (see neurofuse.h):
+ * every step e = z - f; when due at the counter t (start <= t, t < stop or
+ * stop == 0, (t - start + 1) % every == 0) and enabled, for b in order:
+ * k = P r_b; c = 1/(1 + r_b.k); P -= c k k^T; W[d] -= (c or 1) e_b[d] k. */
+typedef struct nf_rls_args {
+    int32_t batch, n, dim;
+    int32_t per_batch;     /* P and W per element, else shared */
+    int32_t rule;          /* nf_rls_rule */
+    int32_t enabled;
+    int64_t every, start, stop;
+    float *p;              /* [copies][n][n] symmetric */
+    float *w;              /* [copies][dim][n] */
+    const float *r;        /* [batch][n] */
+    const float *z;        /* [batch][dim] */
+    const float *target;   /* [batch][dim] */
+    float *e;              /* [batch][dim], written every step */
+    float *k;              /* scratch [batch][n + 1] */
+} nf_rls_args;
+
 typedef struct nf_backend_i {
     const char *name;
 
@@ -152,6 +171,9 @@ typedef struct nf_backend_i {
     /* A filter over count elements with input u (post-side filter state). */
     nf_status (*filter_step)(nf_backend_ctx *ctx, const nf_filter_params *f, const float *u,
                              float *y0, float *y1, size_t count);
+
+    // --- learning
+    nf_status (*rls_update)(nf_backend_ctx *ctx, const nf_rls_args *a);
 
     // --- products
     nf_status (*dense)(nf_backend_ctx *ctx, const nf_dense_args *a);

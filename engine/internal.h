@@ -16,7 +16,8 @@ typedef enum nf_object_kind {
     NF_OBJ_INPUT,
     NF_OBJ_CONNECTION,
     NF_OBJ_READOUT,
-    NF_OBJ_PROBE
+    NF_OBJ_PROBE,
+    NF_OBJ_LEARNER
 } nf_object_kind;
 
 typedef struct nf_object {
@@ -69,6 +70,17 @@ typedef struct nf_readout {
     float *z; /* [batch][dim] */
 } nf_readout;
 
+typedef struct nf_learner {
+    nf_learner_desc desc;
+    int32_t readout_index;
+    int32_t copies; /* P matrices: batch when the readout is per batch, else 1 */
+    int32_t n, dim;
+    bool enabled;
+    float *p;       /* [copies][n][n] */
+    float *e;       /* [batch][dim] */
+    float *k;       /* [batch][n + 1] scratch */
+} nf_learner;
+
 typedef struct nf_probe {
     int32_t target;
     nf_probe_kind what;
@@ -98,6 +110,7 @@ struct nf_network {
     NF_ARRAY(nf_connection) conns;
     NF_ARRAY(nf_readout) readouts;
     NF_ARRAY(nf_probe) probes;
+    NF_ARRAY(nf_learner) learners;
     char error[512];
 };
 
@@ -189,6 +202,12 @@ nf_status nf__event_resync(nf_network *net, nf_connection *c);
 nf_status nf__event_resync_from(nf_network *net, int32_t pop_id);
 void nf__connection_free(nf_network *net, nf_connection *c);
 int64_t nf__connection_weight_count(const nf_connection *c);
+
+// --- learners (learner.c)
+
+/* Queues every learner's RLS step (after the readouts of a step). */
+nf_status nf__learners_step(nf_network *net);
+void nf__learner_free(nf_network *net, nf_learner *l);
 
 // --- inputs, probes (input.c, probe.c)
 

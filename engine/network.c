@@ -105,12 +105,15 @@ void nf_network_destroy(nf_network *net) {
     }
     for (int32_t i = 0; i < net->probes.count; i++)
         nf__free(net, net->probes.items[i].buf);
+    for (int32_t i = 0; i < net->learners.count; i++)
+        nf__learner_free(net, &net->learners.items[i]);
     free(net->objects.items);
     free(net->pops.items);
     free(net->inputs.items);
     free(net->conns.items);
     free(net->readouts.items);
     free(net->probes.items);
+    free(net->learners.items);
     net->be->shutdown(net->ctx);
     free(net);
 }
@@ -162,6 +165,7 @@ static const char *object_kind_name(nf_object_kind kind) {
     case NF_OBJ_CONNECTION: return "a connection";
     case NF_OBJ_READOUT: return "a readout";
     case NF_OBJ_PROBE: return "a probe";
+    case NF_OBJ_LEARNER: return "a learner";
     }
     return "an object";
 }

@@ -32,6 +32,11 @@ static const float *probe_source(const nf_network *net, const nf_probe *p, int32
         *dim = in->dim;
         return nf__input_row(net, in);
     }
+    case NF_OBJ_LEARNER: {
+        const nf_learner *l = &net->learners.items[o->index];
+        *dim = l->dim;
+        return l->e;
+    }
     default: *dim = 0; return NULL;
     }
 }
@@ -59,8 +64,8 @@ static nf_status probe_add(nf_network *net, const char *fn, int32_t target, nf_p
     REQUIRE(id, "%s: id must not be NULL", fn);
     REQUIRE(what >= NF_PROBE_OUTPUT && what <= NF_PROBE_INPUT,
             "%s: what %d is not an nf_probe_kind", fn, (int)what);
-    REQUIRE(what != NF_PROBE_ERROR, "%s: NF_PROBE_ERROR needs a learner; target %d is not one",
-            fn, target);
+    REQUIRE(what != NF_PROBE_ERROR || o->kind == NF_OBJ_LEARNER,
+            "%s: NF_PROBE_ERROR needs a learner; target %d is not one", fn, target);
     switch (o->kind) {
     case NF_OBJ_POPULATION: {
         nf_population *pop = &net->pops.items[o->index];
@@ -80,13 +85,18 @@ static nf_status probe_add(nf_network *net, const char *fn, int32_t target, nf_p
         REQUIRE(what == NF_PROBE_OUTPUT, "%s: a readout (target %d) has only NF_PROBE_OUTPUT",
                 fn, target);
         break;
+    case NF_OBJ_LEARNER:
+        REQUIRE(what == NF_PROBE_ERROR, "%s: a learner (target %d) has only NF_PROBE_ERROR", fn,
+                target);
+        break;
     case NF_OBJ_INPUT:
         REQUIRE(what == NF_PROBE_INPUT, "%s: an input (target %d) has only NF_PROBE_INPUT", fn,
                 target);
         break;
     default:
         return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
-                        "%s: target %d is not a population, readout or input", fn, target);
+                        "%s: target %d is not a population, readout, input or learner", fn,
+                        target);
     }
     if ((st = NF_RESERVE_OBJECT(net, net->probes)) != NF_OK)
         return st;

@@ -8,7 +8,8 @@
  *   3b. event connections: acc = W out (spiking columns only), then the
  *      post-side filter advances with acc;
  *   4. readouts z = W_out s;
- *   5. probes record; inputs advance.
+ *   5. learners: e = z - f, and the RLS update when due;
+ *   6. probes record; inputs advance.
  * Every argument of a step stays the same through a run (the backend keeps
  * the step counter that input rows and probe rows follow), so a backend
  * that can record work replays one recording of NF_STEPS_PER_GRAPH steps.
@@ -97,6 +98,8 @@ static nf_status step_once(nf_network *net, int64_t first_step) {
     }
     if (st != NF_OK)
         return nf__backend_fail(net, st, "nf_network_run");
+    if ((st = nf__learners_step(net)) != NF_OK)
+        return st;
     if ((st = nf__probes_record(net, first_step)) != NF_OK)
         return st;
     st = be->counter_advance(net->ctx);

@@ -305,13 +305,50 @@ nf_status nf_readout_get_weights(nf_network *net, int32_t readout, float *w);
 nf_status nf_readout_set_state(nf_network *net, int32_t readout, const float *z);
 nf_status nf_readout_get_state(nf_network *net, int32_t readout, float *z);
 
+// --- learners (FORCE / recursive least squares) ----------------------------------
+
+typedef enum nf_learner_kind {
+    NF_LEARNER_READOUT = 0 /* W_out of a readout learns its target */
+} nf_learner_kind;
+
+typedef enum nf_rls_rule {
+    NF_RLS_SUSSILLO_ABBOTT = 0, /* k = P r; c = 1/(1 + r.k); P -= c k k^T; w -= c e k */
+    NF_RLS_NICOLA_CLOPATH       /* the same P update, w -= e k (no factor c) */
+} nf_rls_rule;
+
+typedef struct nf_learner_desc {
+    nf_learner_kind kind;
+    int32_t readout;  /* the readout whose z = W_out r is compared with the target */
+    int32_t target;   /* an input of the readout's dim: f, [steps][batch][dim] */
+    float alpha;      /* P(0) = I / alpha (> 0); default 1 */
+    int32_t every;    /* learn on every `every`-th step of the window; default 1 */
+    int64_t start;    /* the window [start, stop) in network steps; default 0 */
+    int64_t stop;     /* 0: no end */
+    nf_rls_rule rule; /* default NF_RLS_SUSSILLO_ABBOTT */
+} nf_learner_desc;
+
+nf_learner_desc nf_learner_defaults(void);
+
+/* Trains during nf_network_run, after the readouts of each step: e = z - f
+ * (z with the weights before the update), then on step t of the window with
+ * (t - start + 1) % every == 0, for each batch element in order:
+ * k = P r; c = 1/(1 + r.k); P -= c k k^T; W_out -= c e k^T (or e k^T).
+ * A readout with per-batch weights has one P per element (independent
+ * networks); a shared readout shares one P, updated element after element.
+ * Multi-dimensional readouts share P. P is n x n float32, symmetric. */
+nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id);
+nf_status nf_learner_set_enabled(nf_network *net, int32_t learner, int enabled);
+/* P of every copy, [copies][n][n] (copies = batch for per-batch readouts, else 1). */
+nf_status nf_learner_get_p(nf_network *net, int32_t learner, float *p);
+nf_status nf_learner_set_p(nf_network *net, int32_t learner, const float *p);
+
 // --- probes ------------------------------------------------------------------
 
 typedef enum nf_probe_kind {
     NF_PROBE_OUTPUT = 0, /* population output [n] or readout z [dim] */
     NF_PROBE_FILTERED,   /* population filtered output s [n] */
     NF_PROBE_STATE,      /* the population's primary state: voltage, x or theta */
-    NF_PROBE_ERROR,      /* a learner's error (reserved for learners; refused until then) */
+    NF_PROBE_ERROR,      /* a learner's error e = z - f [dim] */
     NF_PROBE_INPUT       /* an input's current row [dim] */
 } nf_probe_kind;
 

@@ -114,6 +114,7 @@ static const nf_backend_i cpu_backend = {
     .sparse = nf_cpu_sparse,
     .event = nf_cpu_event,
     .axpy = nf_cpu_axpy,
+    .rls_update = nf_cpu_rls_update,
 };
 
 const nf_backend_i *nf_cpu_backend(void) { return &cpu_backend; }

@@ -23,6 +23,7 @@ nf_status nf_cpu_filter_step(nf_backend_ctx *ctx, const nf_filter_params *f, con
 nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a);
 nf_status nf_cpu_sparse(nf_backend_ctx *ctx, const nf_sparse_args *a);
 nf_status nf_cpu_event(nf_backend_ctx *ctx, const nf_event_args *a);
+nf_status nf_cpu_rls_update(nf_backend_ctx *ctx, const nf_rls_args *a);
 nf_status nf_cpu_axpy(nf_backend_ctx *ctx, float *y, const float *x, float alpha, size_t count);
 nf_status nf_cpu_rng_uniform(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,
                              size_t count);

@@ -13,6 +13,7 @@
 #include "common.cuh"
 #include "population_step.cuh"
 #include "products.cuh"
+#include "rls.cuh"
 
 #define NF_CUBLAS_WORKSPACE_BYTES ((size_t)32 << 20)
 
@@ -336,6 +337,7 @@ static nf_backend_i make_table(void) {
     t.sparse = nf_cuda_sparse;
     t.event = nf_cuda_event;
     t.axpy = nf_cuda_axpy;
+    t.rls_update = nf_cuda_rls_update;
     return t;
 }
 

@@ -1,0 +1,129 @@
+/*
+ * Recursive least squares on the GPU, without host round trips: every kernel
+ * reads the device step counter and returns at once when the learner is not
+ * due, so the update can sit inside a replayed graph. For the elements b
+ * (all at once when each has its own P, else one after another):
+ *   error   e = z - f (every step)
+ *   k       k_i = sum_j P_ji r_j (P symmetric: column reads, coalesced)
+ *   scalars c = 1 / (1 + r.k) (block reduction, kept at k[n]);
+ *           W[d] -= g_d k, g_d = c e[d] or e[d]
+ *   rank-1  P_ij -= c (k_i k_j): k_i k_j == k_j k_i exactly, so P stays symmetric.
+ */
+#include "rls.cuh"
+
+__device__ static bool rls_due(const int64_t *counter, int enabled, long long every,
+                               long long start, long long stop) {
+    const long long t = *counter;
+    if (!enabled || t < start || (stop > 0 && t >= stop))
+        return false;
+    return (t - start + 1) % every == 0;
+}
+
+#define RLS_DUE(a) rls_due(counter, (a).enabled, (a).every, (a).start, (a).stop)
+
+static __global__ void error_kernel(long long count, const float *z, const float *f, float *e) {
+    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < count;
+         i += (long long)gridDim.x * blockDim.x)
+        e[i] = z[i] - f[i];
+}
+
+/* grid.y = element (b0 + blockIdx.y). */
+static __global__ void k_kernel(const int64_t *counter, nf_rls_args a, int32_t b0) {
+    if (!RLS_DUE(a))
+        return;
+    const int32_t b = b0 + blockIdx.y, n = a.n;
+    const float *p = a.p + (size_t)(a.per_batch ? b : 0) * n * n;
+    const float *r = a.r + (size_t)b * n;
+    float *k = a.k + (size_t)b * (n + 1);
+    for (int32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n; i += gridDim.x * blockDim.x) {
+        float sum = 0.0f;
+        for (int32_t j = 0; j < n; j++)
+            sum += p[(size_t)j * n + i] * r[j];
+        k[i] = sum;
+    }
+}
+
+/* One block per element: c, then the weight update. */
+static __global__ void scalar_kernel(const int64_t *counter, nf_rls_args a, int32_t b0) {
+    if (!RLS_DUE(a))
+        return;
+    __shared__ float partial[256];
+    const int32_t b = b0 + blockIdx.x, n = a.n;
+    const float *r = a.r + (size_t)b * n;
+    float *k = a.k + (size_t)b * (n + 1);
+    float sum = 0.0f;
+    for (int32_t j = threadIdx.x; j < n; j += blockDim.x)
+        sum += r[j] * k[j];
+    partial[threadIdx.x] = sum;
+    __syncthreads();
+    for (int s = blockDim.x / 2; s > 0; s /= 2) {
+        if ((int)threadIdx.x < s)
+            partial[threadIdx.x] += partial[threadIdx.x + s];
+        __syncthreads();
+    }
+    const float c = 1.0f / (1.0f + partial[0]);
+    if (threadIdx.x == 0)
+        k[n] = c;
+    float *w = a.w + (size_t)(a.per_batch ? b : 0) * a.dim * n;
+    for (int32_t d = 0; d < a.dim; d++) {
+        const float e = a.e[(size_t)b * a.dim + d];
+        const float g = a.rule == NF_RLS_NICOLA_CLOPATH ? e : c * e;
+        for (int32_t j = threadIdx.x; j < n; j += blockDim.x)
+            w[(size_t)d * n + j] -= g * k[j];
+    }
+}
+
+/* grid.z = element (b0 + blockIdx.z); x over columns, y over rows. */
+static __global__ void rank1_kernel(const int64_t *counter, nf_rls_args a, int32_t b0) {
+    if (!RLS_DUE(a))
+        return;
+    const int32_t b = b0 + blockIdx.z, n = a.n;
+    float *p = a.p + (size_t)(a.per_batch ? b : 0) * n * n;
+    const float *k = a.k + (size_t)b * (n + 1);
+    const float c = k[n];
+    const int32_t j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= n)
+        return;
+    const float kj = k[j];
+    for (int32_t i = blockIdx.y; i < n; i += gridDim.y)
+        p[(size_t)i * n + j] -= c * (k[i] * kj);
+}
+
+/* The three update kernels for elements [b0, b0 + count). */
+static nf_status launch_update(nf_backend_ctx *ctx, const nf_rls_args *a, int32_t b0,
+                               int32_t count) {
+    const unsigned col_blocks = (unsigned)((a->n + 255) / 256);
+    k_kernel<<<dim3(col_blocks, (unsigned)count), 256, 0, ctx->stream>>>(ctx->counter, *a, b0);
+    NF_CUDA_LAUNCHED(ctx);
+    scalar_kernel<<<(unsigned)count, 256, 0, ctx->stream>>>(ctx->counter, *a, b0);
+    NF_CUDA_LAUNCHED(ctx);
+    const unsigned row_blocks = (unsigned)(a->n < 1024 ? a->n : 1024);
+    rank1_kernel<<<dim3(col_blocks, row_blocks, (unsigned)count), 256, 0, ctx->stream>>>(
+        ctx->counter, *a, b0);
+    NF_CUDA_LAUNCHED(ctx);
+    return NF_OK;
+}
+
+nf_status nf_cuda_rls_update(nf_backend_ctx *ctx, const nf_rls_args *a) {
+    const long long count = (long long)a->batch * a->dim;
+    error_kernel<<<nf_cuda_blocks(ctx, count, 256), 256, 0, ctx->stream>>>(count, a->z,
+                                                                            a->target, a->e);
+    NF_CUDA_LAUNCHED(ctx);
+    if (!a->enabled)
+        return NF_OK;
+    if (a->per_batch) {
+        for (int32_t b0 = 0; b0 < a->batch; b0 += 65535) {
+            const int32_t left = a->batch - b0;
+            nf_status st = launch_update(ctx, a, b0, left < 65535 ? left : 65535);
+            if (st != NF_OK)
+                return st;
+        }
+        return NF_OK;
+    }
+    for (int32_t b = 0; b < a->batch; b++) {
+        nf_status st = launch_update(ctx, a, b, 1);
+        if (st != NF_OK)
+            return st;
+    }
+    return NF_OK;
+}

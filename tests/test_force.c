@@ -1,0 +1,295 @@
+/*
+ * FORCE readout learning against its references:
+ *  - RLS with P(0) = I/alpha converges to the regularised least-squares
+ *    weights w = (R^T R + alpha I)^-1 R^T f on a random linear problem;
+ *  - Sussillo & Abbott's FORCE.m (N = 200, 1440 steps, learning every step),
+ *    replayed in Octave (../shared/fixtures): z(t), |w(t)|, the final w and
+ *    trace(P) follow Octave within float32 tolerance;
+ *  - the Nicola & Clopath rule (w -= e k) against a hand computation.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+TestSuite(force, .timeout = 120);
+
+// --- a minimal reader for the fixture's JSON number arrays
+
+static char *read_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "cannot open fixture %s", path);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = nft_alloc((size_t)size + 1, 1);
+    cr_assert_eq(fread(text, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    return text;
+}
+
+/* Reads every number of the value of "key" (a number or nested arrays) into
+ * out, up to cap; returns the count. */
+static size_t json_numbers(const char *text, const char *key, double *out, size_t cap) {
+    char quoted[128];
+    snprintf(quoted, sizeof quoted, "\"%s\":", key);
+    const char *p = strstr(text, quoted);
+    cr_assert_not_null(p, "fixture has no key %s", key);
+    p += strlen(quoted);
+    int depth = 0;
+    size_t count = 0;
+    do {
+        while (*p == ' ' || *p == ',' || *p == '\n')
+            p++;
+        if (*p == '[') {
+            depth++;
+            p++;
+        } else if (*p == ']') {
+            depth--;
+            p++;
+        } else {
+            char *end;
+            double v = strtod(p, &end);
+            cr_assert(end != p, "fixture key %s: bad number near '%.20s'", key, p);
+            cr_assert(count < cap, "fixture key %s has more than %zu numbers", key, cap);
+            out[count++] = v;
+            p = end;
+        }
+    } while (depth > 0);
+    return count;
+}
+
+// --- RLS against batch least squares
+
+/* Solves the n x n system A x = b in place (Gaussian elimination, partial pivoting). */
+static void solve(double *a, double *b, int n) {
+    for (int c = 0; c < n; c++) {
+        int piv = c;
+        for (int r = c + 1; r < n; r++)
+            if (fabs(a[r * n + c]) > fabs(a[piv * n + c]))
+                piv = r;
+        for (int k = 0; k < n; k++) {
+            double t = a[c * n + k];
+            a[c * n + k] = a[piv * n + k];
+            a[piv * n + k] = t;
+        }
+        double t = b[c];
+        b[c] = b[piv];
+        b[piv] = t;
+        for (int r = c + 1; r < n; r++) {
+            double f = a[r * n + c] / a[c * n + c];
+            for (int k = c; k < n; k++)
+                a[r * n + k] -= f * a[c * n + k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int c = n - 1; c >= 0; c--) {
+        for (int k = c + 1; k < n; k++)
+            b[c] -= a[c * n + k] * b[k];
+        b[c] /= a[c * n + c];
+    }
+}
+
+NFT_BACKEND_TEST(force, rls_converges_to_regularised_least_squares, .timeout = 60) {
+    enum { N = 12, T = 400 };
+    const float alpha = 0.5f;
+    nf_network *net = nft_network(backend, 0.001, 1, 3);
+    /* r_t = R_t exactly: a RELU population fed by an identity input of positive rows. */
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_RELU, N);
+    int32_t pop, in, conn, target, readout, learner;
+    NFT_OK(net, nf_population_add(net, &pd, &pop));
+    NFT_OK(net, nf_input_add(net, N, &in));
+    NFT_OK(net, nf_input_add(net, 1, &target));
+    float *R = nft_alloc((size_t)T * N, sizeof *R), *f = nft_alloc(T, sizeof *f);
+    const double w_true[N] = {0.5, -1.0, 0.25, 2.0, -0.75, 0.1, 0.0, 1.5, -2.0, 0.3, 0.9, -0.4};
+    unsigned seed = 12345u;
+    for (int t = 0; t < T; t++) {
+        double y = 0.0;
+        for (int j = 0; j < N; j++) {
+            seed = seed * 1103515245u + 12345u;
+            R[t * N + j] = 0.1f + (float)((seed >> 8) & 0xffff) / 65536.0f;
+            y += w_true[j] * R[t * N + j];
+        }
+        seed = seed * 1103515245u + 12345u;
+        f[t] = (float)(y + 0.05 * (((seed >> 8) & 0xffff) / 65536.0 - 0.5));
+    }
+    NFT_OK(net, nf_input_set(net, in, T, R));
+    NFT_OK(net, nf_input_set(net, target, T, f));
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.kind = NF_CONNECTION_IDENTITY;
+    NFT_OK(net, nf_connect(net, in, pop, &cd, &conn));
+    NFT_OK(net, nf_readout_add(net, pop, 1, NULL, &readout));
+    nf_learner_desc ld = nf_learner_defaults();
+    ld.readout = readout;
+    ld.target = target;
+    ld.alpha = alpha;
+    NFT_OK(net, nf_learner_add(net, &ld, &learner));
+    NFT_OK(net, nf_network_run(net, T));
+
+    double A[N * N] = {0}, b[N] = {0};
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < N; i++) {
+            b[i] += (double)R[t * N + i] * f[t];
+            for (int j = 0; j < N; j++)
+                A[i * N + j] += (double)R[t * N + i] * R[t * N + j];
+        }
+    for (int i = 0; i < N; i++)
+        A[i * N + i] += alpha;
+    solve(A, b, N);
+    float w[N];
+    NFT_OK(net, nf_readout_get_weights(net, readout, w));
+    for (int j = 0; j < N; j++)
+        cr_assert(nft_close(b[j], w[j], 2e-3, 2e-4), "w[%d]: least squares %.7g, RLS %.7g", j,
+                  b[j], (double)w[j]);
+    float *P = nft_alloc(N * N, sizeof *P);
+    NFT_OK(net, nf_learner_get_p(net, learner, P));
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++)
+            cr_assert(P[i * N + j] == P[j * N + i], "P[%d][%d] != P[%d][%d]", i, j, j, i);
+    free(P);
+    free(R);
+    free(f);
+    nf_network_destroy(net);
+}
+
+// --- Sussillo & Abbott FORCE.m, the Octave golden trajectory
+
+#define GOLD_N 200
+#define GOLD_T 1440
+/* float32 against double over 1440 chaotic steps under learning. */
+#define GOLD_Z_ATOL 2e-5
+#define GOLD_W_RTOL 2e-4
+
+NFT_BACKEND_TEST(force, sussillo_abbott_golden_trajectory, .timeout = 120) {
+    char *text = read_file(NFT_FIXTURES_DIR "/sussillo_force_golden_N200.json");
+    double *M = nft_alloc(GOLD_N * GOLD_N, sizeof *M), wf[GOLD_N], x0[GOLD_N], z0;
+    double *ft = nft_alloc(GOLD_T, sizeof *ft), *zt = nft_alloc(GOLD_T, sizeof *zt);
+    double *wlen = nft_alloc(GOLD_T, sizeof *wlen), wfinal[GOLD_N], trace;
+    /* Keys are looked up inside their section ("ft" is also a string in "params"). */
+    const char *inputs = strstr(text, "\"inputs\":");
+    cr_assert_not_null(inputs);
+    cr_assert_eq(json_numbers(inputs, "M_row_major", M, GOLD_N * GOLD_N), GOLD_N * GOLD_N);
+    cr_assert_eq(json_numbers(inputs, "wf", wf, GOLD_N), GOLD_N);
+    cr_assert_eq(json_numbers(inputs, "x0", x0, GOLD_N), GOLD_N);
+    cr_assert_eq(json_numbers(inputs, "z0", &z0, 1), 1);
+    cr_assert_eq(json_numbers(inputs, "ft", ft, GOLD_T), GOLD_T);
+    const char *outputs = strstr(text, "\"outputs\":");
+    cr_assert_not_null(outputs);
+    cr_assert_eq(json_numbers(outputs, "zt", zt, GOLD_T), GOLD_T);
+    cr_assert_eq(json_numbers(outputs, "wo_len", wlen, GOLD_T), GOLD_T);
+    cr_assert_eq(json_numbers(outputs, "final_wo", wfinal, GOLD_N), GOLD_N);
+    cr_assert_eq(json_numbers(outputs, "final_P_trace", &trace, 1), 1);
+    free(text);
+
+    nf_network *net = nft_network(backend, 0.1, 1, 1);
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, GOLD_N);
+    pd.tau = 1.0f;
+    int32_t pop, rec, target, readout, fb, learner, pz;
+    NFT_OK(net, nf_population_add(net, &pd, &pop));
+    float *buf = nft_alloc(GOLD_N * GOLD_N, sizeof *buf);
+    for (int i = 0; i < GOLD_N * GOLD_N; i++)
+        buf[i] = (float)M[i];
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.weights = buf;
+    NFT_OK(net, nf_connect(net, pop, pop, &cd, &rec));
+    for (int i = 0; i < GOLD_N; i++)
+        buf[i] = (float)x0[i];
+    NFT_OK(net, nf_population_set_state(net, pop, NF_STATE_X, buf));
+    NFT_OK(net, nf_readout_add(net, pop, 1, NULL, &readout));
+    float z0f = (float)z0;
+    NFT_OK(net, nf_readout_set_state(net, readout, &z0f));
+    for (int i = 0; i < GOLD_N; i++)
+        buf[i] = (float)wf[i];
+    cd.weights = buf;
+    NFT_OK(net, nf_connect(net, readout, pop, &cd, &fb));
+    NFT_OK(net, nf_input_add(net, 1, &target));
+    float *ftf = nft_alloc(GOLD_T, sizeof *ftf);
+    for (int t = 0; t < GOLD_T; t++)
+        ftf[t] = (float)ft[t];
+    NFT_OK(net, nf_input_set(net, target, GOLD_T, ftf));
+    nf_learner_desc ld = nf_learner_defaults();
+    ld.readout = readout;
+    ld.target = target;
+    NFT_OK(net, nf_learner_add(net, &ld, &learner));
+    NFT_OK(net, nf_probe_add(net, readout, NF_PROBE_OUTPUT, 1, &pz));
+
+    float w[GOLD_N], z;
+    double worst_z = 0.0, worst_w = 0.0;
+    for (int t = 0; t < GOLD_T; t++) {
+        int64_t rows;
+        NFT_OK(net, nf_network_run(net, 1));
+        NFT_OK(net, nf_probe_read(net, pz, &z, 1, &rows));
+        NFT_OK(net, nf_readout_get_weights(net, readout, w));
+        double len = 0.0;
+        for (int i = 0; i < GOLD_N; i++)
+            len += (double)w[i] * w[i];
+        len = sqrt(len);
+        worst_z = fmax(worst_z, fabs(z - zt[t]));
+        worst_w = fmax(worst_w, fabs(len - wlen[t]) / fmax(wlen[t], 1e-3));
+        cr_assert(fabs(z - zt[t]) <= GOLD_Z_ATOL, "step %d: z %.7g, Octave %.7g", t, (double)z,
+                  zt[t]);
+        cr_assert(fabs(len - wlen[t]) <= GOLD_W_RTOL * fmax(wlen[t], 1e-3),
+                  "step %d: |w| %.7g, Octave %.7g", t, len, wlen[t]);
+    }
+    for (int i = 0; i < GOLD_N; i++)
+        cr_assert(fabs(w[i] - wfinal[i]) <= GOLD_W_RTOL * 10 * fabs(wfinal[i]) + 1e-4,
+                  "final w[%d] %.7g, Octave %.7g", i, (double)w[i], wfinal[i]);
+    float *P = nft_alloc(GOLD_N * GOLD_N, sizeof *P);
+    NFT_OK(net, nf_learner_get_p(net, learner, P));
+    double tr = 0.0;
+    for (int i = 0; i < GOLD_N; i++)
+        tr += P[i * GOLD_N + i];
+    cr_assert(nft_close(trace, tr, 1e-4, 0.0), "trace(P) %.7g, Octave %.7g", tr, trace);
+    cr_log_info("golden: max |z - z_octave| %.3g, max relative |w| deviation %.3g, trace(P) "
+                "%.6g vs %.6g", worst_z, worst_w, tr, trace);
+    free(P);
+    free(ftf);
+    free(buf);
+    free(M);
+    free(ft);
+    free(zt);
+    free(wlen);
+    nf_network_destroy(net);
+}
+
+// --- the Nicola & Clopath rule
+
+NFT_BACKEND_TEST(force, nicola_clopath_rule_drops_the_factor_c, .timeout = 30) {
+    enum { N = 3 };
+    for (int rule = 0; rule < 2; rule++) {
+        nf_network *net = nft_network(backend, 0.001, 1, 3);
+        nf_population_desc pd = nf_population_defaults(NF_MODEL_RELU, N);
+        const float r[N] = {1.0f, 2.0f, 0.5f};
+        pd.biases = r;
+        int32_t pop, target, readout, learner;
+        NFT_OK(net, nf_population_add(net, &pd, &pop));
+        NFT_OK(net, nf_input_add(net, 1, &target));
+        const float f = 2.0f, w0[N] = {0.5f, 0.25f, -1.0f};
+        NFT_OK(net, nf_input_set(net, target, 1, &f));
+        nf_readout_desc rd = {.weights = w0};
+        NFT_OK(net, nf_readout_add(net, pop, 1, &rd, &readout));
+        nf_learner_desc ld = nf_learner_defaults();
+        ld.readout = readout;
+        ld.target = target;
+        ld.alpha = 2.0f;
+        ld.rule = rule ? NF_RLS_NICOLA_CLOPATH : NF_RLS_SUSSILLO_ABBOTT;
+        NFT_OK(net, nf_learner_add(net, &ld, &learner));
+        NFT_OK(net, nf_network_run(net, 1));
+        /* P = I/2: k = r/2, r.k = (1 + 4 + 0.25)/2, c = 1/(1 + r.k); e = w0.r - f. */
+        const double z = 0.5 * 1 + 0.25 * 2 - 1.0 * 0.5, e = z - f;
+        const double c = 1.0 / (1.0 + 5.25 / 2.0), g = rule ? e : c * e;
+        float w[N], P[N * N];
+        NFT_OK(net, nf_readout_get_weights(net, readout, w));
+        NFT_OK(net, nf_learner_get_p(net, learner, P));
+        for (int j = 0; j < N; j++) {
+            cr_assert(nft_close(w0[j] - g * r[j] / 2.0, w[j], 1e-6, 1e-7), "rule %d: w[%d] %.8g",
+                      rule, j, (double)w[j]);
+            for (int i = 0; i < N; i++)
+                cr_assert(nft_close((i == j ? 0.5 : 0.0) - c * (r[i] / 2.0) * (r[j] / 2.0),
+                                    P[i * N + j], 1e-6, 1e-7),
+                          "rule %d: P[%d][%d] %.8g", rule, i, j, (double)P[i * N + j]);
+        }
+        nf_network_destroy(net);
+    }
+}
