@@ -8,8 +8,9 @@
 
 #include "engine/backend.h"
 
-/* Below this many elements a loop runs on one thread. */
-#define NF_CPU_PARALLEL_MIN 32768
+/* Below this much work (elements, or multiply-adds) a loop runs on one thread: a
+ * parallel region costs microseconds, and far more when the cores are shared. */
+#define NF_CPU_PARALLEL_MIN (1 << 18)
 
 struct nf_backend_ctx {
     void *rng;       /* curandGenerator_t (host Philox4_32_10) */

@@ -31,7 +31,7 @@ nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a) {
 nf_status nf_cpu_sparse(nf_backend_ctx *ctx, const nf_sparse_args *a) {
     (void)ctx;
     const int64_t total = (int64_t)a->batch * a->rows;
-#pragma omp parallel for schedule(static) if (a->nnz * (int64_t)a->batch >= NF_CPU_PARALLEL_MIN)
+#pragma omp parallel for schedule(static) if (a->nnz * (int64_t)a->batch >= 4 * NF_CPU_PARALLEL_MIN)
     for (int64_t e = 0; e < total; e++) {
         int64_t b = e / a->rows;
         int32_t i = (int32_t)(e % a->rows);

@@ -3,8 +3,7 @@
  * in order, with P symmetric n x n:
  *   e = z - f (every step);  when due:
  *   k = P r (CBLAS ssymv); c = 1 / (1 + r.k);
- *   P -= c (k k^T) (upper triangle computed once and mirrored, so P stays exactly symmetric;
- *   the CUDA backend's c (k_i k_j) is symmetric by itself and rounds the same);
+ *   P -= c (k_i k_j), the same expression on both backends, symmetric by itself;
  *   W[d] -= g_d k with g_d = c e[d] (Sussillo & Abbott) or e[d] (Nicola & Clopath).
  */
 #include <cblas.h>
@@ -18,16 +17,15 @@ static int rls_due(const nf_rls_args *a, int64_t t) {
     return (t - a->start + 1) % a->every == 0;
 }
 
+/* P -= c (k k^T), row by row; k_i k_j == k_j k_i exactly, so a symmetric P
+ * stays symmetric without mirroring. */
 static void rank1_symmetric(float *p, const float *k, float c, int32_t n) {
-#pragma omp parallel for schedule(dynamic, 16) if (n >= 512)
+#pragma omp parallel for schedule(static) if ((int64_t)n * n >= 4 * NF_CPU_PARALLEL_MIN)
     for (int32_t i = 0; i < n; i++) {
         const float ki = k[i];
         float *row = p + (size_t)i * n;
-        for (int32_t j = i; j < n; j++) {
-            const float v = row[j] - c * (ki * k[j]);
-            row[j] = v;
-            p[(size_t)j * n + i] = v;
-        }
+        for (int32_t j = 0; j < n; j++)
+            row[j] -= c * (ki * k[j]);
     }
 }
 
