@@ -90,23 +90,31 @@ typedef struct nf_probe_record_args {
     int64_t first_step;   /* the counter at the first step of this run */
 } nf_probe_record_args;
 
-/* One RLS (FORCE) step for a readout, for the whole batch (see neurofuse.h):
- * every step e = z - f; when due at the counter t (start <= t, t < stop or
- * stop == 0, (t - start + 1) % every == 0) and enabled, for b in order:
- * k = P r_b; c = 1/(1 + r_b.k); P -= c k k^T; W[d] -= (c or 1) e_b[d] k. */
+/* A weight matrix an RLS step updates: row i of W_b (W_b = w, or w + b rows n
+ * per batch) moves by -g(e[b][i]) k, g(e) = c e or e (nf_rls_rule). */
+typedef struct nf_rls_target {
+    float *w;          /* [copies][rows][n] */
+    const float *e;    /* [batch][rows] errors of this step */
+    int32_t rows;
+} nf_rls_target;
+
+#define NF_RLS_MAX_TARGETS 2
+
+/* One RLS (FORCE) step for the whole batch, when due at the counter t
+ * (enabled, start <= t, t < stop or stop == 0, (t - start + 1) % every == 0):
+ * for b in order (all at once when P is per element):
+ * k = P r_b; c = 1/(1 + r_b.k); P -= c (k_i k_j); each target's rows move. */
 typedef struct nf_rls_args {
-    int32_t batch, n, dim;
-    int32_t per_batch;     /* P and W per element, else shared */
+    int32_t batch, n;
+    int32_t per_batch;     /* P and the targets' W per element, else shared */
     int32_t rule;          /* nf_rls_rule */
     int32_t enabled;
     int64_t every, start, stop;
     float *p;              /* [copies][n][n] symmetric */
-    float *w;              /* [copies][dim][n] */
     const float *r;        /* [batch][n] */
-    const float *z;        /* [batch][dim] */
-    const float *target;   /* [batch][dim] */
-    float *e;              /* [batch][dim], written every step */
     float *k;              /* scratch [batch][n + 1] */
+    int32_t targets;
+    nf_rls_target target[NF_RLS_MAX_TARGETS];
 } nf_rls_args;
 
 typedef struct nf_backend_i {

@@ -71,14 +71,20 @@ typedef struct nf_readout {
 } nf_readout;
 
 typedef struct nf_learner {
-    nf_learner_desc desc;
-    int32_t readout_index;
-    int32_t copies; /* P matrices: batch when the readout is per batch, else 1 */
-    int32_t n, dim;
+    nf_learner_desc desc;   /* pointers cleared */
+    int32_t desired[NF_LEARNER_MAX_DESIRED];
+    int32_t pop;            /* object id of the presynaptic population (r) */
+    int32_t readout_index;  /* READOUT */
+    int32_t conn_index;     /* the learning connection, or -1 */
+    int32_t copies;         /* P matrices: batch when the weights are per batch, else 1 */
+    int32_t n, dim, rows;   /* r size; readout dim; learning connection rows */
     bool enabled;
-    float *p;       /* [copies][n][n] */
-    float *e;       /* [batch][dim] */
-    float *k;       /* [batch][n + 1] scratch */
+    float *p;               /* [copies][n][n] */
+    float *k;               /* [batch][n + 1] scratch */
+    float *e;               /* READOUT [batch][dim] */
+    float *row_e;           /* [batch][rows], when a connection learns */
+    float *row_scale;       /* READOUT with a connection: [rows][dim] */
+    float *desired_sum;     /* CURRENTS: [batch][rows] J_d */
 } nf_learner;
 
 typedef struct nf_probe {
@@ -196,6 +202,8 @@ const char *nf__model_name(nf_model m);
 
 /* The signal a connection reads from its pre object this step. */
 const float *nf__signal(const nf_network *net, int32_t pre_id);
+/* Adds a connection's contribution of this step (W signal) into y [batch][n_post]. */
+nf_status nf__connection_contribute(nf_network *net, const nf_connection *c, float *y);
 /* Brings an event connection's post-side state to W times the pre's state. */
 nf_status nf__event_resync(nf_network *net, nf_connection *c);
 /* Resynchronises every event connection whose pre is the population `pop_id`. */

@@ -34,8 +34,8 @@ static const float *probe_source(const nf_network *net, const nf_probe *p, int32
     }
     case NF_OBJ_LEARNER: {
         const nf_learner *l = &net->learners.items[o->index];
-        *dim = l->dim;
-        return l->e;
+        *dim = l->desc.kind == NF_LEARNER_READOUT ? l->dim : l->rows;
+        return l->desc.kind == NF_LEARNER_READOUT ? l->e : l->row_e;
     }
     default: *dim = 0; return NULL;
     }

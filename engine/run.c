@@ -20,27 +20,25 @@
 #include "internal.h"
 #include "weights.h"
 
-/* Adds one connection's contribution to its post population's input. */
-static nf_status add_contribution(nf_network *net, const nf_connection *c) {
-    nf_population *post = &net->pops.items[net->objects.items[c->post].index];
+nf_status nf__connection_contribute(nf_network *net, const nf_connection *c, float *y) {
     const int32_t batch = net->desc.batch;
     const float *x = nf__signal(net, c->pre);
     if (c->event)
-        return net->be->axpy(net->ctx, post->input, c->pf0 ? c->pf0 : c->acc, 1.0f,
+        return net->be->axpy(net->ctx, y, c->pf0 ? c->pf0 : c->acc, 1.0f,
                              (size_t)batch * c->n_post);
     switch (c->desc.kind) {
     case NF_CONNECTION_IDENTITY:
-        return net->be->axpy(net->ctx, post->input, x, c->desc.scale, (size_t)batch * c->n_post);
+        return net->be->axpy(net->ctx, y, x, c->desc.scale, (size_t)batch * c->n_post);
     case NF_CONNECTION_SPARSE: {
         nf_sparse_args a = {.batch = batch, .rows = c->n_post, .cols = c->n_pre,
                             .per_batch = c->copies > 1, .nnz = c->nnz, .row_ptr = c->index_ptr,
-                            .col = c->index, .val = c->w, .x = x, .y = post->input};
+                            .col = c->index, .val = c->w, .x = x, .y = y};
         return net->be->sparse(net->ctx, &a);
     }
     default: {
         nf_dense_args a = {.batch = batch, .rows = c->n_post, .cols = c->n_pre,
                            .per_batch = c->copies > 1, .beta = 1.0f, .w = c->w, .x = x,
-                           .y = post->input};
+                           .y = y};
         return net->be->dense(net->ctx, &a);
     }
     }
@@ -75,8 +73,11 @@ static nf_status step_once(nf_network *net, int64_t first_step) {
     for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++)
         st = be->fill(net->ctx, net->pops.items[i].input, 0.0f,
                       (size_t)batch * net->pops.items[i].desc.n);
-    for (int32_t i = 0; i < net->conns.count && st == NF_OK; i++)
-        st = add_contribution(net, &net->conns.items[i]);
+    for (int32_t i = 0; i < net->conns.count && st == NF_OK; i++) {
+        const nf_connection *c = &net->conns.items[i];
+        st = nf__connection_contribute(net, c,
+                                       net->pops.items[net->objects.items[c->post].index].input);
+    }
     for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++) {
         nf_population *p = &net->pops.items[i];
         nf_pop_step_args a = {.model = nf__model_params(p, net->dt, net->mode),

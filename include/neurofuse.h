@@ -308,7 +308,10 @@ nf_status nf_readout_get_state(nf_network *net, int32_t readout, float *z);
 // --- learners (FORCE / recursive least squares) ----------------------------------
 
 typedef enum nf_learner_kind {
-    NF_LEARNER_READOUT = 0 /* W_out of a readout learns its target */
+    NF_LEARNER_READOUT = 0, /* W_out of a readout learns a target (Sussillo & Abbott, TENSION),
+                               and optionally the rows of a recurrent connection (internal FORCE) */
+    NF_LEARNER_CURRENTS     /* full-FORCE (DePasquale): a connection W learns W r -> the summed
+                               currents of `desired` connections (the target-generating network) */
 } nf_learner_kind;
 
 typedef enum nf_rls_rule {
@@ -316,10 +319,19 @@ typedef enum nf_rls_rule {
     NF_RLS_NICOLA_CLOPATH       /* the same P update, w -= e k (no factor c) */
 } nf_rls_rule;
 
+#define NF_LEARNER_MAX_DESIRED 8
+
 typedef struct nf_learner_desc {
     nf_learner_kind kind;
-    int32_t readout;  /* the readout whose z = W_out r is compared with the target */
-    int32_t target;   /* an input of the readout's dim: f, [steps][batch][dim] */
+    int32_t readout;  /* READOUT: the readout whose z = W_out r is compared with the target */
+    int32_t target;   /* READOUT: an input of the readout's dim: f, [steps][batch][dim] */
+    int32_t connection; /* READOUT: -1, or a dense connection from the readout's population whose
+                           rows learn too, row i from the error sum_d row_scale[i][d] e_d;
+                           CURRENTS: the dense connection that learns */
+    const float *row_scale; /* READOUT with connection: [rows][dim], NULL = ones; copied */
+    const int32_t *desired; /* CURRENTS: connections whose contributions sum to the desired
+                               currents J_d (each into a population of `rows` neurons) */
+    int32_t n_desired;      /* CURRENTS: 1 .. NF_LEARNER_MAX_DESIRED */
     float alpha;      /* P(0) = I / alpha (> 0); default 1 */
     int32_t every;    /* learn on every `every`-th step of the window; default 1 */
     int64_t start;    /* the window [start, stop) in network steps; default 0 */
@@ -329,13 +341,16 @@ typedef struct nf_learner_desc {
 
 nf_learner_desc nf_learner_defaults(void);
 
-/* Trains during nf_network_run, after the readouts of each step: e = z - f
- * (z with the weights before the update), then on step t of the window with
- * (t - start + 1) % every == 0, for each batch element in order:
- * k = P r; c = 1/(1 + r.k); P -= c k k^T; W_out -= c e k^T (or e k^T).
- * A readout with per-batch weights has one P per element (independent
- * networks); a shared readout shares one P, updated element after element.
- * Multi-dimensional readouts share P. P is n x n float32, symmetric. */
+/* Trains during nf_network_run, after the readouts of each step. Errors:
+ * READOUT e = z - f (z with the weights before the update; recurrent rows
+ * e_i = row_scale[i] . e); CURRENTS e_i = (W r)_i - J_d,i, r and J_d of this
+ * step. On step t of the window with (t - start + 1) % every == 0, for each
+ * batch element in order: k = P r; c = 1/(1 + r.k); P -= c k k^T; every
+ * learning row W_i -= c e_i k (or e_i k). r is the presynaptic population's
+ * filtered output. Weights per batch element mean one P per element
+ * (independent networks); shared weights share one P, updated element after
+ * element. A readout's dimensions share P. P is n x n float32, symmetric.
+ * nf_network_reset keeps P and the learned weights. */
 nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id);
 nf_status nf_learner_set_enabled(nf_network *net, int32_t learner, int enabled);
 /* P of every copy, [copies][n][n] (copies = batch for per-batch readouts, else 1). */
@@ -348,7 +363,7 @@ typedef enum nf_probe_kind {
     NF_PROBE_OUTPUT = 0, /* population output [n] or readout z [dim] */
     NF_PROBE_FILTERED,   /* population filtered output s [n] */
     NF_PROBE_STATE,      /* the population's primary state: voltage, x or theta */
-    NF_PROBE_ERROR,      /* a learner's error e = z - f [dim] */
+    NF_PROBE_ERROR,      /* a learner's error: READOUT e = z - f [dim]; CURRENTS [rows] */
     NF_PROBE_INPUT       /* an input's current row [dim] */
 } nf_probe_kind;
 

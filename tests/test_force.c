@@ -317,3 +317,98 @@ NFT_BACKEND_TEST(force, sussillo_abbott_n1000_learns_the_sum_of_sines, .timeout 
     free(e);
     nf_network_destroy(net);
 }
+
+// --- recurrent rows (internal FORCE) and desired currents (full-FORCE), one step by hand
+
+/* A RELU population with output r (its biases) and P(0) = I/2 after one
+ * learning step: k = r/2, c = 1/(1 + |r|^2/2). */
+static const float HAND_R[3] = {1.0f, 2.0f, 0.5f};
+#define HAND_C (1.0 / (1.0 + 5.25 / 2.0))
+
+NFT_BACKEND_TEST(force, recurrent_rows_learn_from_the_scaled_readout_error, .timeout = 30) {
+    nf_network *net = nft_network(backend, 0.001, 1, 3);
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_RELU, 3);
+    pd.biases = HAND_R;
+    int32_t pop, post, target, readout, rec, learner, probe;
+    NFT_OK(net, nf_population_add(net, &pd, &pop));
+    pd = nf_population_defaults(NF_MODEL_RELU, 2);
+    NFT_OK(net, nf_population_add(net, &pd, &post));
+    const float w0[3] = {0.5f, 0.25f, -1.0f}, f = 2.0f;
+    const float m0[6] = {0.1f, 0.2f, 0.3f, -0.4f, 0.5f, -0.6f}, u[2] = {1.0f, -0.5f};
+    nf_readout_desc rd = {.weights = w0};
+    NFT_OK(net, nf_readout_add(net, pop, 1, &rd, &readout));
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.weights = m0;
+    NFT_OK(net, nf_connect(net, pop, post, &cd, &rec));
+    NFT_OK(net, nf_input_add(net, 1, &target));
+    NFT_OK(net, nf_input_set(net, target, 1, &f));
+    nf_learner_desc ld = nf_learner_defaults();
+    ld.readout = readout;
+    ld.target = target;
+    ld.connection = rec;
+    ld.row_scale = u;
+    ld.alpha = 2.0f;
+    NFT_OK(net, nf_learner_add(net, &ld, &learner));
+    NFT_OK(net, nf_probe_add(net, learner, NF_PROBE_ERROR, 1, &probe));
+    NFT_OK(net, nf_network_run(net, 1));
+    const double e = (0.5 * 1 + 0.25 * 2 - 1.0 * 0.5) - f;
+    float m[6], w[3], pe;
+    int64_t rows;
+    NFT_OK(net, nf_connection_get_weights(net, rec, m));
+    NFT_OK(net, nf_readout_get_weights(net, readout, w));
+    NFT_OK(net, nf_probe_read(net, probe, &pe, 1, &rows));
+    cr_assert(nft_close(e, pe, 1e-6, 1e-7), "error probe %.8g, expected %.8g", (double)pe, e);
+    for (int j = 0; j < 3; j++) {
+        cr_assert(nft_close(w0[j] - HAND_C * e * HAND_R[j] / 2, w[j], 1e-6, 1e-7), "w[%d]", j);
+        for (int i = 0; i < 2; i++)
+            cr_assert(nft_close(m0[i * 3 + j] - HAND_C * u[i] * e * HAND_R[j] / 2, m[i * 3 + j],
+                                1e-6, 1e-7),
+                      "row %d col %d: %.8g", i, j, (double)m[i * 3 + j]);
+    }
+    nf_network_destroy(net);
+}
+
+NFT_BACKEND_TEST(force, currents_learn_the_desired_currents, .timeout = 30) {
+    nf_network *net = nft_network(backend, 0.001, 1, 3);
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_RELU, 3);
+    pd.biases = HAND_R;
+    int32_t pop, task, gen, in, learn, desired, learner, probe;
+    NFT_OK(net, nf_population_add(net, &pd, &pop));
+    pd = nf_population_defaults(NF_MODEL_RELU, 2);
+    NFT_OK(net, nf_population_add(net, &pd, &task));
+    NFT_OK(net, nf_population_add(net, &pd, &gen));
+    const float m0[6] = {0.1f, 0.2f, 0.3f, -0.4f, 0.5f, -0.6f}, jd[2] = {1.5f, -2.0f};
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.weights = m0;
+    NFT_OK(net, nf_connect(net, pop, task, &cd, &learn));
+    NFT_OK(net, nf_input_add(net, 2, &in));
+    NFT_OK(net, nf_input_set(net, in, 1, jd));
+    cd.kind = NF_CONNECTION_IDENTITY;
+    NFT_OK(net, nf_connect(net, in, gen, &cd, &desired));
+    nf_learner_desc ld = nf_learner_defaults();
+    ld.kind = NF_LEARNER_CURRENTS;
+    ld.connection = learn;
+    ld.desired = &desired;
+    ld.n_desired = 1;
+    ld.alpha = 2.0f;
+    NFT_OK(net, nf_learner_add(net, &ld, &learner));
+    NFT_OK(net, nf_probe_add(net, learner, NF_PROBE_ERROR, 1, &probe));
+    NFT_OK(net, nf_network_run(net, 1));
+    float m[6], pe[2];
+    int64_t rows;
+    NFT_OK(net, nf_connection_get_weights(net, learn, m));
+    NFT_OK(net, nf_probe_read(net, probe, pe, 2, &rows));
+    for (int i = 0; i < 2; i++) {
+        double wr = 0.0;
+        for (int j = 0; j < 3; j++)
+            wr += (double)m0[i * 3 + j] * HAND_R[j];
+        const double e = wr - jd[i];
+        cr_assert(nft_close(e, pe[i], 1e-6, 1e-7), "row %d error %.8g, expected %.8g", i,
+                  (double)pe[i], e);
+        for (int j = 0; j < 3; j++)
+            cr_assert(nft_close(m0[i * 3 + j] - HAND_C * e * HAND_R[j] / 2, m[i * 3 + j], 1e-6,
+                                1e-7),
+                      "row %d col %d: %.8g", i, j, (double)m[i * 3 + j]);
+    }
+    nf_network_destroy(net);
+}

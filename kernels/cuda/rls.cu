@@ -1,12 +1,12 @@
 /*
  * Recursive least squares on the GPU, without host round trips: every kernel
  * reads the device step counter and returns at once when the learner is not
- * due, so the update can sit inside a replayed graph. For the elements b
+ * due, so the update can sit inside a replayed graph; the errors e come from
+ * the engine's own products before. For the elements b
  * (all at once when each has its own P, else one after another):
- *   error   e = z - f (every step)
  *   k       k_i = sum_j P_ji r_j (P symmetric: column reads, coalesced)
- *   scalars c = 1 / (1 + r.k) (block reduction, kept at k[n]);
- *           W[d] -= g_d k, g_d = c e[d] or e[d]
+ *   scalar  c = 1 / (1 + r.k) (block reduction, kept at k[n])
+ *   weights each target's row i: W[i] -= g_i k, g_i = c e[i] or e[i]
  *   rank-1  P_ij -= c (k_i k_j): k_i k_j == k_j k_i exactly, so P stays symmetric.
  */
 #include "rls.cuh"
@@ -20,12 +20,6 @@ __device__ static bool rls_due(const int64_t *counter, int enabled, long long ev
 }
 
 #define RLS_DUE(a) rls_due(counter, (a).enabled, (a).every, (a).start, (a).stop)
-
-static __global__ void error_kernel(long long count, const float *z, const float *f, float *e) {
-    for (long long i = blockIdx.x * (long long)blockDim.x + threadIdx.x; i < count;
-         i += (long long)gridDim.x * blockDim.x)
-        e[i] = z[i] - f[i];
-}
 
 /* grid.y = element (b0 + blockIdx.y). */
 static __global__ void k_kernel(const int64_t *counter, nf_rls_args a, int32_t b0) {
@@ -43,7 +37,7 @@ static __global__ void k_kernel(const int64_t *counter, nf_rls_args a, int32_t b
     }
 }
 
-/* One block per element: c, then the weight update. */
+/* One block per element: c = 1 / (1 + r.k), kept at k[n]. */
 static __global__ void scalar_kernel(const int64_t *counter, nf_rls_args a, int32_t b0) {
     if (!RLS_DUE(a))
         return;
@@ -64,12 +58,25 @@ static __global__ void scalar_kernel(const int64_t *counter, nf_rls_args a, int3
     const float c = 1.0f / (1.0f + partial[0]);
     if (threadIdx.x == 0)
         k[n] = c;
-    float *w = a.w + (size_t)(a.per_batch ? b : 0) * a.dim * n;
-    for (int32_t d = 0; d < a.dim; d++) {
-        const float e = a.e[(size_t)b * a.dim + d];
-        const float g = a.rule == NF_RLS_NICOLA_CLOPATH ? e : c * e;
-        for (int32_t j = threadIdx.x; j < n; j += blockDim.x)
-            w[(size_t)d * n + j] -= g * k[j];
+}
+
+/* Target t's rows for elements b0 + blockIdx.z: x over columns, y over rows. */
+static __global__ void weights_kernel(const int64_t *counter, nf_rls_args a, int32_t t,
+                                      int32_t b0) {
+    if (!RLS_DUE(a))
+        return;
+    const int32_t b = b0 + blockIdx.z, n = a.n;
+    const int32_t j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= n)
+        return;
+    const nf_rls_target tg = a.target[t];
+    const float *k = a.k + (size_t)b * (n + 1);
+    const float c = k[n], kj = k[j];
+    float *w = tg.w + (size_t)(a.per_batch ? b : 0) * tg.rows * n;
+    const float *e = tg.e + (size_t)b * tg.rows;
+    for (int32_t i = blockIdx.y; i < tg.rows; i += gridDim.y) {
+        const float g = a.rule == NF_RLS_NICOLA_CLOPATH ? e[i] : c * e[i];
+        w[(size_t)i * n + j] -= g * kj;
     }
 }
 
@@ -89,7 +96,7 @@ static __global__ void rank1_kernel(const int64_t *counter, nf_rls_args a, int32
         p[(size_t)i * n + j] -= c * (k[i] * kj);
 }
 
-/* The three update kernels for elements [b0, b0 + count). */
+/* The update kernels for elements [b0, b0 + count): the weights move before P. */
 static nf_status launch_update(nf_backend_ctx *ctx, const nf_rls_args *a, int32_t b0,
                                int32_t count) {
     const unsigned col_blocks = (unsigned)((a->n + 255) / 256);
@@ -97,6 +104,12 @@ static nf_status launch_update(nf_backend_ctx *ctx, const nf_rls_args *a, int32_
     NF_CUDA_LAUNCHED(ctx);
     scalar_kernel<<<(unsigned)count, 256, 0, ctx->stream>>>(ctx->counter, *a, b0);
     NF_CUDA_LAUNCHED(ctx);
+    for (int32_t t = 0; t < a->targets; t++) {
+        const int32_t rows = a->target[t].rows;
+        const dim3 grid(col_blocks, (unsigned)(rows < 1024 ? rows : 1024), (unsigned)count);
+        weights_kernel<<<grid, 256, 0, ctx->stream>>>(ctx->counter, *a, t, b0);
+        NF_CUDA_LAUNCHED(ctx);
+    }
     const unsigned row_blocks = (unsigned)(a->n < 1024 ? a->n : 1024);
     rank1_kernel<<<dim3(col_blocks, row_blocks, (unsigned)count), 256, 0, ctx->stream>>>(
         ctx->counter, *a, b0);
@@ -105,10 +118,6 @@ static nf_status launch_update(nf_backend_ctx *ctx, const nf_rls_args *a, int32_
 }
 
 nf_status nf_cuda_rls_update(nf_backend_ctx *ctx, const nf_rls_args *a) {
-    const long long count = (long long)a->batch * a->dim;
-    error_kernel<<<nf_cuda_blocks(ctx, count, 256), 256, 0, ctx->stream>>>(count, a->z,
-                                                                            a->target, a->e);
-    NF_CUDA_LAUNCHED(ctx);
     if (!a->enabled)
         return NF_OK;
     if (a->per_batch) {
