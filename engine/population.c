@@ -20,6 +20,7 @@ nf_status nf_izhikevich_preset_apply(nf_population_desc *d, nf_izhikevich_preset
     if (!d || preset < NF_IZHIKEVICH_RS || preset > NF_IZH_PRESET_LAST)
         return NF_ERR_INVALID_ARGUMENT;
     d->izh.order = NF_IZHIKEVICH_NENGO;
+    d->bias = 0.0f;
     d->izh.a = 0.02f;
     d->izh.b = 0.2f;
     d->izh.c = -65.0f;
@@ -33,6 +34,14 @@ nf_status nf_izhikevich_preset_apply(nf_population_desc *d, nf_izhikevich_preset
     case NF_IZHIKEVICH_LTS: d->izh.b = 0.25f; break;
     case NF_IZHIKEVICH_RZ: d->izh.a = 0.1f; d->izh.b = 0.26f; break;
     }
+    return NF_OK;
+}
+
+nf_status nf_lif_form_apply(nf_population_desc *d, nf_lif_form form) {
+    if (!d || (form != NF_LIF_NENGO && form != NF_LIF_NICOLA_CLOPATH))
+        return NF_ERR_INVALID_ARGUMENT;
+    d->lif_form = form;
+    d->bias = form == NF_LIF_NICOLA_CLOPATH ? -40.0f : 0.0f;
     return NF_OK;
 }
 

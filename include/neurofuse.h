@@ -108,8 +108,8 @@ int64_t nf_network_step_count(const nf_network *net); /* steps run since create 
 
 typedef enum nf_model {
     NF_MODEL_RELU = 0,     /* out = amplitude * max(J, 0) */
-    NF_MODEL_SIGMOID,      /* out = (1/tau_ref) / (1 + exp(-J)) */
-    NF_MODEL_TANH,         /* out = (1/tau_ref) * tanh(J) */
+    NF_MODEL_SIGMOID,      /* out = amplitude (1/tau_ref) / (1 + exp(-J)) */
+    NF_MODEL_TANH,         /* out = amplitude (1/tau_ref) tanh(J) */
     NF_MODEL_LIF_RATE,     /* out = amplitude / (tau_ref + tau_rc log1p(1/(J-1))) for J > 1 */
     NF_MODEL_SOFTLIF_RATE, /* LIFRate smoothed by softplus (nengo_dl form, sigma) */
     NF_MODEL_LIF,          /* spiking LIF, nengo form or Nicola & Clopath form */
@@ -191,12 +191,17 @@ typedef struct nf_population_desc {
     nf_filter_desc filter; /* applied to the output before it is used downstream */
 } nf_population_desc;
 
-/* The references' defaults for model m with n neurons: nengo's for the nengo
- * models, Nicola & Clopath's for their forms (bias -40 for NC LIF, 1000 for NC
- * Izhikevich), gain 1, amplitude 1, no filter. Unknown m gives RELU defaults. */
+/* The references' defaults for model m with n neurons, gain 1, amplitude 1,
+ * no filter: nengo's for the nengo models (LIF in nengo form), Nicola &
+ * Clopath's for IZHIKEVICH (their order, bias 1000) and THETA. Unknown m
+ * gives RELU defaults. */
 nf_population_desc nf_population_defaults(nf_model m, int32_t n);
 
-/* Fills the Izhikevich fields of d with a nengo preset (order NENGO). */
+/* Switches a LIF descriptor to a form with that form's defaults: NENGO
+ * (bias 0) or NICOLA_CLOPATH (bias -40, the reference's v_peak offset). */
+nf_status nf_lif_form_apply(nf_population_desc *d, nf_lif_form form);
+
+/* Fills the Izhikevich fields of d with a nengo preset (order NENGO, bias 0). */
 nf_status nf_izhikevich_preset_apply(nf_population_desc *d, nf_izhikevich_preset preset);
 
 /* Adds a population; its initial state is drawn from the network seed. */

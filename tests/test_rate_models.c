@@ -26,8 +26,8 @@ TestSuite(rate_models, .timeout = 60);
 #define LEAKY_ATOL 1e-6
 
 /* The references' constants (REFERENCE), as the float values a descriptor holds. */
-#define REF_TAU_RC 0.02f
-#define REF_TAU_REF_LIF 0.002f
+#define REF_TAU_RC          0.02f
+#define REF_TAU_REF_LIF     0.002f
 #define REF_TAU_REF_SIGMOID 0.0025f
 
 // --- reference formulas (double) --------------------------------------------------
@@ -66,8 +66,8 @@ static double ref_rate(const nf_population_desc *d, double J) {
 }
 
 static const char *model_name(nf_model m) {
-    static const char *names[] = {"RELU", "SIGMOID", "TANH", "LIF_RATE", "SOFTLIF_RATE",
-                                  "LIF", "LEAKY_RATE", "IZHIKEVICH", "THETA"};
+    static const char *names[] = {"RELU", "SIGMOID",    "TANH",       "LIF_RATE", "SOFTLIF_RATE",
+                                  "LIF",  "LEAKY_RATE", "IZHIKEVICH", "THETA"};
     return (m >= 0 && m < NF_MODEL_COUNT) ? names[m] : "?";
 }
 
@@ -209,9 +209,9 @@ NFT_BACKEND_TEST(rate_models, softlif_rate_matches_reference_on_every_branch, .t
      * -200 and 200 make the softplus under/overflow in float unless the asymptotes
      * are used (nengo_extras would return 0 there; nengo_dl's asymptote is followed). */
     float J[30];
-    float js1[30] = {-200, -100, -50, -25, -20.5f, -19.5f, -15, -5, -2, -1, -0.5f, 0, 0.25f,
-                     0.5f, 1, 2, 3, 5, 10, 20, 29.5f, 30.5f, 35, 50, 100, 200, 0.01f, -0.01f,
-                     4, 7};
+    float js1[30] = {-200,  -100,  -50,   -25,  -20.5f, -19.5f, -15,   -5,     -2, -1,
+                     -0.5f, 0,     0.25f, 0.5f, 1,      2,      3,     5,      10, 20,
+                     29.5f, 30.5f, 35,    50,   100,    200,    0.01f, -0.01f, 4,  7};
     for (int i = 0; i < 30; i++)
         J[i] = 1.0f + js1[i];
     nf_population_desc d = nf_population_defaults(NF_MODEL_SOFTLIF_RATE, 30);
@@ -219,8 +219,8 @@ NFT_BACKEND_TEST(rate_models, softlif_rate_matches_reference_on_every_branch, .t
     check_model_over_currents(backend, d, J, 30, 2, "softlif_rate, sigma 1");
 
     /* sigma 0.5: js = 2 (J - 1), so the branches move and -log(sigma) matters. */
-    float J2[10] = {1.0f - 12.0f, 1.0f - 100.0f, 1.0f - 9.0f, 1.0f - 2.0f, 1.0f, 1.25f,
-                    1.0f + 3.0f, 1.0f + 14.0f, 1.0f + 16.0f, 1.0f + 80.0f};
+    float J2[10] = {1.0f - 12.0f, 1.0f - 100.0f, 1.0f - 9.0f,  1.0f - 2.0f,  1.0f,
+                    1.25f,        1.0f + 3.0f,   1.0f + 14.0f, 1.0f + 16.0f, 1.0f + 80.0f};
     d.sigma = 0.5f;
     d.amplitude = 3.0f;
     check_model_over_currents(backend, d, J2, 10, 1, "softlif_rate, sigma 0.5, amplitude 3");
@@ -238,10 +238,10 @@ NFT_BACKEND_TEST(rate_models, softlif_rate_matches_reference_on_every_branch, .t
     float *out = get_output(net, pop, 1, 2);
     double lo = 1.0 / ((double)REF_TAU_REF_LIF + (double)REF_TAU_RC * (24.0 + log(2.0)));
     double hi = 1.0 / ((double)REF_TAU_REF_LIF + (double)REF_TAU_RC * log1p(1.0 / 16.0));
-    cr_assert(nft_close(lo, out[0], RATE_RTOL, 0.0), "SoftLIF js=-24: expected %.9g, got %.9g",
-              lo, (double)out[0]);
-    cr_assert(nft_close(hi, out[1], RATE_RTOL, 0.0), "SoftLIF js=32: expected %.9g, got %.9g",
-              hi, (double)out[1]);
+    cr_assert(nft_close(lo, out[0], RATE_RTOL, 0.0), "SoftLIF js=-24: expected %.9g, got %.9g", lo,
+              (double)out[0]);
+    cr_assert(nft_close(hi, out[1], RATE_RTOL, 0.0), "SoftLIF js=32: expected %.9g, got %.9g", hi,
+              (double)out[1]);
     free(out);
     nf_network_destroy(net);
 }
@@ -280,8 +280,7 @@ NFT_BACKEND_TEST(rate_models, outputs_do_not_depend_on_batch_element_or_step, .t
                     double ref = 1.5 * ref_rate(&d, J);
                     cr_assert(nft_close(ref, out[b * n + i], RATE_RTOL, RATE_ATOL),
                               "%s step %d batch %d neuron %d (J %.9g): expected %.9g, got %.9g",
-                              model_name(models[m]), step, b, i, J, ref,
-                              (double)out[b * n + i]);
+                              model_name(models[m]), step, b, i, J, ref, (double)out[b * n + i]);
                 }
             free(out);
         }
@@ -302,8 +301,8 @@ static void check_relu_gain_bias(nf_network *net, int32_t pop, const float *u, c
             double J = (double)bias[i] + (double)gain[i] * (double)u[b * n + i];
             double ref = ref_relu(J);
             cr_assert(nft_close(ref, out[b * n + i], RATE_RTOL, RATE_ATOL),
-                      "%s: batch %d neuron %d: J = %g + %g * %g: expected %.9g, got %.9g", what,
-                      b, i, (double)bias[i], (double)gain[i], (double)u[b * n + i], ref,
+                      "%s: batch %d neuron %d: J = %g + %g * %g: expected %.9g, got %.9g", what, b,
+                      i, (double)bias[i], (double)gain[i], (double)u[b * n + i], ref,
                       (double)out[b * n + i]);
         }
     free(out);
@@ -463,8 +462,8 @@ NFT_BACKEND_TEST(rate_models, leaky_rate_one_step_by_hand, .timeout = 30) {
     NFT_OK(net, nf_network_run(net, 1));
     NFT_OK(net, nf_population_get_state(net, pop, NF_STATE_X, &x));
     NFT_OK(net, nf_population_get_state(net, pop, NF_STATE_OUTPUT, &out));
-    cr_assert(nft_close(0.25, x, LEAKY_RTOL, LEAKY_ATOL), "x after one step: expected 0.25, got %.9g",
-              (double)x);
+    cr_assert(nft_close(0.25, x, LEAKY_RTOL, LEAKY_ATOL),
+              "x after one step: expected 0.25, got %.9g", (double)x);
     cr_assert(nft_close(2.0 * tanh(0.25), out, LEAKY_RTOL, LEAKY_ATOL),
               "output after one step: expected %.9g, got %.9g", 2.0 * tanh(0.25), (double)out);
     nf_network_destroy(net);
@@ -515,7 +514,8 @@ NFT_BACKEND_TEST(rate_models, lif_in_rate_mode_outputs_lif_rate, .timeout = 30) 
         check_rates(&d, J, out, B, "nengo LIF in rate mode");
         free(out);
         out = get_output(net, pop2, B, N);
-        check_rates(&d2, J, out, B, "nengo LIF in rate mode, amplitude 0.25, tau_rc .03, tau_ref .004");
+        check_rates(&d2, J, out, B,
+                    "nengo LIF in rate mode, amplitude 0.25, tau_rc .03, tau_ref .004");
         free(out);
     }
     nf_network_destroy(net);

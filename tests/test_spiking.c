@@ -69,8 +69,8 @@ static double frac(double x) { return x - floor(x); }
  * v0 + sum_{s <= t} rate_s dt after each step t: every step's output is amplitude k/dt
  * with k an integer, and the running count equals floor(cum). Returns nothing; fails
  * with the element, step and values. */
-static void check_spike_train(const float *out, const double *cum, int64_t T, size_t E,
-                              double dt, double amplitude, const char *what) {
+static void check_spike_train(const float *out, const double *cum, int64_t T, size_t E, double dt,
+                              double amplitude, const char *what) {
     for (size_t e = 0; e < E; e++) {
         long long count = 0;
         for (int64_t t = 0; t < T; t++) {
@@ -160,8 +160,7 @@ static void check_accumulator(nf_network *net, int32_t pop, const double *cum_la
 /* Runs the whole check for a model with constant rates: population of n neurons with
  * biases J over `batch` elements, accumulators chosen from targets, T steps. */
 static void check_constant_rates(nf_backend backend, nf_population_desc d, const float *J,
-                                 int32_t n, int32_t batch, double dt, int64_t T,
-                                 const char *what) {
+                                 int32_t n, int32_t batch, double dt, int64_t T, const char *what) {
     d.n = n;
     double *rate = nft_alloc((size_t)n, sizeof(double));
     for (int32_t i = 0; i < n; i++)
@@ -210,8 +209,10 @@ NFT_BACKEND_TEST(spiking, relu_count_is_floor_of_v0_plus_rate_t, .timeout = 30) 
         for (int64_t t = 0; t < T; t++)
             total += out[t * B * N + e];
         long long count = llround(total * dt);
-        cr_assert_eq(count, expect[e], "relu element %d (rate %g, v0 %g): %lld spikes in 1 s, "
-                     "expected %lld", e, (double)J[e % N], (double)v0[e], count, expect[e]);
+        cr_assert_eq(count, expect[e],
+                     "relu element %d (rate %g, v0 %g): %lld spikes in 1 s, "
+                     "expected %lld",
+                     e, (double)J[e % N], (double)v0[e], count, expect[e]);
     }
     check_accumulator(r.net, r.pop, cum + (T - 1) * B * N, B * N, "relu");
     free(cum);
@@ -350,8 +351,8 @@ NFT_BACKEND_TEST(spiking, relu_with_negative_current_never_spikes, .timeout = 30
 }
 
 /* Checks every step's k = out dt / amplitude is in {floor(rate dt), ceil(rate dt)}. */
-static void check_per_step_k(const float *out, int64_t T, size_t E, const double *rate,
-                             int32_t n, double dt, double amplitude, const char *what) {
+static void check_per_step_k(const float *out, int64_t T, size_t E, const double *rate, int32_t n,
+                             double dt, double amplitude, const char *what) {
     for (int64_t t = 0; t < T; t++)
         for (size_t e = 0; e < E; e++) {
             double rd = rate[e % n] * dt;
@@ -367,7 +368,11 @@ NFT_BACKEND_TEST(spiking, rates_above_one_over_dt_give_several_spikes_per_step, 
      * J = 12345.6 -> 12.3456 a step; dt 1e-4, J = 56789 -> 5.6789 a step. */
     enum { N = 2, B = 2 };
     const int64_t T = 200;
-    struct { double dt; float J[N]; float amp; } cases[2] = {
+    struct {
+        double dt;
+        float J[N];
+        float amp;
+    } cases[2] = {
         {1e-3, {2300.0f, 12345.6f}, 1.0f},
         {1e-4, {56789.0f, 20000.5f}, 0.5f},
     };
@@ -440,8 +445,8 @@ NFT_BACKEND_TEST(spiking, rate_mode_outputs_rate_and_keeps_accumulator, .timeout
         /* Spike 37 steps, then switch to rate mode. */
         NFT_OK(r.net, nf_network_run(r.net, 37));
         float acc_before[B * N], acc_after[B * N], out[B * N];
-        NFT_OK(r.net, nf_population_get_state(r.net, r.pop, NF_STATE_SPIKE_ACCUMULATOR,
-                                              acc_before));
+        NFT_OK(r.net,
+               nf_population_get_state(r.net, r.pop, NF_STATE_SPIKE_ACCUMULATOR, acc_before));
         NFT_OK(r.net, nf_network_set_mode(r.net, NF_MODE_RATE));
         cr_assert_eq(nf_network_mode(r.net), NF_MODE_RATE);
         for (int step = 0; step < 5; step++) {
@@ -452,8 +457,7 @@ NFT_BACKEND_TEST(spiking, rate_mode_outputs_rate_and_keeps_accumulator, .timeout
                           "model %d in rate mode, element %d: expected %.9g, got %.9g",
                           (int)models[m], e, 0.75 * rate[e % N], (double)out[e]);
         }
-        NFT_OK(r.net, nf_population_get_state(r.net, r.pop, NF_STATE_SPIKE_ACCUMULATOR,
-                                              acc_after));
+        NFT_OK(r.net, nf_population_get_state(r.net, r.pop, NF_STATE_SPIKE_ACCUMULATOR, acc_after));
         nft_assert_all_equal(acc_before, acc_after, B * N, "accumulator across rate mode");
 
         /* Back to spiking: T more steps count floor(v_saved + rate T dt). */
@@ -502,9 +506,9 @@ NFT_BACKEND_TEST(spiking, accumulator_slot_exists_only_when_converted, .timeout 
     cr_assert(differ, "initial accumulators are all equal (%g)", (double)buf[0]);
     NFT_OK(net, nf_population_get_state(net, leaky, NF_STATE_SPIKE_ACCUMULATOR, buf));
     NFT_OK(net, nf_population_get_state(net, leaky, NF_STATE_X, buf));
-    cr_assert_eq(nf_population_get_state(net, conv, NF_STATE_VOLTAGE, buf),
-                 NF_ERR_INVALID_ARGUMENT, "a converted sigmoid has no voltage");
-    cr_assert_eq(nf_population_set_state(net, conv, NF_STATE_OUTPUT, buf),
-                 NF_ERR_INVALID_ARGUMENT, "NF_STATE_OUTPUT cannot be set");
+    cr_assert_eq(nf_population_get_state(net, conv, NF_STATE_VOLTAGE, buf), NF_ERR_INVALID_ARGUMENT,
+                 "a converted sigmoid has no voltage");
+    cr_assert_eq(nf_population_set_state(net, conv, NF_STATE_OUTPUT, buf), NF_ERR_INVALID_ARGUMENT,
+                 "NF_STATE_OUTPUT cannot be set");
     nf_network_destroy(net);
 }
