@@ -117,10 +117,11 @@ nf_status nf_probe_add(nf_network *net, int32_t target, nf_probe_kind what, int3
 
 nf_status nf_probe_add_state(nf_network *net, int32_t pop, nf_state_kind which, int32_t every,
                              int32_t *id) {
-    if (net && pop >= 0 && pop < net->objects.count &&
-        net->objects.items[pop].kind != NF_OBJ_POPULATION)
+    if (net && (pop < 0 || pop >= net->objects.count ||
+                net->objects.items[pop].kind != NF_OBJ_POPULATION))
         return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
-                        "nf_probe_add_state: pop %d is not a population", pop);
+                        "nf_probe_add_state: pop %d is not a population (ids 0..%d)", pop,
+                        net->objects.count - 1);
     if (net && which == (nf_state_kind)-1)
         return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
                         "nf_probe_add_state: which -1 is not an nf_state_kind");

@@ -297,7 +297,7 @@ NFT_BACKEND_TEST(force, nicola_clopath_rule_drops_the_factor_c, .timeout = 30) {
 
 // --- Sussillo & Abbott's canonical task, N = 1000
 
-NFT_BACKEND_TEST(force, sussillo_abbott_n1000_learns_the_sum_of_sines, .timeout = 120) {
+NFT_BACKEND_TEST(force, sussillo_abbott_n1000_learns_the_sum_of_sines_slow, .timeout = 120) {
     nf_network *net = nft_network(backend, 0.1, 1, 2009);
     nf_sussillo_task task = nf_sussillo_defaults();
     task.test_steps = 2000;
