@@ -69,6 +69,27 @@ int nf_backend_available(nf_backend b);
 /* A static name: "auto", "cpu", "cuda" ("unknown" otherwise). */
 const char *nf_backend_name(nf_backend b);
 
+/* What a backend runs on: the CPU (model name, logical processors, physical
+ * and available memory) or one CUDA device (name, compute capability, total
+ * and free memory). */
+typedef struct nf_device_info {
+    nf_backend backend;     /* NF_BACKEND_CPU or NF_BACKEND_CUDA */
+    int32_t device;         /* the ordinal asked for (0 on the CPU) */
+    int32_t count;          /* devices of this backend (CPU: 1; CUDA: 0 without a GPU) */
+    char name[256];         /* "Intel(R) Xeon(R) ...", "NVIDIA H200", ... */
+    uint64_t memory_total;  /* bytes */
+    uint64_t memory_free;   /* bytes (0 when unknown) */
+    int32_t processors;     /* CPU: online logical processors; CUDA: multiprocessors */
+    int32_t cc_major, cc_minor; /* CUDA compute capability (0 on the CPU) */
+    char detail[256];       /* why the query failed, or "" */
+} nf_device_info;
+
+/* Describes device `device` of backend b (NF_BACKEND_AUTO: the backend AUTO
+ * picks). Works without a GPU: CUDA then gives NF_ERR_NO_DEVICE with count 0
+ * and the reason in info->detail. NF_ERR_INVALID_ARGUMENT for a NULL info, an
+ * unknown backend or an ordinal out of range (info->detail says which). */
+nf_status nf_device_query(nf_backend b, int32_t device, nf_device_info *info);
+
 // --- network -----------------------------------------------------------------
 
 typedef struct nf_network nf_network; /* opaque */
@@ -287,8 +308,8 @@ nf_connection_desc nf_connection_defaults(void);
 nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf_connection_desc *d,
                      int32_t *id);
 
-/* Number of stored weights: post*pre (dense), nnz (sparse), 1 (identity);
- * times batch when per_batch. */
+/* Number of stored weights: post*pre (dense) or nnz (sparse), times batch when
+ * per_batch; 1 for identity (which is always shared by the batch). */
 nf_status nf_connection_weight_count(const nf_network *net, int32_t conn, int64_t *count);
 nf_status nf_connection_set_weights(nf_network *net, int32_t conn, const float *w);
 nf_status nf_connection_get_weights(nf_network *net, int32_t conn, float *w);
@@ -367,7 +388,8 @@ nf_status nf_learner_set_p(nf_network *net, int32_t learner, const float *p);
 typedef enum nf_probe_kind {
     NF_PROBE_OUTPUT = 0, /* population output [n] or readout z [dim] */
     NF_PROBE_FILTERED,   /* population filtered output s [n] */
-    NF_PROBE_STATE,      /* the population's primary state: voltage, x or theta */
+    NF_PROBE_STATE,      /* the population's primary state: voltage, x or theta; for a rate
+                            model made spiking, the conversion's accumulator v */
     NF_PROBE_ERROR,      /* a learner's error: READOUT e = z - f [dim]; CURRENTS [rows] */
     NF_PROBE_INPUT       /* an input's current row [dim] */
 } nf_probe_kind;
@@ -389,6 +411,23 @@ nf_status nf_probe_rows(const nf_network *net, int32_t probe, int64_t *rows);
 nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_t capacity,
                         int64_t *rows);
 
+// --- files (numpy .npy) ----------------------------------------------------------
+
+/* Writes a C-order float32 array of ndim (0..32) dimensions shape[ndim] to
+ * `path` in numpy's .npy format 1.0 (dtype '<f4', little-endian on every
+ * host), replacing the file. `data` holds the product of shape values (may be
+ * NULL when that is 0). On failure nothing is left at path and, when `message`
+ * is not NULL, the reason (the path and the system's error text) is written
+ * there, truncated to `capacity` bytes. Status: NF_ERR_INVALID_ARGUMENT,
+ * NF_ERR_IO, NF_ERR_OUT_OF_MEMORY. */
+nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim,
+                           const int64_t *shape, char *message, size_t capacity);
+
+/* Writes every unread row of a probe to `path` as a .npy array of shape
+ * (rows, batch, dim), then forgets them (as nf_probe_read). On failure the
+ * rows stay unread and nf_network_last_error names the path and the reason. */
+nf_status nf_probe_write_npy(nf_network *net, int32_t probe, const char *path);
+
 // --- running ------------------------------------------------------------------
 
 typedef enum nf_mode {
@@ -397,6 +436,8 @@ typedef enum nf_mode {
                             filters marked spiking_only are the identity */
 } nf_mode;
 
+/* Advances the network `steps` steps (0 is a no-op), in the order of the
+ * timestep described at the top of this file. */
 nf_status nf_network_run(nf_network *net, int64_t steps);
 /* Back to the initial state: states redrawn from the seed, filters and readout
  * values as at creation, inputs rewound, probes emptied, step count 0.

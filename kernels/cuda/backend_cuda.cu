@@ -55,6 +55,19 @@ static void cuda_shutdown(nf_backend_ctx *ctx) {
     free(ctx);
 }
 
+/* One 1 x 1 SGEMM on the network's stream, so that cuBLAS loads its kernels
+ * now and not during the first graph capture (module loading is not allowed
+ * while a stream is being captured). The cuBLAS workspace is its scratch. */
+static nf_status warm_up_cublas(nf_backend_ctx *ctx) {
+    const float one = 1.0f, zero = 0.0f;
+    float *x = (float *)ctx->cublas_workspace;
+    NF_CUDA_CHECK(ctx, cudaMemsetAsync(x, 0, 2 * sizeof(float), ctx->stream));
+    NF_CUBLAS_CHECK(ctx, cublasSgemm(ctx->cublas, CUBLAS_OP_N, CUBLAS_OP_N, 1, 1, 1, &one, x, 1,
+                                     x, 1, &zero, x + 1, 1));
+    NF_CUDA_CHECK(ctx, cudaStreamSynchronize(ctx->stream));
+    return NF_OK;
+}
+
 static nf_status init_handles(nf_backend_ctx *ctx) {
     NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
     NF_CUDA_CHECK(ctx, cudaDeviceGetAttribute(&ctx->sm_count, cudaDevAttrMultiProcessorCount,
@@ -68,8 +81,8 @@ static nf_status init_handles(nf_backend_ctx *ctx) {
     NF_CURAND_CHECK(ctx, curandCreateGenerator(&ctx->rng, CURAND_RNG_PSEUDO_PHILOX4_32_10));
     NF_CURAND_CHECK(ctx, curandSetStream(ctx->rng, ctx->stream));
     NF_CUDA_CHECK(ctx, cudaMalloc(&ctx->counter, sizeof(int64_t)));
-    NF_CUDA_CHECK(ctx, cudaMemset(ctx->counter, 0, sizeof(int64_t)));
-    return NF_OK;
+    NF_CUDA_CHECK(ctx, cudaMemsetAsync(ctx->counter, 0, sizeof(int64_t), ctx->stream));
+    return warm_up_cublas(ctx);
 }
 
 static nf_status cuda_init(int32_t device, nf_backend_ctx **out) {
@@ -113,9 +126,10 @@ static nf_status cuda_alloc(nf_backend_ctx *ctx, size_t bytes, void **ptr) {
 }
 
 static void cuda_free(nf_backend_ctx *ctx, void *ptr) {
-    (void)ctx;
-    if (ptr)
-        cudaFree(ptr);
+    if (!ptr)
+        return;
+    cudaSetDevice(ctx->device);
+    cudaFree(ptr);
 }
 
 static nf_status cuda_upload(nf_backend_ctx *ctx, void *dst, const void *src, size_t bytes) {
