@@ -109,13 +109,49 @@ typedef struct nf_rls_args {
     int32_t per_batch;     /* P and the targets' W per element, else shared */
     int32_t rule;          /* nf_rls_rule */
     int32_t enabled;
+    int32_t f64;           /* P, k and c in double (nf_precision F64), else float */
     int64_t every, start, stop;
-    float *p;              /* [copies][n][n] symmetric */
+    void *p;               /* [copies][n][n] symmetric, float or double */
     const float *r;        /* [batch][n] */
-    float *k;              /* scratch [batch][n + 1] */
+    void *k;               /* scratch of P's type, [batch][n + 1] (f64: [batch][2 n + 1]) */
     int32_t targets;
     nf_rls_target target[NF_RLS_MAX_TARGETS];
 } nf_rls_args;
+
+/* Masked recurrent RLS (BioFORCE), when due as nf_rls_args: row i of W has
+ * the learning synapses s in [row_ptr[i], row_ptr[i+1]) (K_i of them), from
+ * inputs col[s], stored at w_index[s] within one copy of W; its P_i is K_i x K_i
+ * at p_off[i]. Per element b (in order when shared; at once when per batch),
+ * per row: r_i = r_b[col]; k = P_i r_i; c = 1/(1 + r_i.k); W[w_index] -= g k
+ * (g = c e[b][i] or e[b][i]); P_i -= c (k_x k_y). Rows are independent. */
+typedef struct nf_rls_masked_args {
+    int32_t batch, rows, n;  /* n: presynaptic size (r is [batch][n]) */
+    int32_t per_batch, rule, enabled, f64;
+    int64_t every, start, stop;
+    int64_t nnz;             /* learning synapses, sum K_i */
+    int64_t p_total;         /* P values per copy, sum K_i^2 */
+    int64_t w_stride;        /* weights per copy of W */
+    int32_t max_k;           /* the largest K_i */
+    const int32_t *row_ptr;  /* [rows + 1] */
+    const int32_t *col;      /* [nnz] */
+    const int64_t *w_index;  /* [nnz] */
+    const int64_t *p_off;    /* [rows] */
+    void *p;                 /* [copies][p_total], float or double */
+    float *w;                /* [copies][w_stride] */
+    const float *r;          /* [batch][n] */
+    const float *e;          /* [batch][rows] */
+    void *k;                 /* scratch [batch][nnz + rows] of P's type */
+} nf_rls_masked_args;
+
+/* A buffer of run state the engine copies aside and checks for non-finite
+ * values (see nf_backend_i.state_copy); tables of them live in backend memory. */
+typedef struct nf_state_ref {
+    void *ptr;
+    int64_t count;      /* elements */
+    int64_t offset;     /* bytes into the store */
+    int32_t f64;        /* elements are double, else float */
+    int32_t check;      /* nonzero: checked for non-finite values */
+} nf_state_ref;
 
 typedef struct nf_backend_i {
     const char *name;
@@ -182,6 +218,18 @@ typedef struct nf_backend_i {
 
     // --- learning
     nf_status (*rls_update)(nf_backend_ctx *ctx, const nf_rls_args *a);
+    /* Per-row RLS of a masked connection (see nf_rls_masked_args). */
+    nf_status (*rls_masked)(nf_backend_ctx *ctx, const nf_rls_masked_args *a);
+
+    // --- run state (numeric checks)
+    /* Copies the `count` buffers of `table` (backend memory) into store at their
+     * offsets (restore == 0), or back from it (restore != 0). */
+    nf_status (*state_copy)(nf_backend_ctx *ctx, const nf_state_ref *table, int32_t count,
+                            void *store, int32_t restore);
+    /* flags[i] (backend memory) = 1 when buffer i is checked and holds a
+     * non-finite value, else 0, for i < count; one pass over them all. */
+    nf_status (*state_check)(nf_backend_ctx *ctx, const nf_state_ref *table, int32_t count,
+                             int32_t *flags);
 
     // --- products
     nf_status (*dense)(nf_backend_ctx *ctx, const nf_dense_args *a);
@@ -199,6 +247,20 @@ const nf_backend_i *nf_cuda_backend(void);
 
 /* Number of usable CUDA devices (0 when there is no driver or device). */
 int nf__cuda_device_count(void);
+
+/* One CUDA device as nf_device_query reports it (kernels/cuda/device_query.cu). */
+typedef struct nf__cuda_device_info {
+    int32_t count;            /* usable devices (0 without a driver or a GPU) */
+    char name[256];
+    uint64_t memory_total, memory_free;
+    int32_t multiprocessors, cc_major, cc_minor;
+} nf__cuda_device_info;
+
+/* Describes device `device`: NF_OK, NF_ERR_NO_DEVICE (none usable: why in
+ * err) or NF_ERR_INVALID_ARGUMENT (ordinal out of range). count is always set.
+ * Leaves the calling thread's current device as it was. */
+nf_status nf__cuda_device_describe(int32_t device, nf__cuda_device_info *out, char *err,
+                                   size_t err_capacity);
 
 #ifdef __cplusplus
 }

@@ -79,12 +79,22 @@ typedef struct nf_learner {
     int32_t copies;         /* P matrices: batch when the weights are per batch, else 1 */
     int32_t n, dim, rows;   /* r size; readout dim; learning connection rows */
     bool enabled;
-    float *p;               /* [copies][n][n] */
-    float *k;               /* [batch][n + 1] scratch */
+    bool f64;               /* P (and k, c) in double */
+    int64_t p_count;        /* P values per copy: n * n, or MASKED sum K_i^2 */
+    void *p;                /* [copies][p_count] float or double */
+    void *k;                /* scratch of P's type (nf_rls_args, nf_rls_masked_args) */
     float *e;               /* READOUT [batch][dim] */
     float *row_e;           /* [batch][rows], when a connection learns */
     float *row_scale;       /* READOUT with a connection: [rows][dim] */
-    float *desired_sum;     /* CURRENTS: [batch][rows] J_d */
+    float *desired_sum;     /* CURRENTS, MASKED with desired: [batch][rows] J_d */
+    int32_t target_index;   /* MASKED: the per-row target input's index, or -1 */
+    /* MASKED: the learning synapses (see nf_rls_masked_args) */
+    int64_t nnz;
+    int32_t max_k;
+    int32_t *h_row_ptr;     /* host [rows + 1] */
+    int32_t *row_ptr, *col; /* backend [rows + 1], [nnz] */
+    int64_t *w_index;       /* backend [nnz] */
+    int64_t *p_off;         /* backend [rows] */
 } nf_learner;
 
 typedef struct nf_probe {
@@ -97,6 +107,20 @@ typedef struct nf_probe {
     int64_t rows, capacity; /* rows held, rows allocated */
     float *buf;             /* [capacity][row_floats] */
 } nf_probe;
+
+/* The run state nf_network_run sets aside and checks (run_guard.c): every
+ * buffer a step changes, with the object it belongs to. */
+typedef struct nf_guard {
+    nf_state_ref *host;   /* [count] */
+    int32_t *ids;         /* [count] object id of each buffer */
+    const char **what;    /* [count] what the buffer holds ("P", "state", ...) */
+    int32_t *host_flags;  /* [count] */
+    nf_state_ref *table;  /* backend copy of host */
+    int32_t *flags;       /* backend [count] */
+    void *store;          /* backend: the copy */
+    int32_t count;
+    int32_t built_for;    /* objects.count when built; -1 before */
+} nf_guard;
 
 /* A growable array of one kind of object. */
 #define NF_ARRAY(type) struct { type *items; int32_t count, capacity; }
@@ -117,6 +141,7 @@ struct nf_network {
     NF_ARRAY(nf_readout) readouts;
     NF_ARRAY(nf_probe) probes;
     NF_ARRAY(nf_learner) learners;
+    nf_guard guard;
     char error[512];
 };
 
@@ -216,6 +241,36 @@ int64_t nf__connection_weight_count(const nf_connection *c);
 /* Queues every learner's RLS step (after the readouts of a step). */
 nf_status nf__learners_step(nf_network *net);
 void nf__learner_free(nf_network *net, nf_learner *l);
+/* Resolves a learner id (errors name fn). */
+nf_status nf__learner_find(nf_network *net, const char *fn, int32_t learner, nf_learner **out);
+/* Bytes of one P value. */
+size_t nf__learner_p_size(const nf_learner *l);
+/* Uploads I/alpha into every copy of P (every P_i of a MASKED learner). */
+nf_status nf__learner_p_identity(nf_network *net, nf_learner *l);
+/* MASKED (learner_masked.c): checks the descriptor and fills the shape and the
+ * host structure (l->h_row_ptr and the returned host arrays) without changing
+ * the network; nf__learner_masked_buffers then uploads it. */
+typedef struct nf_masked_plan {
+    int32_t *col;
+    int64_t *w_index, *p_off;
+} nf_masked_plan;
+nf_status nf__learner_plan_masked(nf_network *net, const char *fn, const nf_learner_desc *d,
+                                  nf_learner *l, nf_masked_plan *plan);
+nf_status nf__learner_masked_buffers(nf_network *net, nf_learner *l, const nf_masked_plan *plan);
+void nf__masked_plan_free(nf_masked_plan *plan);
+/* Checks the desired connections of a CURRENTS or MASKED learner (rows each). */
+nf_status nf__learner_check_desired(nf_network *net, const char *fn, const nf_learner_desc *d,
+                                    nf_learner *l);
+
+// --- numeric checks of a run (run_guard.c)
+
+/* (Re)builds the table of run state when objects were added since. */
+nf_status nf__guard_prepare(nf_network *net);
+/* Copies the run state aside (restore 0) or back (restore 1). */
+nf_status nf__guard_copy(nf_network *net, int32_t restore);
+/* *bad = the first checked buffer holding a non-finite value, or -1 (waits for the backend). */
+nf_status nf__guard_check(nf_network *net, int32_t *bad);
+void nf__guard_free(nf_network *net);
 
 // --- inputs, probes (input.c, probe.c)
 

@@ -4,9 +4,12 @@
  *   READOUT   e = z - f; W_out learns, and optionally the rows of a recurrent
  *             connection with e_i = row_scale[i] . e (internal FORCE);
  *   CURRENTS  e_i = (W r)_i - J_d,i with J_d the summed contributions of the
- *             desired connections (full-FORCE's target-generating network).
+ *             desired connections (full-FORCE's target-generating network);
+ *   MASKED    e_i = (W r)_i - f_i (a per-row target input) or - J_d,i, every
+ *             row with its own P_i over its connected inputs (learner_masked.c).
  * On due steps, per element: k = P r; c = 1/(1 + r.k); P -= c k k^T;
  * every learning row W_i -= c e_i k (Nicola & Clopath: e_i k).
+ * P access and its initial value are in learner_p.c.
  */
 #include <math.h>
 #include <stdint.h>
@@ -24,29 +27,20 @@ nf_learner_desc nf_learner_defaults(void) {
     d.alpha = 1.0f;
     d.every = 1;
     d.rule = NF_RLS_SUSSILLO_ABBOTT;
+    d.p_precision = NF_PRECISION_F32;
     return d;
 }
 
 void nf__learner_free(nf_network *net, nf_learner *l) {
-    float *bufs[] = {l->p, l->k, l->e, l->row_e, l->row_scale, l->desired_sum};
+    void *bufs[] = {l->p, l->k, l->e, l->row_e, l->row_scale, l->desired_sum,
+                    l->row_ptr, l->col, l->w_index, l->p_off};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
         nf__free(net, bufs[i]);
-    l->p = l->k = l->e = l->row_e = l->row_scale = l->desired_sum = NULL;
-}
-
-/* Uploads I/alpha into every copy of P. */
-static nf_status p_identity(nf_network *net, nf_learner *l) {
-    const size_t nn = (size_t)l->n * l->n;
-    float *host = calloc(nn, sizeof *host);
-    if (!host)
-        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "nf_learner_add: out of host memory");
-    for (int32_t i = 0; i < l->n; i++)
-        host[(size_t)i * l->n + i] = 1.0f / l->desc.alpha;
-    nf_status st = NF_OK;
-    for (int32_t c = 0; c < l->copies && st == NF_OK; c++)
-        st = nf__upload(net, l->p + c * nn, host, nn * sizeof *host);
-    free(host);
-    return st;
+    free(l->h_row_ptr);
+    l->p = l->k = NULL;
+    l->e = l->row_e = l->row_scale = l->desired_sum = NULL;
+    l->row_ptr = l->col = l->h_row_ptr = NULL;
+    l->w_index = l->p_off = NULL;
 }
 
 /* Checks a learning connection: dense, not event-driven, from the population pop. */
@@ -78,6 +72,11 @@ static nf_status check_common(nf_network *net, const char *fn, const nf_learner_
             fn, (long long)d->start, (long long)d->stop);
     REQUIRE(d->rule == NF_RLS_SUSSILLO_ABBOTT || d->rule == NF_RLS_NICOLA_CLOPATH,
             "%s: rule %d is not an nf_rls_rule", fn, (int)d->rule);
+    REQUIRE(d->p_precision == NF_PRECISION_F32 || d->p_precision == NF_PRECISION_F64,
+            "%s: p_precision %d is not an nf_precision (NF_PRECISION_F32 or _F64)", fn,
+            (int)d->p_precision);
+    REQUIRE(!d->mask || d->kind == NF_LEARNER_MASKED,
+            "%s: mask is for NF_LEARNER_MASKED learners only (kind %d)", fn, (int)d->kind);
     return NF_OK;
 }
 
@@ -121,37 +120,47 @@ static nf_status plan_currents(nf_network *net, const char *fn, const nf_learner
         return st;
     REQUIRE(net->objects.items[c->pre].kind == NF_OBJ_POPULATION,
             "%s: connection %d must come from a population", fn, d->connection);
-    REQUIRE(d->desired && d->n_desired >= 1 && d->n_desired <= NF_LEARNER_MAX_DESIRED,
-            "%s: desired must list 1 to %d connections, got %d", fn, NF_LEARNER_MAX_DESIRED,
-            d->desired ? d->n_desired : 0);
-    for (int32_t i = 0; i < d->n_desired; i++) {
-        nf_object *o;
-        if ((st = nf__lookup(net, fn, "desired[i]", d->desired[i], NF_OBJ_CONNECTION, &o)))
-            return st;
-        const nf_connection *dc = &net->conns.items[o->index];
-        REQUIRE(dc->n_post == c->n_post,
-                "%s: desired[%d] (connection %d) feeds %d neurons, the learning connection %d",
-                fn, i, d->desired[i], dc->n_post, c->n_post);
-        l->desired[i] = o->index;
-    }
     l->conn_index = net->objects.items[d->connection].index;
     l->pop = c->pre;
     l->copies = c->copies;
     l->n = c->n_pre;
     l->rows = c->n_post;
+    return nf__learner_check_desired(net, fn, d, l);
+}
+
+nf_status nf__learner_check_desired(nf_network *net, const char *fn, const nf_learner_desc *d,
+                                    nf_learner *l) {
+    REQUIRE(d->desired && d->n_desired >= 1 && d->n_desired <= NF_LEARNER_MAX_DESIRED,
+            "%s: desired must list 1 to %d connections, got %d", fn, NF_LEARNER_MAX_DESIRED,
+            d->desired ? d->n_desired : 0);
+    for (int32_t i = 0; i < d->n_desired; i++) {
+        nf_object *o;
+        nf_status st = nf__lookup(net, fn, "desired[i]", d->desired[i], NF_OBJ_CONNECTION, &o);
+        if (st != NF_OK)
+            return st;
+        const nf_connection *dc = &net->conns.items[o->index];
+        REQUIRE(dc->n_post == l->rows,
+                "%s: desired[%d] (connection %d) feeds %d neurons, the learning connection %d",
+                fn, i, d->desired[i], dc->n_post, l->rows);
+        l->desired[i] = o->index;
+    }
     return NF_OK;
 }
 
-static nf_status learner_buffers(nf_network *net, const nf_learner_desc *d, nf_learner *l) {
-    const size_t batch = (size_t)net->desc.batch;
-    nf_status st = nf__alloc(net, (size_t)l->copies * l->n * l->n, &l->p);
+static nf_status learner_buffers(nf_network *net, const nf_learner_desc *d, nf_learner *l,
+                                 const nf_masked_plan *plan) {
+    const size_t batch = (size_t)net->desc.batch, psize = nf__learner_p_size(l);
+    const bool masked = d->kind == NF_LEARNER_MASKED;
+    const size_t k_count = masked ? (size_t)(l->nnz + l->rows)
+                                  : (size_t)(l->f64 ? 2 * l->n + 1 : l->n + 1);
+    nf_status st = nf__alloc_bytes(net, (size_t)l->copies * l->p_count * psize, &l->p);
     if (st == NF_OK)
-        st = nf__alloc(net, batch * (l->n + 1), &l->k);
+        st = nf__alloc_bytes(net, batch * k_count * psize, &l->k);
     if (st == NF_OK && d->kind == NF_LEARNER_READOUT)
         st = nf__alloc(net, batch * l->dim, &l->e);
     if (st == NF_OK && l->conn_index >= 0)
         st = nf__alloc(net, batch * l->rows, &l->row_e);
-    if (st == NF_OK && d->kind == NF_LEARNER_CURRENTS)
+    if (st == NF_OK && d->kind != NF_LEARNER_READOUT && l->target_index < 0)
         st = nf__alloc(net, batch * l->rows, &l->desired_sum);
     if (st == NF_OK && d->kind == NF_LEARNER_READOUT && l->conn_index >= 0) {
         const size_t count = (size_t)l->rows * l->dim;
@@ -160,8 +169,10 @@ static nf_status learner_buffers(nf_network *net, const nf_learner_desc *d, nf_l
             st = d->row_scale ? nf__upload(net, l->row_scale, d->row_scale, count * sizeof(float))
                               : nf__fill(net, l->row_scale, 1.0f, count);
     }
+    if (st == NF_OK && masked)
+        st = nf__learner_masked_buffers(net, l, plan);
     if (st == NF_OK)
-        st = p_identity(net, l);
+        st = nf__learner_p_identity(net, l);
     return st;
 }
 
@@ -171,24 +182,35 @@ nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id)
         return NF_ERR_INVALID_ARGUMENT;
     REQUIRE(d, "%s: desc must not be NULL", fn);
     REQUIRE(id, "%s: id must not be NULL", fn);
-    REQUIRE(d->kind == NF_LEARNER_READOUT || d->kind == NF_LEARNER_CURRENTS,
+    REQUIRE(d->kind == NF_LEARNER_READOUT || d->kind == NF_LEARNER_CURRENTS ||
+                d->kind == NF_LEARNER_MASKED,
             "%s: kind %d is not an nf_learner_kind", fn, (int)d->kind);
     nf_status st = check_common(net, fn, d);
     if (st != NF_OK)
         return st;
-    nf_learner l = {.desc = *d, .readout_index = -1, .conn_index = -1, .enabled = true};
+    nf_learner l = {.desc = *d, .readout_index = -1, .conn_index = -1, .target_index = -1,
+                    .enabled = true, .f64 = d->p_precision == NF_PRECISION_F64};
     l.desc.row_scale = NULL;
     l.desc.desired = NULL;
-    st = d->kind == NF_LEARNER_READOUT ? plan_readout(net, fn, d, &l)
-                                       : plan_currents(net, fn, d, &l);
-    if (st != NF_OK)
-        return st;
-    if ((double)l.copies * l.n * l.n > (double)(INT64_C(1) << 38))
-        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: %d P matrices of %d x %d are too large",
-                        fn, l.copies, l.n, l.n);
-    if ((st = NF_RESERVE_OBJECT(net, net->learners)) != NF_OK)
-        return st;
-    if ((st = learner_buffers(net, d, &l)) != NF_OK) {
+    l.desc.mask = NULL;
+    nf_masked_plan plan = {0};
+    switch (d->kind) {
+    case NF_LEARNER_READOUT: st = plan_readout(net, fn, d, &l); break;
+    case NF_LEARNER_CURRENTS: st = plan_currents(net, fn, d, &l); break;
+    default: st = nf__learner_plan_masked(net, fn, d, &l, &plan); break;
+    }
+    if (st == NF_OK && d->kind != NF_LEARNER_MASKED)
+        l.p_count = (int64_t)l.n * l.n;
+    if (st == NF_OK &&
+        (double)l.copies * l.p_count * nf__learner_p_size(&l) > (double)(INT64_C(1) << 40))
+        st = nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: %d copies of %lld P values are too large",
+                      fn, l.copies, (long long)l.p_count);
+    if (st == NF_OK)
+        st = NF_RESERVE_OBJECT(net, net->learners);
+    if (st == NF_OK)
+        st = learner_buffers(net, d, &l, &plan);
+    nf__masked_plan_free(&plan);
+    if (st != NF_OK) {
         nf__learner_free(net, &l);
         return st;
     }
@@ -197,8 +219,7 @@ nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id)
     return NF_OK;
 }
 
-static nf_status find_learner(nf_network *net, const char *fn, int32_t learner,
-                              nf_learner **out) {
+nf_status nf__learner_find(nf_network *net, const char *fn, int32_t learner, nf_learner **out) {
     nf_object *o;
     nf_status st = nf__lookup(net, fn, "learner", learner, NF_OBJ_LEARNER, &o);
     if (st == NF_OK)
@@ -208,43 +229,11 @@ static nf_status find_learner(nf_network *net, const char *fn, int32_t learner,
 
 nf_status nf_learner_set_enabled(nf_network *net, int32_t learner, int enabled) {
     nf_learner *l = NULL;
-    nf_status st = net ? find_learner(net, "nf_learner_set_enabled", learner, &l)
+    nf_status st = net ? nf__learner_find(net, "nf_learner_set_enabled", learner, &l)
                        : NF_ERR_INVALID_ARGUMENT;
     if (st == NF_OK)
         l->enabled = enabled != 0;
     return st;
-}
-
-nf_status nf_learner_get_p(nf_network *net, int32_t learner, float *p) {
-    static const char fn[] = "nf_learner_get_p";
-    nf_learner *l = NULL;
-    nf_status st = net ? find_learner(net, fn, learner, &l) : NF_ERR_INVALID_ARGUMENT;
-    if (st != NF_OK)
-        return st;
-    REQUIRE(p, "%s: p must not be NULL", fn);
-    return nf__download(net, p, l->p, (size_t)l->copies * l->n * l->n * sizeof(float));
-}
-
-nf_status nf_learner_set_p(nf_network *net, int32_t learner, const float *p) {
-    static const char fn[] = "nf_learner_set_p";
-    nf_learner *l = NULL;
-    nf_status st = net ? find_learner(net, fn, learner, &l) : NF_ERR_INVALID_ARGUMENT;
-    if (st != NF_OK)
-        return st;
-    REQUIRE(p, "%s: p must not be NULL", fn);
-    const size_t count = (size_t)l->copies * l->n * l->n;
-    if ((st = nf__check_finite(net, fn, "p", p, count)) != NF_OK)
-        return st;
-    for (int32_t c = 0; c < l->copies; c++) {
-        const float *pc = p + (size_t)c * l->n * l->n;
-        for (int32_t i = 0; i < l->n; i++)
-            for (int32_t j = 0; j < i; j++)
-                REQUIRE(pc[(size_t)i * l->n + j] == pc[(size_t)j * l->n + i],
-                        "%s: p must be symmetric, copy %d has p[%d][%d] = %g != p[%d][%d] = %g",
-                        fn, c, i, j, (double)pc[(size_t)i * l->n + j], j, i,
-                        (double)pc[(size_t)j * l->n + i]);
-    }
-    return nf__upload(net, l->p, p, count * sizeof(float));
 }
 
 /* y = W x over the batch (beta 0), W with `copies` copies of [rows][cols]. */
@@ -255,13 +244,25 @@ static nf_status product(nf_network *net, const float *w, int32_t copies, int32_
     return net->be->dense(net->ctx, &a);
 }
 
+/* row_e -= the summed contributions of the desired connections (J_d). */
+static nf_status subtract_desired(nf_network *net, nf_learner *l) {
+    const size_t count = (size_t)net->desc.batch * l->rows;
+    nf_status st = net->be->fill(net->ctx, l->desired_sum, 0.0f, count);
+    for (int32_t i = 0; i < l->desc.n_desired && st == NF_OK; i++)
+        st = nf__connection_contribute(net, &net->conns.items[l->desired[i]], l->desired_sum);
+    if (st == NF_OK)
+        st = net->be->axpy(net->ctx, l->row_e, l->desired_sum, -1.0f, count);
+    return st;
+}
+
 /* This step's errors of one learner. */
 static nf_status learner_errors(nf_network *net, nf_learner *l, const float *r) {
     const nf_backend_i *be = net->be;
     const size_t batch = (size_t)net->desc.batch;
     nf_connection *c = l->conn_index >= 0 ? &net->conns.items[l->conn_index] : NULL;
     nf_status st;
-    if (l->desc.kind == NF_LEARNER_READOUT) {
+    switch (l->desc.kind) {
+    case NF_LEARNER_READOUT: {
         const nf_readout *ro = &net->readouts.items[l->readout_index];
         const nf_input *f = &net->inputs.items[net->objects.items[l->desc.target].index];
         st = be->copy(net->ctx, l->e, ro->z, batch * l->dim * sizeof(float));
@@ -271,14 +272,32 @@ static nf_status learner_errors(nf_network *net, nf_learner *l, const float *r) 
             st = product(net, l->row_scale, 1, l->rows, l->dim, l->e, l->row_e);
         return st;
     }
-    st = product(net, c->w, c->copies, l->rows, l->n, r, l->row_e);
-    if (st == NF_OK)
-        st = be->fill(net->ctx, l->desired_sum, 0.0f, batch * l->rows);
-    for (int32_t i = 0; i < l->desc.n_desired && st == NF_OK; i++)
-        st = nf__connection_contribute(net, &net->conns.items[l->desired[i]], l->desired_sum);
-    if (st == NF_OK)
-        st = be->axpy(net->ctx, l->row_e, l->desired_sum, -1.0f, batch * l->rows);
-    return st;
+    case NF_LEARNER_CURRENTS:
+        st = product(net, c->w, c->copies, l->rows, l->n, r, l->row_e);
+        return st == NF_OK ? subtract_desired(net, l) : st;
+    default:
+        st = be->fill(net->ctx, l->row_e, 0.0f, batch * l->rows);
+        if (st == NF_OK)
+            st = nf__connection_contribute(net, c, l->row_e);
+        if (st != NF_OK || l->target_index < 0)
+            return st == NF_OK ? subtract_desired(net, l) : st;
+        return be->axpy(net->ctx, l->row_e,
+                        nf__input_row(net, &net->inputs.items[l->target_index]), -1.0f,
+                        batch * l->rows);
+    }
+}
+
+/* The masked RLS step of one learner. */
+static nf_status masked_update(nf_network *net, nf_learner *l, const float *r) {
+    const nf_connection *c = &net->conns.items[l->conn_index];
+    nf_rls_masked_args a = {
+        .batch = net->desc.batch, .rows = l->rows, .n = l->n, .per_batch = l->copies > 1,
+        .rule = l->desc.rule, .enabled = l->enabled, .f64 = l->f64, .every = l->desc.every,
+        .start = l->desc.start, .stop = l->desc.stop, .nnz = l->nnz, .p_total = l->p_count,
+        .w_stride = nf__connection_weight_count(c) / c->copies, .max_k = l->max_k,
+        .row_ptr = l->row_ptr, .col = l->col, .w_index = l->w_index, .p_off = l->p_off,
+        .p = l->p, .w = c->w, .r = r, .e = l->row_e, .k = l->k};
+    return net->be->rls_masked(net->ctx, &a);
 }
 
 nf_status nf__learners_step(nf_network *net) {
@@ -286,18 +305,21 @@ nf_status nf__learners_step(nf_network *net) {
         nf_learner *l = &net->learners.items[i];
         const float *r = nf__signal(net, l->pop);
         nf_status st = learner_errors(net, l, r);
-        nf_rls_args a = {.batch = net->desc.batch, .n = l->n, .per_batch = l->copies > 1,
-                         .rule = l->desc.rule, .enabled = l->enabled, .every = l->desc.every,
-                         .start = l->desc.start, .stop = l->desc.stop, .p = l->p, .r = r,
-                         .k = l->k};
-        if (l->desc.kind == NF_LEARNER_READOUT)
-            a.target[a.targets++] = (nf_rls_target){
-                .w = net->readouts.items[l->readout_index].w, .e = l->e, .rows = l->dim};
-        if (l->conn_index >= 0)
-            a.target[a.targets++] = (nf_rls_target){
-                .w = net->conns.items[l->conn_index].w, .e = l->row_e, .rows = l->rows};
-        if (st == NF_OK)
+        if (st == NF_OK && l->desc.kind == NF_LEARNER_MASKED) {
+            st = masked_update(net, l, r);
+        } else if (st == NF_OK) {
+            nf_rls_args a = {.batch = net->desc.batch, .n = l->n, .per_batch = l->copies > 1,
+                             .rule = l->desc.rule, .enabled = l->enabled, .f64 = l->f64,
+                             .every = l->desc.every, .start = l->desc.start,
+                             .stop = l->desc.stop, .p = l->p, .r = r, .k = l->k};
+            if (l->desc.kind == NF_LEARNER_READOUT)
+                a.target[a.targets++] = (nf_rls_target){
+                    .w = net->readouts.items[l->readout_index].w, .e = l->e, .rows = l->dim};
+            if (l->conn_index >= 0)
+                a.target[a.targets++] = (nf_rls_target){
+                    .w = net->conns.items[l->conn_index].w, .e = l->row_e, .rows = l->rows};
             st = net->be->rls_update(net->ctx, &a);
+        }
         if (st != NF_OK)
             return nf__backend_fail(net, st, "nf_network_run: learning");
     }

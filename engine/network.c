@@ -79,6 +79,7 @@ nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char 
     net->mode = NF_MODE_SPIKING;
     net->backend = chosen;
     net->be = be;
+    net->guard.built_for = -1;
     *out = net;
     write_message(message, capacity, "");
     return NF_OK;
@@ -107,6 +108,7 @@ void nf_network_destroy(nf_network *net) {
         nf__free(net, net->probes.items[i].buf);
     for (int32_t i = 0; i < net->learners.count; i++)
         nf__learner_free(net, &net->learners.items[i]);
+    nf__guard_free(net);
     free(net->objects.items);
     free(net->pops.items);
     free(net->inputs.items);

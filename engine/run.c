@@ -13,9 +13,12 @@
  * Every argument of a step stays the same through a run (the backend keeps
  * the step counter that input rows and probe rows follow), so a backend
  * that can record work replays one recording of NF_STEPS_PER_GRAPH steps.
+ * Every NF_CHECK_STEPS steps the run state is checked for non-finite values
+ * against a copy taken at the stretch's start (run_guard.c; see locate()).
  * Also reset, mode and dt changes.
  */
 #include <math.h>
+#include <string.h>
 
 #include "internal.h"
 #include "weights.h"
@@ -110,29 +113,53 @@ static nf_status step_once(nf_network *net, int64_t first_step) {
 /* Steps recorded into one replayable unit on backends that replay. */
 #define NF_STEPS_PER_GRAPH 64
 
-/* Records `steps` steps once and replays them `times` times. */
-static nf_status replay(nf_network *net, int64_t first_step, int64_t steps, int64_t times) {
+/* Recorded runs of a few lengths, kept through one nf_network_run. */
+typedef struct nf_replays {
+    void *graph[3];
+    int64_t len[3];
+} nf_replays;
+
+static void replays_free(nf_network *net, nf_replays *r) {
+    for (int i = 0; i < 3; i++)
+        if (r->graph[i])
+            net->be->graph_free(net->ctx, r->graph[i]);
+    memset(r, 0, sizeof *r);
+}
+
+/* Runs `steps` steps `times` times from one recording (made on first use). */
+static nf_status replay(nf_network *net, nf_replays *r, int64_t first_step, int64_t steps,
+                        int64_t times) {
     const nf_backend_i *be = net->be;
-    void *graph = NULL;
-    nf_status st = be->capture_begin(net->ctx);
-    if (st != NF_OK)
-        return nf__backend_fail(net, st, "nf_network_run: capture");
-    nf_status step_st = NF_OK;
-    for (int64_t t = 0; t < steps && step_st == NF_OK; t++)
-        step_st = step_once(net, first_step);
-    st = be->capture_end(net->ctx, &graph);
-    if (step_st != NF_OK) {
-        be->graph_free(net->ctx, graph);
-        return step_st;
+    int slot = 0;
+    while (slot < 3 && r->graph[slot] && r->len[slot] != steps)
+        slot++;
+    if (slot == 3) { /* never more than two lengths in one run; make room anyway */
+        be->graph_free(net->ctx, r->graph[2]);
+        r->graph[slot = 2] = NULL;
     }
-    if (st != NF_OK)
-        return nf__backend_fail(net, st, "nf_network_run: capture");
-    st = be->graph_launch(net->ctx, graph, times);
-    be->graph_free(net->ctx, graph);
+    if (!r->graph[slot]) {
+        void *graph = NULL;
+        nf_status st = be->capture_begin(net->ctx);
+        if (st != NF_OK)
+            return nf__backend_fail(net, st, "nf_network_run: capture");
+        nf_status step_st = NF_OK;
+        for (int64_t t = 0; t < steps && step_st == NF_OK; t++)
+            step_st = step_once(net, first_step);
+        st = be->capture_end(net->ctx, &graph);
+        if (step_st != NF_OK) {
+            be->graph_free(net->ctx, graph);
+            return step_st;
+        }
+        if (st != NF_OK)
+            return nf__backend_fail(net, st, "nf_network_run: capture");
+        r->graph[slot] = graph;
+        r->len[slot] = steps;
+    }
+    nf_status st = be->graph_launch(net->ctx, r->graph[slot], times);
     return st == NF_OK ? st : nf__backend_fail(net, st, "nf_network_run: replay");
 }
 
-static nf_status run_steps(nf_network *net, int64_t first_step, int64_t steps) {
+static nf_status run_steps(nf_network *net, nf_replays *r, int64_t first_step, int64_t steps) {
     nf_status st = NF_OK;
     if (!net->be->capture_begin || steps < 2) {
         for (int64_t t = 0; t < steps && st == NF_OK; t++)
@@ -140,9 +167,93 @@ static nf_status run_steps(nf_network *net, int64_t first_step, int64_t steps) {
         return st;
     }
     const int64_t per = steps < NF_STEPS_PER_GRAPH ? steps : NF_STEPS_PER_GRAPH;
-    st = replay(net, first_step, per, steps / per);
+    st = replay(net, r, first_step, per, steps / per);
     if (st == NF_OK && steps % per)
-        st = replay(net, first_step, steps % per, 1);
+        st = replay(net, r, first_step, steps % per, 1);
+    return st;
+}
+
+static const char *kind_name(nf_object_kind kind) {
+    switch (kind) {
+    case NF_OBJ_POPULATION: return "population";
+    case NF_OBJ_CONNECTION: return "connection";
+    case NF_OBJ_READOUT: return "readout";
+    case NF_OBJ_LEARNER: return "learner";
+    default: return "object";
+    }
+}
+
+/* A chunk of `chunk` steps from `done` ended with a non-finite value: back to
+ * its start, then step by step to the first step that makes one, then back
+ * again and forward to the end of the step before it. *good = steps of the
+ * chunk kept. */
+static nf_status locate(nf_network *net, int64_t first, int64_t done, int64_t chunk,
+                        nf_replays *r, int64_t *good) {
+    const nf_backend_i *be = net->be;
+    int32_t bad = -1;
+    int64_t t = 0;
+    nf_status st = nf__guard_copy(net, 1);
+    if (st == NF_OK && (st = be->counter_set(net->ctx, first + done)) != NF_OK)
+        st = nf__backend_fail(net, st, "nf_network_run");
+    for (; t < chunk && st == NF_OK; t++) {
+        if ((st = step_once(net, first)) == NF_OK)
+            st = nf__guard_check(net, &bad);
+        if (bad >= 0)
+            break;
+    }
+    if (st != NF_OK)
+        return st;
+    if (bad < 0) { /* not reproduced step by step: keep the chunk */
+        *good = chunk;
+        return NF_OK;
+    }
+    const nf_guard *g = &net->guard;
+    const int32_t id = g->ids[bad];
+    const char *what = g->what[bad];
+    st = nf__guard_copy(net, 1);
+    if (st == NF_OK && (st = be->counter_set(net->ctx, first + done)) != NF_OK)
+        st = nf__backend_fail(net, st, "nf_network_run");
+    if (st == NF_OK)
+        st = run_steps(net, r, first, t);
+    if (st == NF_OK && be->synchronize && (st = be->synchronize(net->ctx)) != NF_OK)
+        st = nf__backend_fail(net, st, "nf_network_run");
+    if (st != NF_OK)
+        return st;
+    *good = t;
+    return nf__fail(net, NF_ERR_NUMERIC,
+                    "nf_network_run: %s %d %s became non-finite at step %lld; the network is "
+                    "restored to the end of the step before (step count %lld)",
+                    kind_name(net->objects.items[id].kind), id, what,
+                    (long long)(first + done + t), (long long)(first + done + t));
+}
+
+/* Runs the steps in chunks of NF_CHECK_STEPS, each checked (see nf_learner_add);
+ * *good = the steps that stand. */
+static nf_status run_checked(nf_network *net, int64_t first, int64_t steps, int64_t *good) {
+    nf_replays r = {0};
+    nf_status st = nf__guard_prepare(net);
+    int64_t done = 0;
+    while (st == NF_OK && done < steps) {
+        const int64_t chunk = steps - done < NF_CHECK_STEPS ? steps - done : NF_CHECK_STEPS;
+        int32_t bad = -1;
+        st = nf__guard_copy(net, 0);
+        if (st == NF_OK)
+            st = run_steps(net, &r, first, chunk);
+        if (st == NF_OK)
+            st = nf__guard_check(net, &bad);
+        if (st == NF_OK && bad >= 0) {
+            int64_t kept = 0;
+            st = locate(net, first, done, chunk, &r, &kept);
+            done += kept;
+            if (kept < chunk)
+                break;
+            continue;
+        }
+        /* a failed backend call accounts for the whole run, as it may have run */
+        done = st == NF_OK ? done + chunk : steps;
+    }
+    replays_free(net, &r);
+    *good = done;
     return st;
 }
 
@@ -165,15 +276,17 @@ nf_status nf_network_run(nf_network *net, int64_t steps) {
     const int64_t first = net->step;
     if ((st = net->be->counter_set(net->ctx, first)) != NF_OK)
         return nf__backend_fail(net, st, fn);
-    st = run_steps(net, first, steps);
-    if (st == NF_OK && net->be->synchronize && (st = net->be->synchronize(net->ctx)) != NF_OK)
-        st = nf__backend_fail(net, st, fn);
+    int64_t good = 0;
+    st = run_checked(net, first, steps, &good);
+    nf_status sync = net->be->synchronize ? net->be->synchronize(net->ctx) : NF_OK;
+    if (st == NF_OK && sync != NF_OK)
+        st = nf__backend_fail(net, sync, fn);
     /* The work has run (or failed part way on the backend): account for it. */
     for (int32_t i = 0; i < net->inputs.count; i++)
         if (net->inputs.items[i].steps > 1)
-            net->inputs.items[i].cursor += steps;
-    nf__probes_commit(net, first, steps);
-    net->step += steps;
+            net->inputs.items[i].cursor += good;
+    nf__probes_commit(net, first, good);
+    net->step += good;
     return st;
 }
 

@@ -336,9 +336,15 @@ nf_status nf_readout_get_state(nf_network *net, int32_t readout, float *z);
 typedef enum nf_learner_kind {
     NF_LEARNER_READOUT = 0, /* W_out of a readout learns a target (Sussillo & Abbott, TENSION),
                                and optionally the rows of a recurrent connection (internal FORCE) */
-    NF_LEARNER_CURRENTS     /* full-FORCE (DePasquale): a connection W learns W r -> the summed
+    NF_LEARNER_CURRENTS,    /* full-FORCE (DePasquale): a connection W learns W r -> the summed
                                currents of `desired` connections (the target-generating network) */
+    NF_LEARNER_MASKED       /* BioFORCE (TENSION, Hadjiabadi et al.): each row i of a sparse or
+                               masked dense connection learns over its K_i connected inputs only,
+                               with its own P_i (K_i x K_i), toward a per-row target */
 } nf_learner_kind;
+
+/* Storage and arithmetic of P (and of k = P r, c, the rank-1 update). */
+typedef enum nf_precision { NF_PRECISION_F32 = 0, NF_PRECISION_F64 } nf_precision;
 
 typedef enum nf_rls_rule {
     NF_RLS_SUSSILLO_ABBOTT = 0, /* k = P r; c = 1/(1 + r.k); P -= c k k^T; w -= c e k */
@@ -350,20 +356,30 @@ typedef enum nf_rls_rule {
 typedef struct nf_learner_desc {
     nf_learner_kind kind;
     int32_t readout;  /* READOUT: the readout whose z = W_out r is compared with the target */
-    int32_t target;   /* READOUT: an input of the readout's dim: f, [steps][batch][dim] */
+    int32_t target;   /* READOUT: an input of the readout's dim: f, [steps][batch][dim];
+                         MASKED: -1, or an input of dim rows: the per-row targets f */
     int32_t connection; /* READOUT: -1, or a dense connection from the readout's population whose
                            rows learn too, row i from the error sum_d row_scale[i][d] e_d;
-                           CURRENTS: the dense connection that learns */
+                           CURRENTS: the dense connection that learns;
+                           MASKED: the dense or sparse (CSR, not event-driven) connection that
+                           learns, from a population */
     const float *row_scale; /* READOUT with connection: [rows][dim], NULL = ones; copied */
-    const int32_t *desired; /* CURRENTS: connections whose contributions sum to the desired
-                               currents J_d (each into a population of `rows` neurons) */
-    int32_t n_desired;      /* CURRENTS: 1 .. NF_LEARNER_MAX_DESIRED */
+    const int32_t *desired; /* CURRENTS, MASKED: connections whose contributions sum to the
+                               desired currents J_d (each into a population of `rows` neurons) */
+    int32_t n_desired;      /* CURRENTS: 1 .. NF_LEARNER_MAX_DESIRED; MASKED: 0 (target) or that */
+    const uint8_t *mask;    /* MASKED, dense connection: [rows][pre], nonzero = the synapse learns;
+                               NULL = the synapses whose weight is nonzero (in any copy) when the
+                               learner is added. Copied. */
     float alpha;      /* P(0) = I / alpha (> 0); default 1 */
     int32_t every;    /* learn on every `every`-th step of the window; default 1 */
     int64_t start;    /* the window [start, stop) in network steps; default 0 */
     int64_t stop;     /* 0: no end */
     nf_rls_rule rule; /* default NF_RLS_SUSSILLO_ABBOTT */
+    nf_precision p_precision; /* default NF_PRECISION_F32 */
 } nf_learner_desc;
+
+/* Steps between two finiteness checks of nf_network_run (see nf_learner_add). */
+#define NF_CHECK_STEPS 256
 
 nf_learner_desc nf_learner_defaults(void);
 
@@ -375,13 +391,44 @@ nf_learner_desc nf_learner_defaults(void);
  * learning row W_i -= c e_i k (or e_i k). r is the presynaptic population's
  * filtered output. Weights per batch element mean one P per element
  * (independent networks); shared weights share one P, updated element after
- * element. A readout's dimensions share P. P is n x n float32, symmetric.
+ * element. A readout's dimensions share P. P is n x n, symmetric, float32 or
+ * (p_precision F64) float64; the weights stay float32.
+ *
+ * MASKED (BioFORCE): row i of the connection W has K_i learning synapses
+ * (sparse: its CSR entries; dense: its mask) from inputs j_1 < ... < j_K, and
+ * its own P_i (K_i x K_i, P_i(0) = I/alpha; memory sum K_i^2 per copy, never
+ * rows x pre^2). The error of row i is e_i = (W r)_i - f_i with f the target
+ * input (TENSION's BioFORCE, z = W r against per-neuron targets), or
+ * e_i = (W r)_i - J_d,i with `desired` connections (full-FORCE currents, masked).
+ * When due: r_i = r restricted to row i's inputs; k = P_i r_i;
+ * c = 1/(1 + r_i.k); P_i -= c k k^T; those synapses -= c e_i k (or e_i k).
+ * Synapses outside the mask never change (a zero weight stays exactly zero).
+ *
+ * Numerics: nf_network_run checks, every NF_CHECK_STEPS steps and at its end,
+ * that P, the learned weights, every readout z and every population state are
+ * finite. It keeps a copy of all of them from the start of each such stretch;
+ * when a non-finite value shows up it restores that copy, steps again one step
+ * at a time to find the first step that produced one, and leaves the network as
+ * it was after the step before it (step count, probe rows and inputs included).
+ * The run then returns NF_ERR_NUMERIC with a message naming the object
+ * ("learner 7 P", "population 0 state", "readout 3 z", "connection 2 weights")
+ * and the step; the network stays usable. The copy costs one pass over that
+ * state per stretch (and per run call: long runs amortise it).
  * nf_network_reset keeps P and the learned weights. */
 nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id);
 nf_status nf_learner_set_enabled(nf_network *net, int32_t learner, int enabled);
-/* P of every copy, [copies][n][n] (copies = batch for per-batch readouts, else 1). */
+/* P of every copy, [copies][n][n] (copies = batch for per-batch readouts, else 1);
+ * MASKED: [copies][sum over rows of K_i^2], row i's P_i (K_i x K_i, row-major, over its
+ * connected inputs in increasing order) after those of the rows before it.
+ * The float functions round an F64 P on the way out and widen on the way in; the
+ * _f64 ones take doubles whatever the precision (an F32 P rounds what it is given).
+ * set refuses non-finite or non-symmetric values (each P_i separately). */
 nf_status nf_learner_get_p(nf_network *net, int32_t learner, float *p);
 nf_status nf_learner_set_p(nf_network *net, int32_t learner, const float *p);
+nf_status nf_learner_get_p_f64(nf_network *net, int32_t learner, double *p);
+nf_status nf_learner_set_p_f64(nf_network *net, int32_t learner, const double *p);
+/* Number of P values get_p writes: copies * n * n, or MASKED copies * sum K_i^2. */
+nf_status nf_learner_p_count(const nf_network *net, int32_t learner, int64_t *count);
 
 // --- probes ------------------------------------------------------------------
 

@@ -833,7 +833,7 @@ Test(errors, learners_reject_and_change_nothing) {
     int32_t id = -1;
     REFUSED(NULL, nf_learner_add(net, NULL, &id));
     REFUSED(NULL, nf_learner_add(net, &ok, NULL));
-    BAD_LEARNER(ok, "kind", l_.kind = (nf_learner_kind)2);
+    BAD_LEARNER(ok, "kind", l_.kind = (nf_learner_kind)99);
     BAD_LEARNER(ok, "alpha", l_.alpha = 0.0f);
     BAD_LEARNER(ok, "alpha", l_.alpha = NAN);
     BAD_LEARNER(ok, "every", l_.every = 0);

@@ -115,6 +115,9 @@ static const nf_backend_i cpu_backend = {
     .event = nf_cpu_event,
     .axpy = nf_cpu_axpy,
     .rls_update = nf_cpu_rls_update,
+    .rls_masked = nf_cpu_rls_masked,
+    .state_copy = nf_cpu_state_copy,
+    .state_check = nf_cpu_state_check,
 };
 
 const nf_backend_i *nf_cpu_backend(void) { return &cpu_backend; }

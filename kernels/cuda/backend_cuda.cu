@@ -14,6 +14,7 @@
 #include "population_step.cuh"
 #include "products.cuh"
 #include "rls.cuh"
+#include "run_state.cuh"
 
 #define NF_CUBLAS_WORKSPACE_BYTES ((size_t)32 << 20)
 
@@ -352,6 +353,9 @@ static nf_backend_i make_table(void) {
     t.event = nf_cuda_event;
     t.axpy = nf_cuda_axpy;
     t.rls_update = nf_cuda_rls_update;
+    t.rls_masked = nf_cuda_rls_masked;
+    t.state_copy = nf_cuda_state_copy;
+    t.state_check = nf_cuda_state_check;
     return t;
 }
 
