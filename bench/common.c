@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "neurofuse.h"
+
 double nfb_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -42,23 +44,9 @@ double nfb_host_copy_bandwidth(void) {
     return ok ? 2.0 * bytes / best : 0.0;
 }
 
-/* The CPU's model name from /proc/cpuinfo ("host CPU" when unreadable). */
+/* The CPU's model name as nf_device_query gives it ("host CPU" when unreadable). */
 void nfb_cpu_name(char *name, size_t capacity) {
-    snprintf(name, capacity, "host CPU");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        const char *colon = strchr(line, ':');
-        if (!strncmp(line, "model name", 10) && colon) {
-            colon++;
-            while (*colon == ' ' || *colon == '\t')
-                colon++;
-            snprintf(name, capacity, "%s", colon);
-            name[strcspn(name, "\n")] = '\0';
-            break;
-        }
-    }
-    fclose(f);
+    nf_device_info info;
+    snprintf(name, capacity, "%s", nf_device_query(NF_BACKEND_CPU, 0, &info) == NF_OK
+                                       ? info.name : "host CPU");
 }

@@ -1,8 +1,11 @@
 /*
  * CUDA device discovery for backend selection: how many devices the runtime
- * can use (0 without a driver or a GPU).
+ * can use (0 without a driver or a GPU), and one device's name, compute
+ * capability and memory for nf_device_query.
  */
 #include <cuda_runtime.h>
+#include <stdio.h>
+#include <string.h>
 
 extern "C" {
 #include "engine/backend.h"
@@ -15,4 +18,47 @@ extern "C" int nf__cuda_device_count(void) {
         return 0;
     }
     return count;
+}
+
+extern "C" nf_status nf__cuda_device_describe(int32_t device, nf__cuda_device_info *out,
+                                              char *err, size_t err_capacity) {
+    memset(out, 0, sizeof *out);
+    int count = 0;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess) {
+        snprintf(err, err_capacity, "no CUDA device: %s", cudaGetErrorString(e));
+        cudaGetLastError();
+        return NF_ERR_NO_DEVICE;
+    }
+    out->count = count;
+    if (count == 0) {
+        snprintf(err, err_capacity, "no CUDA device: the runtime sees none");
+        return NF_ERR_NO_DEVICE;
+    }
+    if (device < 0 || device >= count) {
+        snprintf(err, err_capacity, "CUDA device %d does not exist (devices 0..%d)", device,
+                 count - 1);
+        return NF_ERR_INVALID_ARGUMENT;
+    }
+    cudaDeviceProp prop;
+    if ((e = cudaGetDeviceProperties(&prop, device)) != cudaSuccess) {
+        snprintf(err, err_capacity, "cudaGetDeviceProperties(%d): %s", device,
+                 cudaGetErrorString(e));
+        cudaGetLastError();
+        return NF_ERR_NO_DEVICE;
+    }
+    snprintf(out->name, sizeof out->name, "%s", prop.name);
+    out->memory_total = prop.totalGlobalMem;
+    out->multiprocessors = prop.multiProcessorCount;
+    out->cc_major = prop.major;
+    out->cc_minor = prop.minor;
+    /* Free memory needs the device's context; the caller's current device is kept. */
+    int previous = 0;
+    size_t free_bytes = 0, total_bytes = 0;
+    if (cudaGetDevice(&previous) == cudaSuccess && cudaSetDevice(device) == cudaSuccess &&
+        cudaMemGetInfo(&free_bytes, &total_bytes) == cudaSuccess)
+        out->memory_free = free_bytes;
+    cudaGetLastError();
+    cudaSetDevice(previous);
+    return NF_OK;
 }

@@ -1,0 +1,352 @@
+/*
+ * neurofuse demo: trains a FORCE network on a reference task (the task's own
+ * RLS rule, window and lengths; examples/tasks) on the best available
+ * backend, shows progress, prints the mean absolute error e = z - f over the
+ * training and the testing steps and the speed, and writes into the output
+ * folder target.npy, output.npy and error.npy, each (steps, batch, dim)
+ * float32, and plot.svg (batch element 0, dimension 0).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "svg_plot.h"
+#include "task_registry.h"
+
+static const char USAGE[] =
+    "usage: neurofuse demo [options]\n"
+    "  Trains a FORCE network on a reference task and writes target.npy, output.npy,\n"
+    "  error.npy (float32, shape (steps, batch, dim)) and plot.svg into the output folder.\n"
+    "\n"
+    "options:\n"
+    "  --task NAME         the task (default sussillo; --list-tasks shows them all)\n"
+    "  --batch N           train N independent networks at once (default 1)\n"
+    "  --backend B         auto (default: cuda when a GPU is usable), cpu or cuda\n"
+    "  --device D          CUDA device ordinal (default 0)\n"
+    "  --train-steps N     training steps (default: the task's)\n"
+    "  --test-steps N      testing steps after training (default: the task's)\n"
+    "  --seed S            network seed (default 2009)\n"
+    "  --out DIR           output folder (default ./neurofuse-demo)\n"
+    "  --list-tasks        list the tasks and exit\n"
+    "  -h, --help          this help\n";
+
+typedef struct demo_options {
+    const char *task, *out;
+    int64_t batch, device, train, test, seed;
+    nf_backend backend;
+    int list;
+} demo_options;
+
+static int handle(void *ctx, int argc, char **argv, int *i) {
+    demo_options *o = ctx;
+    static const struct {
+        const char *name;
+        int64_t lo, hi;
+        size_t field;
+    } ints[] = {
+        {"--batch", 1, 1 << 20, offsetof(demo_options, batch)},
+        {"--device", 0, 1024, offsetof(demo_options, device)},
+        {"--train-steps", 0, INT64_C(1) << 40, offsetof(demo_options, train)},
+        {"--test-steps", 0, INT64_C(1) << 40, offsetof(demo_options, test)},
+        {"--seed", 0, INT64_MAX, offsetof(demo_options, seed)},
+    };
+    const char *v;
+    int r;
+    if (!strcmp(argv[*i], "--list-tasks")) {
+        o->list = 1;
+        return CLI_OK;
+    }
+    for (size_t k = 0; k < sizeof ints / sizeof *ints; k++) {
+        if ((r = cli_option(argc, argv, i, ints[k].name, &v)) == 1)
+            return cli_parse_int("demo", USAGE, ints[k].name, v, ints[k].lo, ints[k].hi,
+                                 (int64_t *)((char *)o + ints[k].field));
+        if (r < 0)
+            return cli_usage_error("demo", USAGE, "%s needs a value", ints[k].name);
+    }
+    if ((r = cli_option(argc, argv, i, "--backend", &v)) == 1)
+        return cli_parse_backend("demo", USAGE, v, &o->backend);
+    if (r == 0 && (r = cli_option(argc, argv, i, "--task", &v)) == 1)
+        o->task = v;
+    if (r == 0 && (r = cli_option(argc, argv, i, "--out", &v)) == 1)
+        o->out = v;
+    if (r < 0)
+        return cli_usage_error("demo", USAGE, "%s needs a value", argv[*i]);
+    return r == 1 ? CLI_OK : -1;
+}
+
+/* mkdir -p; 0 on success, else -1 with errno set. */
+static int make_dirs(const char *path) {
+    char buf[4096];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    for (char *p = buf + 1;; p++) {
+        if (*p == '/' || !*p) {
+            const char c = *p;
+            *p = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+            struct stat st;
+            if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode)) {
+                errno = ENOTDIR;
+                return -1;
+            }
+            if (!c)
+                return 0;
+            *p = c;
+        }
+    }
+}
+
+/* The progress line: \r-updated on a terminal, a plain line per 10% otherwise. */
+static void progress(int tty, int64_t done, int64_t total, int64_t train, double elapsed,
+                     double recent_error, int *last_decile) {
+    const double frac = (double)done / (double)total;
+    const char *phase = done <= train ? "training" : "testing";
+    if (tty) {
+        char bar[31];
+        for (int k = 0; k < 30; k++)
+            bar[k] = k < (int)(30 * frac) ? '#' : '.';
+        bar[30] = '\0';
+        printf("\r  %-8s [%s] %3.0f%%  %lld/%lld steps  %.0f steps/s  |e| %.4f ", phase, bar,
+               100 * frac, (long long)done, (long long)total, done / elapsed, recent_error);
+        if (done == total)
+            printf("\n");
+    } else if ((int)(10 * frac) > *last_decile || done == total) {
+        *last_decile = (int)(10 * frac);
+        printf("  %-8s %3.0f%%  %lld/%lld steps  %.0f steps/s  |e| %.4f\n", phase, 100 * frac,
+               (long long)done, (long long)total, done / elapsed, recent_error);
+    }
+    fflush(stdout);
+}
+
+/* Mean |e| of each batch element over rows [from, to); mean, best and worst of them. */
+static void element_errors(const float *e, int64_t from, int64_t to, int32_t batch, int32_t dim,
+                           double *mean, double *best, double *worst) {
+    *mean = 0.0, *best = INFINITY, *worst = 0.0;
+    for (int32_t b = 0; b < batch; b++) {
+        double sum = 0.0;
+        for (int64_t t = from; t < to; t++)
+            for (int32_t d = 0; d < dim; d++)
+                sum += fabs((double)e[(t * batch + b) * dim + d]);
+        const double m = to > from ? sum / ((double)(to - from) * dim) : 0.0;
+        *mean += m / batch;
+        *best = fmin(*best, m);
+        *worst = fmax(*worst, m);
+    }
+}
+
+typedef struct demo_run {
+    nf_network *net;
+    float *z, *e, *f;
+} demo_run;
+
+static int finish(demo_run *r, int status) {
+    free(r->z);
+    free(r->e);
+    free(r->f);
+    nf_network_destroy(r->net);
+    return status;
+}
+
+static int fail(demo_run *r, const char *what, nf_status st) {
+    fprintf(stderr, "neurofuse demo: %s: %s\n  %s\n", what, nf_status_string(st),
+            r->net ? nf_network_last_error(r->net) : "");
+    return finish(r, CLI_FAILED);
+}
+
+static int write_outputs(demo_run *r, const demo_options *o, const cli_task *task,
+                         const cli_task_ids *ids, int64_t steps, int32_t batch, int32_t dim) {
+    const int64_t shape[3] = {steps, batch, dim};
+    const struct {
+        const char *name;
+        const float *data;
+    } files[] = {{"target.npy", r->f}, {"output.npy", r->z}, {"error.npy", r->e}};
+    char path[4200], msg[512];
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
+        snprintf(path, sizeof path, "%s/%s", o->out, files[k].name);
+        const nf_status st = nf_npy_write_f32(path, files[k].data, 3, shape, msg, sizeof msg);
+        if (st != NF_OK) {
+            fprintf(stderr, "neurofuse demo: %s\n", msg);
+            return CLI_FAILED;
+        }
+        printf("  wrote %s (%lld x %d x %d float32)\n", path, (long long)steps, batch, dim);
+    }
+    char title[256];
+    snprintf(title, sizeof title, "neurofuse demo: %s (batch element 0 of %d, dimension 0)",
+             task->name, batch);
+    const cli_plot plot = {.title = title,
+                           .subtitle = task->summary,
+                           .time_unit = task->time_unit,
+                           .dt = nf_network_dt(r->net),
+                           .count = steps,
+                           .boundary = ids->train_steps,
+                           .target = r->f,
+                           .output = r->z,
+                           .error = r->e,
+                           .stride = (int64_t)batch * dim};
+    snprintf(path, sizeof path, "%s/plot.svg", o->out);
+    if (cli_plot_write(path, &plot, msg, sizeof msg) != 0) {
+        fprintf(stderr, "neurofuse demo: %s\n", msg);
+        return CLI_FAILED;
+    }
+    printf("  wrote %s\n", path);
+    return CLI_OK;
+}
+
+/* A task without traces: build, run and score in one call. */
+static int run_only(demo_run *r, const cli_task *task, const demo_options *o) {
+    if (o->train >= 0 || o->test >= 0)
+        fprintf(stderr,
+                "neurofuse demo: task %s runs with its own lengths; --train-steps and "
+                "--test-steps are ignored\n",
+                task->name);
+    printf("neurofuse %s demo: task %s\n  %s\n  batch %d, backend %s; this task runs whole "
+           "(no progress, no traces written)\n",
+           nf_version(), task->name, task->summary, nf_network_batch(r->net),
+           nf_backend_name(nf_network_backend(r->net)));
+    fflush(stdout);
+    double train = 0.0, test = 0.0;
+    const double t0 = cli_now();
+    const nf_status s = task->run(r->net, (uint64_t)o->seed, &train, &test);
+    const double elapsed = cli_now() - t0;
+    if (s != NF_OK)
+        return fail(r, task->name, s);
+    const int64_t steps = nf_network_step_count(r->net);
+    printf("results (mean |z - f|, over the batch):\n  training error %.5f\n  testing  error "
+           "%.5f\n  speed    %.0f steps/s (%lld steps in %.2f s, building included)\n",
+           train, test, steps / elapsed, (long long)steps, elapsed);
+    return finish(r, CLI_OK);
+}
+
+int cli_demo(int argc, char **argv) {
+    demo_options o = {.task = "sussillo",
+                      .out = "neurofuse-demo",
+                      .batch = 1,
+                      .train = -1,
+                      .test = -1,
+                      .seed = 2009,
+                      .backend = NF_BACKEND_AUTO};
+    int st = cli_parse("demo", USAGE, argc, argv, handle, &o);
+    if (st != CLI_OK)
+        return st == -2 ? CLI_OK : st;
+    if (o.list) {
+        for (int k = 0; k < cli_task_count; k++)
+            printf("%-14s %s\n", cli_tasks[k].name, cli_tasks[k].summary);
+        return CLI_OK;
+    }
+    const cli_task *task = cli_task_find(o.task);
+    if (!task) {
+        fprintf(stderr, "neurofuse demo: unknown task '%s'; the tasks are:\n", o.task);
+        for (int k = 0; k < cli_task_count; k++)
+            fprintf(stderr, "  %-14s %s\n", cli_tasks[k].name, cli_tasks[k].summary);
+        return CLI_USAGE;
+    }
+    if (o.train == 0 && o.test == 0)
+        return cli_usage_error("demo", USAGE, "--train-steps 0 and --test-steps 0: no steps");
+    if (make_dirs(o.out) != 0) {
+        fprintf(stderr, "neurofuse demo: cannot create the output folder '%s': %s\n", o.out,
+                strerror(errno));
+        return CLI_FAILED;
+    }
+
+    demo_run r = {0};
+    nf_network_desc nd = nf_network_defaults();
+    nd.batch = (int32_t)o.batch;
+    nd.seed = (uint64_t)o.seed;
+    nd.backend = o.backend;
+    nd.device = (int32_t)o.device;
+    char msg[512];
+    nf_status s = nf_network_create_ex(&nd, &r.net, msg, sizeof msg);
+    if (s != NF_OK) {
+        fprintf(stderr, "neurofuse demo: cannot create the network: %s\n  %s\n",
+                nf_status_string(s), msg);
+        return s == NF_ERR_NO_DEVICE || s == NF_ERR_INVALID_ARGUMENT ? CLI_USAGE : CLI_FAILED;
+    }
+    if (!task->build)
+        return run_only(&r, task, &o);
+    cli_task_ids ids;
+    if ((s = task->build(r.net, o.train, o.test, &ids)) != NF_OK)
+        return fail(&r, "building the task", s);
+    int64_t row = 0;
+    if ((s = nf_probe_row_size(r.net, ids.output_probe, &row)) != NF_OK)
+        return fail(&r, "nf_probe_row_size", s);
+    const int32_t batch = nd.batch, dim = (int32_t)(row / batch);
+    const int64_t steps = ids.train_steps + ids.test_steps;
+    const size_t floats = (size_t)steps * (size_t)row;
+    r.z = malloc(floats * sizeof(float));
+    r.e = malloc(floats * sizeof(float));
+    r.f = malloc(floats * sizeof(float));
+    if (!r.z || !r.e || !r.f)
+        return fail(&r, "host buffers for the results", NF_ERR_OUT_OF_MEMORY);
+
+    nf_device_info dev;
+    const nf_backend used = nf_network_backend(r.net);
+    const int described = nf_device_query(used, nd.device * (used == NF_BACKEND_CUDA), &dev);
+    printf("neurofuse %s demo: task %s\n  %s\n  batch %d, %lld training + %lld testing steps "
+           "(dt %g %s), backend %s (%s)\n",
+           nf_version(), task->name, task->summary, batch, (long long)ids.train_steps,
+           (long long)ids.test_steps, nf_network_dt(r.net), task->time_unit, nf_backend_name(used),
+           described == NF_OK ? dev.name : "?");
+    fflush(stdout);
+
+    const int tty = isatty(STDOUT_FILENO);
+    int64_t chunk = steps / 100 > 64 ? steps / 100 / 64 * 64 : 64;
+    double elapsed = 0.0, recent = 0.0;
+    int decile = 0;
+    for (int64_t done = 0; done < steps;) {
+        const int64_t n = steps - done < chunk ? steps - done : chunk;
+        const double t0 = cli_now();
+        if ((s = nf_network_run(r.net, n)) != NF_OK)
+            return fail(&r, "nf_network_run", s);
+        int64_t rz = 0, re = 0;
+        const size_t cap = (size_t)(steps - done) * (size_t)row;
+        if ((s = nf_probe_read(r.net, ids.output_probe, r.z + done * row, cap, &rz)) != NF_OK ||
+            (s = nf_probe_read(r.net, ids.error_probe, r.e + done * row, cap, &re)) != NF_OK)
+            return fail(&r, "nf_probe_read", s);
+        elapsed += cli_now() - t0;
+        if (rz != n || re != n) {
+            fprintf(stderr,
+                    "neurofuse demo: the task's probes gave %lld and %lld rows for %lld "
+                    "steps; they must record every step\n",
+                    (long long)rz, (long long)re, (long long)n);
+            return finish(&r, CLI_FAILED);
+        }
+        double sum = 0.0;
+        for (size_t k = (size_t)(done * row); k < (size_t)((done + n) * row); k++)
+            sum += fabs((double)r.e[k]);
+        recent = sum / (double)(n * row);
+        done += n;
+        progress(tty, done, steps, ids.train_steps, elapsed, recent, &decile);
+    }
+    for (size_t k = 0; k < floats; k++)
+        r.f[k] = r.z[k] - r.e[k];
+
+    double mean, best, worst;
+    printf("results (mean |z - f|%s):\n", batch > 1 ? " per network: mean [best, worst]" : "");
+    const struct {
+        const char *name;
+        int64_t from, to;
+    } phases[] = {{"training", ids.train_from, ids.train_steps},
+                  {"testing", ids.train_steps, steps}};
+    for (int k = 0; k < 2; k++) {
+        if (phases[k].to <= phases[k].from)
+            continue;
+        element_errors(r.e, phases[k].from, phases[k].to, batch, dim, &mean, &best, &worst);
+        if (batch > 1)
+            printf("  %-8s error %.5f  [%.5f, %.5f]\n", phases[k].name, mean, best, worst);
+        else
+            printf("  %-8s error %.5f\n", phases[k].name, mean);
+    }
+    printf("  speed    %.0f steps/s (%.2f us/step, %.3g network-steps/s over %d networks)\n",
+           steps / elapsed, 1e6 * elapsed / steps, (double)steps * batch / elapsed, batch);
+    return finish(&r, write_outputs(&r, &o, task, &ids, steps, batch, dim));
+}

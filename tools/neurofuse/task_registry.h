@@ -1,0 +1,41 @@
+/*
+ * The reference tasks `neurofuse demo --task NAME` can train, all from
+ * examples/tasks (nf_tasks). A task either builds into an empty network with
+ * a probe of the readout z and of the learner's error e = z - f every step
+ * (the demo then runs it, shows progress and writes the traces; the target is
+ * f = z - e), or only has a run function that builds and runs it whole (the
+ * demo then reports its errors and speed, without traces).
+ */
+#ifndef NF_CLI_TASK_REGISTRY_H
+#define NF_CLI_TASK_REGISTRY_H
+
+#include <stdint.h>
+
+#include "neurofuse.h"
+
+/* What a built task left in the network. Training error is scored over
+ * [train_from, train_steps), testing error over the test steps after it. */
+typedef struct cli_task_ids {
+    int32_t output_probe, error_probe; /* every step, [batch][dim] each */
+    int64_t train_from, train_steps, test_steps;
+} cli_task_ids;
+
+typedef struct cli_task {
+    const char *name;
+    const char *summary;
+    const char *time_unit; /* of the network's dt, for the plot's axis */
+    /* Sets the network's dt and builds the task with its defaults; steps >= 0
+     * replace the default training / testing lengths. NULL for run-only tasks. */
+    nf_status (*build)(nf_network *net, int64_t train_steps, int64_t test_steps,
+                       cli_task_ids *ids);
+    /* Run-only tasks: sets dt, builds, runs; the training and testing MAE. */
+    nf_status (*run)(nf_network *net, uint64_t seed, double *train, double *test);
+} cli_task;
+
+extern const cli_task cli_tasks[];
+extern const int cli_task_count;
+
+/* The task called name, or NULL. */
+const cli_task *cli_task_find(const char *name);
+
+#endif
