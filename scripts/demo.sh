@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Builds neurofuse and runs the demo program (examples/demo.c).
+# Builds neurofuse and runs `neurofuse demo`: trains a FORCE network (Sussillo &
+# Abbott's sum of sines) on the best available backend and writes target,
+# output and error (.npy) and plot.svg into ./neurofuse-demo. Arguments go to
+# the demo (`bash scripts/demo.sh --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 build=${NF_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release
-cmake --build "$build" -j "$(nproc)" --target demo
-"$build/demo"
+cmake --build "$build" -j "$(nproc)" --target neurofuse_cli
+"$build/neurofuse" demo "$@"
