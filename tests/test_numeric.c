@@ -1,0 +1,203 @@
+/*
+ * NF_ERR_NUMERIC: a value that overflows during nf_network_run stops it, the
+ * message names the object and the step, and the network is left exactly as
+ * after the last good step: equal (bit for bit) to a twin network that ran
+ * only the good steps, with probes and step count to match; it keeps working
+ * once the cause is fixed. Cases: a recurrent weight that overflows the
+ * currents (population state), a target that blows the learned readout up
+ * part way through a run (past the first check stretch), and a P set so large
+ * that the RLS update overflows (learner P).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+TestSuite(numeric, .timeout = 60);
+
+enum { NN = 40, STEPS = 600, BAD_FROM = 300 };
+
+typedef struct esn {
+    nf_network *net;
+    int32_t pop, rec, readout, fb, target, learner, probe;
+} esn;
+
+/* A FORCE network (leaky rate units, recurrent weights, feedback, readout
+ * learning) with the target rows f ([STEPS] values). */
+static esn esn_make(nf_backend backend, const float *f) {
+    esn e;
+    e.net = nft_network(backend, 0.1, 1, 21);
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, NN);
+    pd.x_init_scale = 0.5f;
+    NFT_OK(e.net, nf_population_add(e.net, &pd, &e.pop));
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.init = NF_WEIGHTS_NORMAL;
+    cd.g = 1.5f;
+    cd.p = 0.5f;
+    NFT_OK(e.net, nf_connect(e.net, e.pop, e.pop, &cd, &e.rec));
+    NFT_OK(e.net, nf_readout_add(e.net, e.pop, 1, NULL, &e.readout));
+    nf_connection_desc fd = nf_connection_defaults();
+    fd.init = NF_WEIGHTS_UNIFORM;
+    fd.low = -1.0f;
+    fd.high = 1.0f;
+    NFT_OK(e.net, nf_connect(e.net, e.readout, e.pop, &fd, &e.fb));
+    NFT_OK(e.net, nf_input_add(e.net, 1, &e.target));
+    NFT_OK(e.net, nf_input_set(e.net, e.target, STEPS, f));
+    nf_learner_desc ld = nf_learner_defaults();
+    ld.readout = e.readout;
+    ld.target = e.target;
+    ld.every = 2;
+    NFT_OK(e.net, nf_learner_add(e.net, &ld, &e.learner));
+    NFT_OK(e.net, nf_probe_add(e.net, e.readout, NF_PROBE_OUTPUT, 1, &e.probe));
+    return e;
+}
+
+static float *sine_target(void) {
+    float *f = nft_alloc(STEPS, sizeof *f);
+    for (int t = 0; t < STEPS; t++)
+        f[t] = sinf(2.0f * 3.14159265f * (float)t / 60.0f);
+    return f;
+}
+
+/* The step named in the message ("at step S"). */
+static int64_t message_step(const nf_network *net) {
+    const char *m = strstr(nf_network_last_error(net), "at step ");
+    cr_assert_not_null(m, "the message names no step: %s", nf_network_last_error(net));
+    return strtoll(m + 8, NULL, 10);
+}
+
+/* The run failed with NF_ERR_NUMERIC naming "<kind> <id> <what>" at `step`,
+ * and the network counts the steps before it. */
+static void expect_numeric(const nf_network *net, nf_status st, const char *kind, int32_t id,
+                           const char *what, int64_t step) {
+    cr_assert_eq(st, NF_ERR_NUMERIC, "run: %s", nf_status_string(st));
+    const char *m = nf_network_last_error(net);
+    cr_log_info("%s", m);
+    char expect[96];
+    snprintf(expect, sizeof expect, "%s %d %s", kind, id, what);
+    cr_assert(strstr(m, expect), "message \"%s\" does not name %s", m, expect);
+    cr_assert_eq(message_step(net), step);
+    cr_assert_eq(nf_network_step_count(net), step);
+}
+
+/* Every value a run changes, bit for bit: state x, z, readout weights, P, probe rows. */
+static void expect_same_network(const esn *a, const esn *b) {
+    float xa[NN], xb[NN], wa[NN], wb[NN], za, zb;
+    NFT_OK(a->net, nf_population_get_state(a->net, a->pop, NF_STATE_X, xa));
+    NFT_OK(b->net, nf_population_get_state(b->net, b->pop, NF_STATE_X, xb));
+    nft_assert_all_equal(xb, xa, NN, "x");
+    NFT_OK(a->net, nf_readout_get_weights(a->net, a->readout, wa));
+    NFT_OK(b->net, nf_readout_get_weights(b->net, b->readout, wb));
+    nft_assert_all_equal(wb, wa, NN, "readout weights");
+    NFT_OK(a->net, nf_readout_get_state(a->net, a->readout, &za));
+    NFT_OK(b->net, nf_readout_get_state(b->net, b->readout, &zb));
+    nft_assert_all_equal(&zb, &za, 1, "z");
+    float *pa = nft_alloc(NN * NN, sizeof *pa), *pb = nft_alloc(NN * NN, sizeof *pb);
+    NFT_OK(a->net, nf_learner_get_p(a->net, a->learner, pa));
+    NFT_OK(b->net, nf_learner_get_p(b->net, b->learner, pb));
+    nft_assert_all_equal(pb, pa, NN * NN, "P");
+    int64_t ra, rb;
+    NFT_OK(a->net, nf_probe_rows(a->net, a->probe, &ra));
+    NFT_OK(b->net, nf_probe_rows(b->net, b->probe, &rb));
+    cr_assert_eq(ra, rb, "probe rows %lld, the twin has %lld", (long long)ra, (long long)rb);
+    float *za_rows = nft_alloc((size_t)ra + 1, sizeof *za_rows);
+    float *zb_rows = nft_alloc((size_t)rb + 1, sizeof *zb_rows);
+    NFT_OK(a->net, nf_probe_read(a->net, a->probe, za_rows, (size_t)ra + 1, &ra));
+    NFT_OK(b->net, nf_probe_read(b->net, b->probe, zb_rows, (size_t)rb + 1, &rb));
+    nft_assert_all_equal(zb_rows, za_rows, (size_t)ra, "probed z");
+    cr_assert_eq(nf_network_step_count(a->net), nf_network_step_count(b->net));
+    free(pa);
+    free(pb);
+    free(za_rows);
+    free(zb_rows);
+}
+
+NFT_BACKEND_TEST(numeric, blown_up_target_part_way_restores_the_last_good_step, .timeout = 60) {
+    float *f = sine_target();
+    float *bad = nft_alloc(STEPS, sizeof *bad);
+    memcpy(bad, f, STEPS * sizeof *f);
+    /* Targets of +-3e38 swapping sign between learning steps: z is pulled to one and
+     * e = z - f overflows at the next. */
+    for (int t = BAD_FROM; t < STEPS; t++)
+        bad[t] = (t / 2) % 2 ? 3e38f : -3e38f;
+    esn a = esn_make(backend, bad);
+    nf_status st = nf_network_run(a.net, STEPS);
+    cr_assert_eq(st, NF_ERR_NUMERIC, "run: %s (%s)", nf_status_string(st),
+                 nf_network_last_error(a.net));
+    cr_log_info("%s", nf_network_last_error(a.net));
+    const int64_t s = message_step(a.net);
+    cr_assert(s >= BAD_FROM && s < STEPS, "bad step %lld, the target blows up from %d",
+              (long long)s, BAD_FROM);
+    cr_assert_eq(nf_network_step_count(a.net), s, "step count %lld, expected the %lld good ones",
+                 (long long)nf_network_step_count(a.net), (long long)s);
+    cr_assert(strstr(nf_network_last_error(a.net), "non-finite"));
+
+    /* A twin that runs only the good steps is identical. */
+    esn b = esn_make(backend, bad);
+    NFT_OK(b.net, nf_network_run(b.net, s));
+    expect_same_network(&a, &b);
+
+    /* Fixed (the target rewinds to row 0): both keep going, identically. */
+    NFT_OK(a.net, nf_input_set(a.net, a.target, STEPS, f));
+    NFT_OK(b.net, nf_input_set(b.net, b.target, STEPS, f));
+    NFT_OK(a.net, nf_network_run(a.net, 100));
+    NFT_OK(b.net, nf_network_run(b.net, 100));
+    expect_same_network(&a, &b);
+    float z;
+    NFT_OK(a.net, nf_readout_get_state(a.net, a.readout, &z));
+    cr_assert(isfinite(z));
+    nf_network_destroy(a.net);
+    nf_network_destroy(b.net);
+    free(f);
+    free(bad);
+}
+
+NFT_BACKEND_TEST(numeric, overflowing_weight_names_the_population_and_changes_nothing, .timeout = 60) {
+    float *f = sine_target();
+    esn a = esn_make(backend, f);
+    NFT_OK(a.net, nf_network_run(a.net, 100));
+    float *w = nft_alloc(NN * NN, sizeof *w), *w_good = nft_alloc(NN * NN, sizeof *w);
+    NFT_OK(a.net, nf_connection_get_weights(a.net, a.rec, w_good));
+    memcpy(w, w_good, NN * NN * sizeof *w);
+    float x_before[NN], x_after[NN];
+    NFT_OK(a.net, nf_population_get_state(a.net, a.pop, NF_STATE_X, x_before));
+    for (int j = 0; j < NN; j++) /* row 3: every term the same sign, the sum overflows */
+        w[3 * NN + j] = copysignf(3e38f, x_before[j]);
+    NFT_OK(a.net, nf_connection_set_weights(a.net, a.rec, w));
+    expect_numeric(a.net, nf_network_run(a.net, 50), "population", a.pop, "state", 100);
+    NFT_OK(a.net, nf_population_get_state(a.net, a.pop, NF_STATE_X, x_after));
+    nft_assert_all_equal(x_before, x_after, NN, "x after the refused step");
+    int64_t rows;
+    NFT_OK(a.net, nf_probe_rows(a.net, a.probe, &rows));
+    cr_assert_eq(rows, 100, "probe rows %lld: the bad step must not add one", (long long)rows);
+
+    NFT_OK(a.net, nf_connection_set_weights(a.net, a.rec, w_good));
+    NFT_OK(a.net, nf_network_run(a.net, 50));
+    esn b = esn_make(backend, f);
+    NFT_OK(b.net, nf_network_run(b.net, 150));
+    expect_same_network(&a, &b);
+    nf_network_destroy(a.net);
+    nf_network_destroy(b.net);
+    free(w);
+    free(w_good);
+    free(f);
+}
+
+NFT_BACKEND_TEST(numeric, overflowing_p_names_the_learner, .timeout = 60) {
+    float *f = sine_target();
+    esn a = esn_make(backend, f);
+    NFT_OK(a.net, nf_network_run(a.net, 11)); /* the next due step is 11 (every 2) */
+    float *p = nft_alloc(NN * NN, sizeof *p);
+    for (int i = 0; i < NN; i++)
+        p[i * NN + i] = 3e38f;
+    NFT_OK(a.net, nf_learner_set_p(a.net, a.learner, p));
+    expect_numeric(a.net, nf_network_run(a.net, 40), "learner", a.learner, "P", 11);
+    float *back = nft_alloc(NN * NN, sizeof *back);
+    NFT_OK(a.net, nf_learner_get_p(a.net, a.learner, back));
+    nft_assert_all_equal(p, back, NN * NN, "P restored to the value set");
+    free(p);
+    free(back);
+    free(f);
+    nf_network_destroy(a.net);
+}
