@@ -2,7 +2,7 @@
  * Sussillo & Abbott (2009), FORCE with external feedback: a chaotic network of
  * 1000 tanh units learns a sum of four sines (REFERENCE.md canonical task).
  * Prints the training and testing mean absolute error and the speed.
- * Usage: force_sussillo [--batch B] [--backend cpu|cuda]
+ * Usage: force_sussillo [--batch B] [--train-steps T] [--test-steps T] [--backend cpu|cuda]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,13 +15,21 @@ int main(int argc, char **argv) {
     nf_network_desc nd = nf_network_defaults();
     nd.dt = 0.1;
     nd.seed = 2009;
+    nf_sussillo_task task = nf_sussillo_defaults();
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--batch") && i + 1 < argc)
             nd.batch = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--train-steps") && i + 1 < argc)
+            task.train_steps = atoll(argv[++i]);
+        else if (!strcmp(argv[i], "--test-steps") && i + 1 < argc)
+            task.test_steps = atoll(argv[++i]);
         else if (!strcmp(argv[i], "--backend") && i + 1 < argc)
             nd.backend = !strcmp(argv[++i], "cuda") ? NF_BACKEND_CUDA : NF_BACKEND_CPU;
         else {
-            fprintf(stderr, "usage: %s [--batch B] [--backend cpu|cuda]\n", argv[0]);
+            fprintf(stderr,
+                    "usage: %s [--batch B] [--train-steps T] [--test-steps T] "
+                    "[--backend cpu|cuda]\n",
+                    argv[0]);
             return 2;
         }
     }
@@ -31,7 +39,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "%s\n", msg);
         return 1;
     }
-    nf_sussillo_task task = nf_sussillo_defaults();
     nf_sussillo_net ids;
     const int64_t steps = task.train_steps + task.test_steps;
     float *e = malloc(sizeof *e * (size_t)steps * nd.batch);

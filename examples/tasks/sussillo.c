@@ -1,7 +1,8 @@
 /*
  * Sussillo & Abbott (2009) FORCE learning of a sum of four sines with an
  * external feedback loop: x += dt (-x + M r + w_f z), r = tanh(x), z = w.r,
- * w trained by RLS every `every` steps.
+ * w trained by RLS every `every` steps. With per_batch, every batch element is
+ * an independent network (its own M, w_f, w and P).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -10,7 +11,8 @@
 
 nf_sussillo_task nf_sussillo_defaults(void) {
     nf_sussillo_task t = {.n = 1000, .p = 0.1f, .g = 1.5f, .alpha = 1.0f, .every = 2,
-                          .train_steps = 14400, .test_steps = 14400};
+                          .train_steps = 14400, .test_steps = 14400, .per_batch = 0,
+                          .dense = 0};
     return t;
 }
 
@@ -37,21 +39,23 @@ nf_status nf_sussillo_build(nf_network *net, const nf_sussillo_task *task, nf_su
         return st;
 
     nf_connection_desc cd = nf_connection_defaults();
-    cd.kind = NF_CONNECTION_SPARSE;
+    cd.kind = task->dense ? NF_CONNECTION_DENSE : NF_CONNECTION_SPARSE;
     cd.init = NF_WEIGHTS_NORMAL;
+    cd.per_batch = task->per_batch;
     cd.g = task->g;
     cd.p = task->p;
     cd.scale = 0.0f;
     if ((st = nf_connect(net, ids->pop, ids->pop, &cd, &ids->recurrent)) != NF_OK)
         return st;
 
-    nf_readout_desc rd = {.z_init_scale = 0.5f};
+    nf_readout_desc rd = {.z_init_scale = 0.5f, .per_batch = task->per_batch};
     if ((st = nf_readout_add(net, ids->pop, 1, &rd, &ids->readout)) != NF_OK)
         return st;
     cd = nf_connection_defaults();
     cd.init = NF_WEIGHTS_UNIFORM;
     cd.low = -1.0f;
     cd.high = 1.0f;
+    cd.per_batch = task->per_batch;
     if ((st = nf_connect(net, ids->readout, ids->pop, &cd, &ids->feedback)) != NF_OK)
         return st;
 

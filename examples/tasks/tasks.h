@@ -19,6 +19,9 @@ typedef struct nf_sussillo_task {
     int32_t every;       /* 2 */
     int64_t train_steps; /* 14400 */
     int64_t test_steps;  /* 14400 */
+    int32_t per_batch;   /* 0; nonzero: every batch element an independent network (its own
+                            recurrent, feedback and readout weights, and its own P) */
+    int32_t dense;       /* 0: sparse CSR recurrent weights; nonzero: dense (same draws) */
 } nf_sussillo_task;
 
 nf_sussillo_task nf_sussillo_defaults(void);
@@ -39,5 +42,166 @@ nf_status nf_sussillo_build(nf_network *net, const nf_sussillo_task *task, nf_su
 
 /* Mean |e| over rows [from, to) of an error probe read as [rows][batch]. */
 double nf_mean_abs(const float *values, int64_t from, int64_t to, int32_t batch);
+
+// --- shared by the tasks below (examples/tasks/run.c, example.c)
+
+/* Adds a dim-1 input holding v[t] at step t for every batch element. */
+nf_status nf_task_add_sequence(nf_network *net, const float *v, int64_t steps, int32_t *id);
+
+/* The example programs' shared options: --seed S and --backend cpu|cuda. When
+ * argv[*i] is one of them (with its value), sets it in nd, advances *i past
+ * the value and returns 1; otherwise returns 0. */
+int nf_example_common_option(int argc, char **argv, int *i, nf_network_desc *nd);
+/* Creates the network; on failure prints the reason to stderr and returns NULL. */
+nf_network *nf_example_network(const nf_network_desc *nd);
+/* Prints "what: status: the network's message" to stderr, destroys net, returns 1. */
+int nf_example_fail(nf_network *net, const char *what, nf_status st);
+/* Monotonic seconds. */
+double nf_example_clock(void);
+
+/* Training and testing mean absolute errors of a run. */
+typedef struct nf_task_errors {
+    double train, test;
+} nf_task_errors;
+
+/* Runs `steps` steps, then reads the error probe (dim 1, [steps][batch]) and
+ * returns its mean |e| over rows [train_from, train_to) and [test_from, steps),
+ * averaged over the batch. */
+nf_status nf_task_run(nf_network *net, int32_t error_probe, int64_t steps, int64_t train_from,
+                      int64_t train_to, int64_t test_from, nf_task_errors *out);
+
+/* As nf_task_run, without running: scores the `steps` unread rows of the probe. */
+nf_status nf_task_score(nf_network *net, int32_t error_probe, int64_t steps, int64_t train_from,
+                        int64_t train_to, int64_t test_from, nf_task_errors *out);
+
+/* As nf_task_score, with the batch kept apart: train[b], test[b] for each element. */
+nf_status nf_task_score_each(nf_network *net, int32_t error_probe, int64_t steps,
+                             int64_t train_from, int64_t train_to, int64_t test_from,
+                             double *train, double *test);
+
+// --- Nicola & Clopath (2017): spiking FORCE, 5 Hz sine (examples/tasks/nicola_clopath.c)
+
+/* N spiking neurons (LIF in their form, Izhikevich in their order, or Theta),
+ * double-exponential synapses, static weights G N(0,1) Bernoulli(p) / (sqrt(N) p)
+ * (rows shifted to zero mean over their nonzeros for LIF and Theta), feedback
+ * Q U(-1, 1) z, readout from 0 trained by RLS with the Nicola & Clopath rule
+ * (w -= e k), P(0) = p0 I, every `every` steps from learn_start to learn_stop;
+ * tested from learn_stop to the end. Times are in seconds; dt, tau_rise and
+ * tau_decay in the model's unit (seconds, or milliseconds for Izhikevich). */
+typedef struct nf_nc_task {
+    nf_model model;       /* NF_MODEL_LIF, NF_MODEL_IZHIKEVICH or NF_MODEL_THETA */
+    int32_t n;            /* 2000 */
+    double dt;            /* LIF 5e-5 s, Izhikevich 0.04 ms, Theta 1e-5 s */
+    double unit;          /* model time units per second: 1, Izhikevich 1000 */
+    double seconds;       /* 15 */
+    double learn_start;   /* 5 */
+    double learn_stop;    /* 10 */
+    double freq;          /* 5 Hz: f(t) = sin(2 pi freq t) */
+    float G, Q, p;        /* LIF 0.04, 10, 0.1; Izhikevich 5000, 5000, 0.1; Theta 10, 1e4, 0.1 */
+    float tau_rise;       /* 0.002 s (Izhikevich 2 ms) */
+    float tau_decay;      /* 0.02 s (Izhikevich 20 ms) */
+    float p0;             /* P(0) = p0 I: LIF 0.1 dt, Izhikevich 2, Theta dt */
+    int32_t every;        /* LIF 50, Izhikevich 20, Theta 50 */
+    int32_t zero_mean_rows; /* LIF, Theta 1; Izhikevich 0 */
+    nf_precision p_precision; /* NF_PRECISION_F64, as the reference's MATLAB */
+} nf_nc_task;
+
+/* The REFERENCE.md parameters for model (LIF, IZHIKEVICH or THETA; others give LIF's). */
+nf_nc_task nf_nc_defaults(nf_model model);
+
+typedef struct nf_nc_net {
+    int32_t pop, recurrent, readout, feedback, target, learner, error_probe;
+    int64_t steps, learn_start, learn_stop; /* in network steps */
+} nf_nc_net;
+
+/* Adds the task to an empty network whose dt is task->dt. */
+nf_status nf_nc_build(nf_network *net, const nf_nc_task *task, nf_nc_net *ids);
+
+/* Builds and runs the whole task: errors over [learn_start, learn_stop) and after. */
+nf_status nf_nc_run(nf_network *net, const nf_nc_task *task, nf_task_errors *out);
+
+// --- full-FORCE (DePasquale et al. 2018) (examples/tasks/full_force.c)
+
+/* Two populations of N leaky tanh units (tau): the target-generating network
+ * x_d' = -x_d + W_d r_d + u_in in + u_f f (W_d g/sqrt(N) N(0,1), u ~ U(-1, 1)),
+ * and the task network x' = -x + W r + u_in in (W from g/sqrt(N) N(0,1)), whose
+ * W learns W r -> W_d r_d + u_f f and whose readout learns f, each with its
+ * own P(0) = I/alpha, on each step with probability learn_fraction while
+ * learning. `in` (optional) and f are sequences of one value per step. */
+typedef struct nf_ff_spec {
+    int32_t n;
+    float tau, g, alpha;
+    float learn_fraction; /* 1: every step */
+    int32_t has_input;    /* nonzero: an input sequence drives both networks */
+} nf_ff_spec;
+
+typedef struct nf_ff_net {
+    int32_t gen, task, gen_rec, task_rec, target, input, gen_in, task_in, gen_fb;
+    int32_t readout, currents_learner, readout_learner, error_probe;
+} nf_ff_net;
+
+/* Adds the two networks to an empty network; f and in hold `steps` values
+ * (in may be NULL when !spec->has_input), the same for every batch element. */
+nf_status nf_ff_build(nf_network *net, const nf_ff_spec *spec, const float *f, const float *in,
+                      int64_t steps, nf_ff_net *ids);
+
+/* Runs `steps` steps, learning on steps [0, learn_steps) each with probability
+ * learn_fraction (coin flips from `seed`), then reads the errors as nf_task_run. */
+nf_status nf_ff_run(nf_network *net, const nf_ff_spec *spec, const nf_ff_net *ids,
+                    int64_t steps, int64_t learn_steps, int64_t train_from, uint64_t seed,
+                    nf_task_errors *out);
+
+/* DePasquale's oscillation: N 300, dt 1e-3 s, tau 1e-2 s, g 1.5, P(0) = I, RLS
+ * on a random half of the steps; trials of 2 s: an input pulse of 1 for the
+ * first 50 ms, and f a chirp sin(w(t) t) with w rising linearly from 2 pi to
+ * 6 pi over the first second, then the first second reversed and negated. */
+typedef struct nf_ff_oscillation_task {
+    int32_t n;              /* 300 */
+    float tau, g, alpha;    /* 0.01, 1.5, 1 */
+    float learn_fraction;   /* 0.5 */
+    int32_t trial_steps;    /* 2000 (dt 1e-3) */
+    int32_t train_trials;   /* 50 */
+    int32_t test_trials;    /* 5 */
+} nf_ff_oscillation_task;
+
+nf_ff_oscillation_task nf_ff_oscillation_defaults(void);
+
+/* The target at step k of a trial of `steps` steps (dt = 2 / steps s). */
+double nf_ff_oscillation_target(int64_t k, int32_t steps);
+
+/* Builds and runs it (network dt must be 2/trial_steps): train = MAE over the
+ * last training trial, test = MAE over the test trials (learning off). */
+nf_status nf_ff_oscillation_run(nf_network *net, const nf_ff_oscillation_task *task,
+                                uint64_t seed, nf_task_errors *out);
+
+// --- TENSION's sum of sines: full-FORCE on a no-feedback ESN (examples/tasks/tension_sines.c)
+
+/* N 750 leaky tanh units, dt 0.0025 s, tau 10 dt, g 1.5, alpha 1, learning
+ * every step for `epochs` epochs of `epoch_steps` steps (the same 2 s of
+ * target each epoch), then one epoch with learning off. f(t) is a sum of four
+ * sines of period 2 s: (1.3/1.5)(sin(pi t) + sin(2 pi t)/2 + sin(3 pi t)/6 +
+ * sin(4 pi t)/3), Sussillo & Abbott's shape on TENSION's time scale. */
+typedef struct nf_tension_task {
+    int32_t n;            /* 750 */
+    float tau_steps;      /* 10: tau = tau_steps dt */
+    float g, alpha;       /* 1.5, 1 */
+    int32_t epochs;       /* 5 */
+    int32_t epoch_steps;  /* 801 */
+} nf_tension_task;
+
+nf_tension_task nf_tension_defaults(void);
+double nf_tension_target(double t);
+
+/* Builds and runs it (network dt 0.0025): train = MAE over the last training
+ * epoch, test = MAE over the epoch with learning off. */
+nf_status nf_tension_run(nf_network *net, const nf_tension_task *task, nf_task_errors *out);
+
+// --- a batched sweep: independent Sussillo & Abbott networks (examples/tasks/sweep.c)
+
+/* Gives element b of a network built by nf_sussillo_build with per_batch set
+ * (its recurrent weights drawn with gain task->g) the gain g[b] (its recurrent
+ * weights scaled by g[b] / task->g) and P(0) = I / alpha[b]. */
+nf_status nf_sweep_apply(nf_network *net, const nf_sussillo_task *task, const nf_sussillo_net *ids,
+                         const float *g, const float *alpha);
 
 #endif /* NF_TASKS_H */

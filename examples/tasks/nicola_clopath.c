@@ -1,0 +1,121 @@
+/*
+ * Nicola & Clopath (2017), spiking FORCE on a 5 Hz sine (REFERENCE.md
+ * canonical task). Per step: J = bias + OMEGA r + E z with r the
+ * double-exponential filtered spikes (r = r e^(-dt/tr) + h dt,
+ * h = h e^(-dt/td) + spikes/(tr td)); z = w.r; e = z - sin(2 pi 5 t); every
+ * `every` steps in the learning window: k = P r, P -= k k^T / (1 + r.k),
+ * w -= e k (their rule, no factor c). OMEGA = G N(0,1) Bernoulli(p) / (sqrt(N) p),
+ * E = Q U(-1, 1), P(0) = p0 I.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "tasks.h"
+
+nf_nc_task nf_nc_defaults(nf_model model) {
+    nf_nc_task t = {.model = NF_MODEL_LIF, .n = 2000, .dt = 5e-5, .unit = 1.0, .seconds = 15.0,
+                    .learn_start = 5.0, .learn_stop = 10.0, .freq = 5.0, .G = 0.04f,
+                    .Q = 10.0f, .p = 0.1f, .tau_rise = 0.002f, .tau_decay = 0.02f,
+                    .p0 = (float)(0.1 * 5e-5), .every = 50, .zero_mean_rows = 1,
+                    .p_precision = NF_PRECISION_F64};
+    if (model == NF_MODEL_IZHIKEVICH) {
+        t.model = model;
+        t.dt = 0.04;
+        t.unit = 1000.0;
+        t.G = 5000.0f;
+        t.Q = 5000.0f;
+        t.tau_rise = 2.0f;
+        t.tau_decay = 20.0f;
+        t.p0 = 2.0f;
+        t.every = 20;
+        t.zero_mean_rows = 0;
+    } else if (model == NF_MODEL_THETA) {
+        t.model = model;
+        t.dt = 1e-5;
+        t.G = 10.0f;
+        t.Q = 1e4f;
+        t.p0 = 1e-5f;
+    }
+    return t;
+}
+
+/* Steps in `seconds` of model time. */
+static int64_t steps_of(const nf_nc_task *task, double seconds) {
+    return (int64_t)llround(seconds * task->unit / task->dt);
+}
+
+static nf_status add_population(nf_network *net, const nf_nc_task *task, int32_t *id) {
+    nf_population_desc pd = nf_population_defaults(task->model, task->n);
+    if (task->model == NF_MODEL_LIF) {
+        nf_status st = nf_lif_form_apply(&pd, NF_LIF_NICOLA_CLOPATH);
+        if (st != NF_OK)
+            return st;
+    }
+    pd.filter.kind = NF_FILTER_DOUBLE_EXP;
+    pd.filter.tau_rise = task->tau_rise;
+    pd.filter.tau_decay = task->tau_decay;
+    return nf_population_add(net, &pd, id);
+}
+
+nf_status nf_nc_build(nf_network *net, const nf_nc_task *task, nf_nc_net *ids) {
+    if (!(task->model == NF_MODEL_LIF || task->model == NF_MODEL_IZHIKEVICH ||
+          task->model == NF_MODEL_THETA) ||
+        task->n < 1 || !(task->p0 > 0.0f) || !(task->learn_stop > task->learn_start) ||
+        !(task->seconds >= task->learn_stop))
+        return NF_ERR_INVALID_ARGUMENT;
+    ids->steps = steps_of(task, task->seconds);
+    ids->learn_start = steps_of(task, task->learn_start);
+    ids->learn_stop = steps_of(task, task->learn_stop);
+    nf_status st = add_population(net, task, &ids->pop);
+    if (st != NF_OK)
+        return st;
+
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.kind = NF_CONNECTION_SPARSE;
+    cd.init = NF_WEIGHTS_NORMAL;
+    cd.p = task->p;
+    cd.scale = task->G / (sqrtf((float)task->n) * task->p);
+    cd.zero_mean_rows = task->zero_mean_rows;
+    if ((st = nf_connect(net, ids->pop, ids->pop, &cd, &ids->recurrent)) != NF_OK)
+        return st;
+    if ((st = nf_readout_add(net, ids->pop, 1, NULL, &ids->readout)) != NF_OK)
+        return st;
+    cd = nf_connection_defaults();
+    cd.init = NF_WEIGHTS_UNIFORM;
+    cd.low = -task->Q;
+    cd.high = task->Q;
+    if ((st = nf_connect(net, ids->readout, ids->pop, &cd, &ids->feedback)) != NF_OK)
+        return st;
+
+    float *f = malloc(sizeof *f * (size_t)ids->steps + 1);
+    if (!f)
+        return NF_ERR_OUT_OF_MEMORY;
+    const double two_pi = 6.28318530717958647692;
+    for (int64_t t = 0; t < ids->steps; t++)
+        f[t] = (float)sin(two_pi * task->freq * (double)(t + 1) * task->dt / task->unit);
+    st = nf_task_add_sequence(net, f, ids->steps, &ids->target);
+    free(f);
+    if (st != NF_OK)
+        return st;
+
+    nf_learner_desc ld = nf_learner_defaults();
+    ld.readout = ids->readout;
+    ld.target = ids->target;
+    ld.alpha = 1.0f / task->p0;
+    ld.every = task->every;
+    ld.start = ids->learn_start;
+    ld.stop = ids->learn_stop;
+    ld.rule = NF_RLS_NICOLA_CLOPATH;
+    ld.p_precision = task->p_precision;
+    if ((st = nf_learner_add(net, &ld, &ids->learner)) != NF_OK)
+        return st;
+    return nf_probe_add(net, ids->learner, NF_PROBE_ERROR, 1, &ids->error_probe);
+}
+
+nf_status nf_nc_run(nf_network *net, const nf_nc_task *task, nf_task_errors *out) {
+    nf_nc_net ids;
+    nf_status st = nf_nc_build(net, task, &ids);
+    return st == NF_OK ? nf_task_run(net, ids.error_probe, ids.steps, ids.learn_start,
+                                     ids.learn_stop, ids.learn_stop, out)
+                       : st;
+}
