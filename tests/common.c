@@ -50,3 +50,13 @@ void *nft_alloc(size_t count, size_t size) {
     cr_assert_not_null(p, "out of memory allocating %zu x %zu", count, size);
     return p;
 }
+
+float *nft_probe_take(nf_network *net, int32_t probe, int64_t rows, int64_t row_size) {
+    const size_t cap = (size_t)(rows * row_size);
+    float *buf = nft_alloc(cap, sizeof(float));
+    int64_t got = -1;
+    NFT_OK(net, nf_probe_read(net, probe, buf, cap, &got));
+    cr_assert_eq(got, rows, "probe %d: expected %lld rows, read %lld", probe, (long long)rows,
+                 (long long)got);
+    return buf;
+}

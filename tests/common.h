@@ -56,6 +56,10 @@ void nft_assert_all_close(const float *ref, const float *x, size_t n, double rto
 /* Asserts every element bit-identical. */
 void nft_assert_all_equal(const float *ref, const float *x, size_t n, const char *what);
 
+/* Reads exactly `rows` rows of `row_size` floats from a probe into a new
+ * buffer (free it); fails the test if the probe holds another count. */
+float *nft_probe_take(nf_network *net, int32_t probe, int64_t rows, int64_t row_size);
+
 /* calloc that fails the test on failure. */
 void *nft_alloc(size_t count, size_t size);
 

@@ -96,16 +96,6 @@ static int32_t probe(nf_network *net, int32_t target, nf_probe_kind what) {
     return id;
 }
 
-static float *probe_take(nf_network *net, int32_t probe_id, int64_t rows, int64_t row_size) {
-    int64_t got = -1;
-    size_t cap = (size_t)(rows * row_size);
-    float *buf = nft_alloc(cap, sizeof(float));
-    NFT_OK(net, nf_probe_read(net, probe_id, buf, cap, &got));
-    cr_assert_eq(got, rows, "probe %d: expected %lld rows, read %lld", probe_id, (long long)rows,
-                 (long long)got);
-    return buf;
-}
-
 static double relu(double x) { return x > 0.0 ? x : 0.0; }
 
 /* Asserts n values against double references with the current tolerances. */
@@ -137,7 +127,7 @@ NFT_BACKEND_TEST(connections, dense_from_input_has_no_delay, .timeout = 30) {
     connect_dense(net, in, post, &w[0][0], 0);
     int32_t pr = probe(net, post, NF_PROBE_OUTPUT);
     NFT_OK(net, nf_network_run(net, T));
-    float *got = probe_take(net, pr, T, NO);
+    float *got = nft_probe_take(net, pr, T, NO);
     double ref[T * NO];
     for (int t = 0; t < T; t++)
         for (int i = 0; i < NO; i++) {
@@ -167,7 +157,7 @@ NFT_BACKEND_TEST(connections, dense_from_population_is_delayed_one_step, .timeou
     connect_dense(net, pre, post, &w[0][0], 0);
     int32_t p_pre = probe(net, pre, NF_PROBE_OUTPUT), p_post = probe(net, post, NF_PROBE_OUTPUT);
     NFT_OK(net, nf_network_run(net, T));
-    float *got_pre = probe_take(net, p_pre, T, NP), *got_post = probe_take(net, p_post, T, NO);
+    float *got_pre = nft_probe_take(net, p_pre, T, NP), *got_post = nft_probe_take(net, p_post, T, NO);
     double ref_pre[T * NP], ref_post[T * NO];
     for (int t = 0; t < T; t++) {
         for (int j = 0; j < NP; j++)
@@ -217,7 +207,7 @@ NFT_BACKEND_TEST(connections, sparse_csr_and_identity_currents_sum, .timeout = 3
     cr_assert_eq(count, 1, "identity weight count: expected 1, got %lld", (long long)count);
     int32_t pr = probe(net, post, NF_PROBE_OUTPUT);
     NFT_OK(net, nf_network_run(net, T));
-    float *got = probe_take(net, pr, T, NO);
+    float *got = nft_probe_take(net, pr, T, NO);
     double ref[T * NO];
     for (int t = 0; t < T; t++)
         for (int i = 0; i < NO; i++) {
@@ -248,7 +238,7 @@ NFT_BACKEND_TEST(connections, identity_from_population_is_delayed, .timeout = 30
     connect_identity(net, in, post, 2.0f);
     int32_t pr = probe(net, post, NF_PROBE_OUTPUT);
     NFT_OK(net, nf_network_run(net, T));
-    float *got = probe_take(net, pr, T, 2 * N);
+    float *got = nft_probe_take(net, pr, T, 2 * N);
     double ref[T * 2 * N];
     for (int t = 0; t < T; t++)
         for (int bi = 0; bi < 2; bi++)
@@ -295,7 +285,7 @@ NFT_BACKEND_TEST(connections, per_batch_weights_apply_per_element, .timeout = 30
     cr_assert_eq(count, B * NNZ, "per-batch sparse count: got %lld", (long long)count);
     int32_t pd = probe(net, post_d, NF_PROBE_OUTPUT), ps = probe(net, post_s, NF_PROBE_OUTPUT);
     NFT_OK(net, nf_network_run(net, T));
-    float *gd = probe_take(net, pd, T, B * NO), *gs = probe_take(net, ps, T, B * NO);
+    float *gd = nft_probe_take(net, pd, T, B * NO), *gs = nft_probe_take(net, ps, T, B * NO);
     double rd[T * B * NO], rs[T * B * NO];
     for (int t = 0; t < T; t++)
         for (int bi = 0; bi < B; bi++)
@@ -336,8 +326,8 @@ NFT_BACKEND_TEST(connections, readout_feedback_uses_previous_z, .timeout = 30) {
     int32_t pa = probe(net, a, NF_PROBE_OUTPUT), pb = probe(net, bpop, NF_PROBE_OUTPUT);
     int32_t pz = probe(net, ro, NF_PROBE_OUTPUT);
     NFT_OK(net, nf_network_run(net, T));
-    float *ga = probe_take(net, pa, T, 2), *gb = probe_take(net, pb, T, 2);
-    float *gz = probe_take(net, pz, T, 1);
+    float *ga = nft_probe_take(net, pa, T, 2), *gb = nft_probe_take(net, pb, T, 2);
+    float *gz = nft_probe_take(net, pz, T, 1);
     double ra[T * 2], rb[T * 2], rz[T], z = z0;
     for (int t = 0; t < T; t++) {
         for (int i = 0; i < 2; i++) {
@@ -456,7 +446,7 @@ NFT_BACKEND_TEST(connections, set_weights_changes_currents, .timeout = 30) {
     NFT_OK(net, nf_connection_set_weights(net, cd, w2));
     NFT_OK(net, nf_connection_set_weights(net, ci, &two));
     NFT_OK(net, nf_network_run(net, 1));
-    float *gd = probe_take(net, pd, 2, NO), *gi = probe_take(net, pi, 2, NO);
+    float *gd = nft_probe_take(net, pd, 2, NO), *gi = nft_probe_take(net, pi, 2, NO);
     const double rd[4] = {11.0, 12.0, 10.0 + 0.5 - 2.0, 10.0 + 2.0 + 0.5};
     const double ri[4] = {11.0, 12.0, 12.0, 14.0};
     assert_currents(rd, gd, 4, "dense before/after set_weights");
@@ -722,8 +712,8 @@ static event_rig event_make(nf_backend backend, nf_filter_desc f, nf_connection_
 static void event_run_compare(event_rig *r, int64_t steps, const char *what) {
     NFT_OK(r->net, nf_network_run(r->net, steps));
     const int64_t row = EV_B * EV_POST;
-    float *dense = probe_take(r->net, r->probe[0], steps, row);
-    float *pre = probe_take(r->net, r->pre_probe, steps, EV_B * EV_PRE);
+    float *dense = nft_probe_take(r->net, r->probe[0], steps, row);
+    float *pre = nft_probe_take(r->net, r->pre_probe, steps, EV_B * EV_PRE);
     int64_t spikes[EV_B] = {0};
     for (int64_t t = 0; t < steps; t++)
         for (int bi = 0; bi < EV_B; bi++)
@@ -737,7 +727,7 @@ static void event_run_compare(event_rig *r, int64_t steps, const char *what) {
         peak = fmax(peak, fabs(dense[k]));
     cr_assert(peak > 0.0, "%s: dense post output all zero", what);
     for (int p = 1; p < 3; p++) {
-        float *got = probe_take(r->net, r->probe[p], steps, row);
+        float *got = nft_probe_take(r->net, r->probe[p], steps, row);
         for (int64_t k = 0; k < steps * row; k++)
             cr_assert(nft_close(dense[k], got[k], EVENT_RTOL, EVENT_ATOL_OF_PEAK * peak),
                       "%s: %s propagation, step %lld batch %lld post %lld: dense %.9g, got %.9g "

@@ -62,16 +62,6 @@ static rig rig_make(nf_backend backend, double dt, nf_filter_desc f, float bias,
 }
 
 /* Reads exactly `rows` rows of `row_size` floats from a probe (asserting the count). */
-static float *probe_take(nf_network *net, int32_t probe, int64_t rows, int64_t row_size) {
-    int64_t got = -1;
-    size_t cap = (size_t)(rows * row_size);
-    float *buf = nft_alloc(cap, sizeof(float));
-    NFT_OK(net, nf_probe_read(net, probe, buf, cap, &got));
-    cr_assert_eq(got, rows, "probe %d: expected %lld rows, read %lld", probe, (long long)rows,
-                 (long long)got);
-    return buf;
-}
-
 /* Asserts a trace against its reference with the filter tolerances. */
 static void assert_trace(const double *ref, const float *x, int64_t n, const char *what) {
     double peak = 0.0;
@@ -145,7 +135,7 @@ static void double_exp_recursion(double *out, int64_t n, double dt, double tr, d
 /* Runs a rig for n steps and checks its FILTERED output against ref. */
 static void run_and_check(rig *r, const double *ref, int64_t n, const char *what) {
     NFT_OK(r->net, nf_network_run(r->net, n));
-    float *got = probe_take(r->net, r->probe, n, 1);
+    float *got = nft_probe_take(r->net, r->probe, n, 1);
     assert_trace(ref, got, n, what);
     free(got);
 }
@@ -189,8 +179,8 @@ NFT_BACKEND_TEST(filters, lowpass_tau_zero_is_identity, .timeout = 30) {
     int32_t out_probe;
     NFT_OK(r.net, nf_probe_add(r.net, r.pop, NF_PROBE_OUTPUT, 1, &out_probe));
     NFT_OK(r.net, nf_network_run(r.net, n));
-    float *filtered = probe_take(r.net, r.probe, n, 1);
-    float *output = probe_take(r.net, out_probe, n, 1);
+    float *filtered = nft_probe_take(r.net, r.probe, n, 1);
+    float *output = nft_probe_take(r.net, out_probe, n, 1);
     nft_assert_all_equal(rows, output, (size_t)n, "RELU output of the input");
     nft_assert_all_equal(output, filtered, (size_t)n, "lowpass tau 0 (identity) filtered");
     free(filtered);
@@ -329,8 +319,8 @@ NFT_BACKEND_TEST(filters, spiking_only_is_identity_in_rate_mode, .timeout = 30) 
         NFT_OK(net, nf_probe_add(net, only, NF_PROBE_FILTERED, 1, &p_only));
         NFT_OK(net, nf_probe_add(net, always, NF_PROBE_FILTERED, 1, &p_always));
         NFT_OK(net, nf_network_run(net, n));
-        float *got_only = probe_take(net, p_only, n, 4);
-        float *got_always = probe_take(net, p_always, n, 4);
+        float *got_only = nft_probe_take(net, p_only, n, 4);
+        float *got_always = nft_probe_take(net, p_always, n, 4);
         for (int64_t k = 0; k < n; k++) {
             double lp = lowpass_step((k + 1) * dt, tau);
             double expect_only = mode ? 1.0 : lp; /* identity in rate mode only */

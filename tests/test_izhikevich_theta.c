@@ -79,16 +79,6 @@ static int ref_theta_step(double J, double dt, double *th) {
 
 // --- helpers -------------------------------------------------------------------------
 
-static float *probe_take(nf_network *net, int32_t probe, int64_t rows, size_t row_size) {
-    size_t cap = (size_t)rows * row_size;
-    float *buf = nft_alloc(cap, sizeof(float));
-    int64_t got = -1;
-    NFT_OK(net, nf_probe_read(net, probe, buf, cap, &got));
-    cr_assert_eq(got, rows, "probe %d: expected %lld rows, read %lld", probe, (long long)rows,
-                 (long long)got);
-    return buf;
-}
-
 /* A run's recorded traces [T][batch][n]: voltage (theta), recovery (Izhikevich only), output. */
 typedef struct traces {
     float *v, *u, *out;
@@ -119,10 +109,10 @@ static traces run_pop(nf_backend backend, double dt, int32_t batch, nf_populatio
     NFT_OK(net, nf_network_run(net, T));
     size_t E = (size_t)batch * d.n;
     traces t = {0};
-    t.v = probe_take(net, pv, T, E);
+    t.v = nft_probe_take(net, pv, T, E);
     if (pu >= 0)
-        t.u = probe_take(net, pu, T, E);
-    t.out = probe_take(net, po, T, E);
+        t.u = nft_probe_take(net, pu, T, E);
+    t.out = nft_probe_take(net, po, T, E);
     nf_network_destroy(net);
     return t;
 }

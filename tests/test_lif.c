@@ -72,16 +72,6 @@ static int ref_nc_step(double J, double dt, double tau_m, double tau_ref, double
 
 // --- helpers -------------------------------------------------------------------------
 
-static float *probe_take(nf_network *net, int32_t probe, int64_t rows, size_t row_size) {
-    size_t cap = (size_t)rows * row_size;
-    float *buf = nft_alloc(cap, sizeof(float));
-    int64_t got = -1;
-    NFT_OK(net, nf_probe_read(net, probe, buf, cap, &got));
-    cr_assert_eq(got, rows, "probe %d: expected %lld rows, read %lld", probe, (long long)rows,
-                 (long long)got);
-    return buf;
-}
-
 /* Sets VOLTAGE and REFRACTORY of a LIF population ([batch][n] each). */
 static void set_lif_state(nf_network *net, int32_t pop, const float *v, const float *ref) {
     NFT_OK(net, nf_population_set_state(net, pop, NF_STATE_VOLTAGE, v));
@@ -130,7 +120,7 @@ NFT_BACKEND_TEST(lif, spike_count_in_one_second_is_floor_or_ceil_of_lif_rate, .t
         set_lif_state(net, pop, zeros, zeros);
         NFT_OK(net, nf_probe_add(net, pop, NF_PROBE_OUTPUT, 1, &probe));
         NFT_OK(net, nf_network_run(net, T));
-        float *out = probe_take(net, probe, T, B * N);
+        float *out = nft_probe_take(net, probe, T, B * N);
         for (int b = 0; b < B; b++)
             for (int i = 0; i < N; i++) {
                 double total = 0.0;
@@ -165,7 +155,7 @@ NFT_BACKEND_TEST(lif, rate_mode_outputs_amplitude_lif_rate, .timeout = 30) {
     NFT_OK(net, nf_probe_add(net, pop, NF_PROBE_OUTPUT, 1, &probe));
     NFT_OK(net, nf_network_set_mode(net, NF_MODE_RATE));
     NFT_OK(net, nf_network_run(net, 4));
-    float *out = probe_take(net, probe, 4, B * N);
+    float *out = nft_probe_take(net, probe, 4, B * N);
     for (int t = 0; t < 4; t++)
         for (int e = 0; e < B * N; e++) {
             double ref = 0.5 * ref_lif_rate(J[e % N], 0.02f, 0.002f);
@@ -177,7 +167,7 @@ NFT_BACKEND_TEST(lif, rate_mode_outputs_amplitude_lif_rate, .timeout = 30) {
     /* Back in spiking mode the neurons spike again (outputs are 0 or amplitude/dt). */
     NFT_OK(net, nf_network_set_mode(net, NF_MODE_SPIKING));
     NFT_OK(net, nf_network_run(net, 200));
-    out = probe_take(net, probe, 200, B * N);
+    out = nft_probe_take(net, probe, 200, B * N);
     double total = 0.0;
     for (int k = 0; k < 200 * B * N; k++) {
         cr_assert(out[k] == 0.0f || nft_close(0.5 / 5e-4, out[k], 1e-6, 0.0),
@@ -207,8 +197,8 @@ static void check_lif_trajectory(nf_backend backend, double dt, int64_t T, nf_po
     NFT_OK(net, nf_probe_add_state(net, pop, NF_STATE_REFRACTORY, 1, &pr));
     NFT_OK(net, nf_probe_add(net, pop, NF_PROBE_OUTPUT, 1, &po));
     NFT_OK(net, nf_network_run(net, T));
-    float *vs = probe_take(net, pv, T, E), *rs = probe_take(net, pr, T, E);
-    float *os = probe_take(net, po, T, E);
+    float *vs = nft_probe_take(net, pv, T, E), *rs = nft_probe_take(net, pr, T, E);
+    float *os = nft_probe_take(net, po, T, E);
     const double amp_dt = (double)d.amplitude / (double)(float)dt;
     for (size_t e = 0; e < E; e++) {
         double v = v0[e], r = ref0[e];
@@ -270,8 +260,8 @@ static void check_refractory_window(nf_backend backend, float tau_rc, float tau_
     NFT_OK(net, nf_probe_add_state(net, pop, NF_STATE_REFRACTORY, 1, &pr));
     NFT_OK(net, nf_probe_add(net, pop, NF_PROBE_OUTPUT, 1, &po));
     NFT_OK(net, nf_network_run(net, T));
-    float *v = probe_take(net, pv, T, 1), *r = probe_take(net, pr, T, 1),
-          *o = probe_take(net, po, T, 1);
+    float *v = nft_probe_take(net, pv, T, 1), *r = nft_probe_take(net, pr, T, 1),
+          *o = nft_probe_take(net, po, T, 1);
     /* Steps wholly inside the window: the refractory time left after step k + m is
      * tau_ref + t_spike - m dt with t_spike in [0, dt], and the voltage cannot move while
      * it is >= dt, which holds for m <= tau_ref/dt - 1; keep one step of float margin. */
@@ -349,7 +339,7 @@ NFT_BACKEND_TEST(lif, min_voltage_clips_negative_voltages, .timeout = 30) {
         set_lif_state(net, pop, v0, ref0);
         NFT_OK(net, nf_probe_add(net, pop, NF_PROBE_STATE, 1, &pv));
         NFT_OK(net, nf_network_run(net, T));
-        float *v = probe_take(net, pv, T, B * N);
+        float *v = nft_probe_take(net, pv, T, B * N);
         for (int64_t k = 0; k < T * B * N; k++)
             cr_assert(v[k] >= mins[m], "%s: voltage %g below it at row %lld", what, (double)v[k],
                       (long long)(k / (B * N)));
@@ -401,9 +391,9 @@ NFT_BACKEND_TEST(lif, nicola_clopath_form_matches_hand_integration, .timeout = 3
         if (mode == 1)
             NFT_OK(net, nf_network_set_mode(net, NF_MODE_RATE));
         NFT_OK(net, nf_network_run(net, T));
-        vs[mode] = probe_take(net, pv, T, E);
-        rs[mode] = probe_take(net, pr, T, E);
-        os[mode] = probe_take(net, po, T, E);
+        vs[mode] = nft_probe_take(net, pv, T, E);
+        rs[mode] = nft_probe_take(net, pr, T, E);
+        os[mode] = nft_probe_take(net, po, T, E);
         nf_network_destroy(net);
     }
     const double tau_ref = d.tau_ref;

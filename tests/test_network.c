@@ -38,16 +38,6 @@ static void lcg_fill(float *w, size_t n, uint32_t seed, float lo, float hi) {
         w[k] = lcg_uniform(&seed, lo, hi);
 }
 
-static float *probe_take(nf_network *net, int32_t probe, int64_t rows, int64_t row_size) {
-    int64_t got = -1;
-    size_t cap = (size_t)(rows * row_size);
-    float *buf = nft_alloc(cap, sizeof(float));
-    NFT_OK(net, nf_probe_read(net, probe, buf, cap, &got));
-    cr_assert_eq(got, rows, "probe %d: expected %lld rows, read %lld", probe, (long long)rows,
-                 (long long)got);
-    return buf;
-}
-
 static int64_t probe_rows(nf_network *net, int32_t probe) {
     int64_t rows = -1;
     NFT_OK(net, nf_probe_rows(net, probe, &rows));
@@ -164,7 +154,7 @@ static float *rich_input(int64_t steps, int32_t batch) {
 /* Reads every probe of r: `rows` rows each. */
 static void rich_read(rich *r, int64_t rows, float *out[R_PROBES]) {
     for (int k = 0; k < R_PROBES; k++)
-        out[k] = probe_take(r->net, r->probe[k], rows, r->row[k]);
+        out[k] = nft_probe_take(r->net, r->probe[k], rows, r->row[k]);
 }
 
 static void rich_free(float *out[R_PROBES]) {
@@ -273,9 +263,9 @@ NFT_BACKEND_TEST(network, probes_decimate_and_drain, .timeout = 30) {
                  nf_status_string(st));
     cr_assert_eq(probe_rows(net, p_out), 3, "a refused read lost rows");
 
-    float *g_out = probe_take(net, p_out, 3, B * D);
-    float *g_in = probe_take(net, p_in, 3, B * D);
-    float *g_z = probe_take(net, p_z, 3, B);
+    float *g_out = nft_probe_take(net, p_out, 3, B * D);
+    float *g_in = nft_probe_take(net, p_in, 3, B * D);
+    float *g_z = nft_probe_take(net, p_z, 3, B);
     const int ts[3] = {2, 5, 8};
     for (int r = 0; r < 3; r++)
         for (int b = 0; b < B; b++) {
@@ -307,9 +297,9 @@ NFT_BACKEND_TEST(network, probes_decimate_and_drain, .timeout = 30) {
     NFT_OK(net, nf_probe_add(net, pop, NF_PROBE_OUTPUT, 3, &p_late));
     cr_assert_eq(nf_network_step_count(net), T1);
     NFT_OK(net, nf_network_run(net, T2));
-    float *g_old = probe_take(net, p_out, 2, B * D);
-    float *g_late = probe_take(net, p_late, 2, B * D);
-    float *g_all = probe_take(net, p_all, T, B * D);
+    float *g_old = nft_probe_take(net, p_out, 2, B * D);
+    float *g_late = nft_probe_take(net, p_late, 2, B * D);
+    float *g_all = nft_probe_take(net, p_all, T, B * D);
     const int t_old[2] = {11, 14}, t_late[2] = {12, 15};
     for (int r = 0; r < 2; r++)
         for (int b = 0; b < B; b++)
@@ -490,10 +480,10 @@ NFT_BACKEND_TEST(network, held_input_equals_a_constant_sequence, .timeout = 30) 
         NFT_OK(net[k], nf_probe_add(net[k], in[k], NF_PROBE_INPUT, 1, &p_in[k]));
         NFT_OK(net[k], nf_network_run(net[k], T));
     }
-    float *held = probe_take(net[0], p_out[0], T, B * 2);
-    float *sequ = probe_take(net[1], p_out[1], T, B * 2);
+    float *held = nft_probe_take(net[0], p_out[0], T, B * 2);
+    float *sequ = nft_probe_take(net[1], p_out[1], T, B * 2);
     nft_assert_all_equal(sequ, held, T * B * 2, "held input against a constant sequence");
-    float *rows_in = probe_take(net[0], p_in[0], T, B * D);
+    float *rows_in = nft_probe_take(net[0], p_in[0], T, B * D);
     nft_assert_all_equal(seq, rows_in, T * B * D, "held input recorded every step");
     /* The held input never runs out; the sequence has. */
     NFT_OK(net[0], nf_network_run(net[0], 1000));
@@ -539,7 +529,7 @@ NFT_BACKEND_TEST(network, run_past_the_input_is_refused, .timeout = 30) {
     nft_assert_all_equal(out_before, out_after, D, "output after a refused run");
 
     NFT_OK(net, nf_network_run(net, 4));
-    float *g_in = probe_take(net, p_in, T, D), *g_out = probe_take(net, p_out, T, D);
+    float *g_in = nft_probe_take(net, p_in, T, D), *g_out = nft_probe_take(net, p_out, T, D);
     nft_assert_all_equal(&x[0][0], g_in, T * D, "input rows consumed in order");
     nft_assert_all_equal(&x[0][0], g_out, T * D, "RELU of the rows");
     free(g_in);
@@ -549,7 +539,7 @@ NFT_BACKEND_TEST(network, run_past_the_input_is_refused, .timeout = 30) {
     const float y[3][D] = {{7.0f, 8.0f}, {9.0f, 10.0f}, {11.0f, 12.0f}};
     NFT_OK(net, nf_input_set(net, in, 3, &y[0][0]));
     NFT_OK(net, nf_network_run(net, 3));
-    g_in = probe_take(net, p_in, 3, D);
+    g_in = nft_probe_take(net, p_in, 3, D);
     nft_assert_all_equal(&y[0][0], g_in, 3 * D, "rows of the new sequence");
     free(g_in);
     cr_assert_eq(nf_network_run(net, 1), NF_ERR_INVALID_ARGUMENT);
@@ -589,8 +579,8 @@ NFT_BACKEND_TEST(network, readout_is_w_out_times_filtered_output, .timeout = 30)
     NFT_OK(net, nf_probe_add(net, rb, NF_PROBE_OUTPUT, 1, &p_rb));
     NFT_OK(net, nf_probe_add(net, rz, NF_PROBE_OUTPUT, 1, &p_rz));
     NFT_OK(net, nf_network_run(net, T));
-    float *s = probe_take(net, p_s, T, B * N), *zs = probe_take(net, p_ro, T, B * D);
-    float *zb = probe_take(net, p_rb, T, B * D), *z0 = probe_take(net, p_rz, T, B * D);
+    float *s = nft_probe_take(net, p_s, T, B * N), *zs = nft_probe_take(net, p_ro, T, B * D);
+    float *zb = nft_probe_take(net, p_rb, T, B * D), *z0 = nft_probe_take(net, p_rz, T, B * D);
     for (int t = 0; t < T; t++)
         for (int b = 0; b < B; b++)
             for (int i = 0; i < D; i++) {
@@ -621,7 +611,7 @@ NFT_BACKEND_TEST(network, readout_is_w_out_times_filtered_output, .timeout = 30)
     NFT_OK(net, nf_readout_get_weights(net, ro, got_w));
     nft_assert_all_equal(w2, got_w, D * N, "readout weights after set");
     NFT_OK(net, nf_network_run(net, 1));
-    float *s1 = probe_take(net, p_s, 1, B * N), *z1 = probe_take(net, p_ro, 1, B * D);
+    float *s1 = nft_probe_take(net, p_s, 1, B * N), *z1 = nft_probe_take(net, p_ro, 1, B * D);
     float zstate[B * D];
     NFT_OK(net, nf_readout_get_state(net, ro, zstate));
     for (int b = 0; b < B; b++)

@@ -51,17 +51,6 @@ static double ref_rate(const nf_population_desc *d, double J) {
 
 // --- helpers -------------------------------------------------------------------------
 
-/* Reads exactly `rows` rows of `row_size` floats from a probe. */
-static float *probe_take(nf_network *net, int32_t probe, int64_t rows, size_t row_size) {
-    size_t cap = (size_t)rows * row_size;
-    float *buf = nft_alloc(cap, sizeof(float));
-    int64_t got = -1;
-    NFT_OK(net, nf_probe_read(net, probe, buf, cap, &got));
-    cr_assert_eq(got, rows, "probe %d: expected %lld rows, read %lld", probe, (long long)rows,
-                 (long long)got);
-    return buf;
-}
-
 /* Fractional part in [0, 1). */
 static double frac(double x) { return x - floor(x); }
 
@@ -172,7 +161,7 @@ static void check_constant_rates(nf_backend backend, nf_population_desc d, const
     rig r = rig_make(backend, dt, batch, d, J, v0);
     NFT_OK(r.net, nf_network_run(r.net, T));
     size_t E = (size_t)batch * n;
-    float *out = probe_take(r.net, r.probe, T, E);
+    float *out = nft_probe_take(r.net, r.probe, T, E);
     double *cum = constant_cum(rate, v0, n, batch, T, dt);
     check_spike_train(out, cum, T, E, dt, d.amplitude, what);
     check_accumulator(r.net, r.pop, cum + (size_t)(T - 1) * E, E, what);
@@ -198,7 +187,7 @@ NFT_BACKEND_TEST(spiking, relu_count_is_floor_of_v0_plus_rate_t, .timeout = 30) 
     nf_population_desc d = nf_population_defaults(NF_MODEL_RELU, N);
     rig r = rig_make(backend, dt, B, d, J, v0);
     NFT_OK(r.net, nf_network_run(r.net, T));
-    float *out = probe_take(r.net, r.probe, T, B * N);
+    float *out = nft_probe_take(r.net, r.probe, T, B * N);
     double rate[N];
     for (int i = 0; i < N; i++)
         rate[i] = J[i];
@@ -267,7 +256,7 @@ NFT_BACKEND_TEST(spiking, leaky_rate_spikes_tanh_of_integrated_x, .timeout = 30)
     NFT_OK(net, nf_population_set_state(net, pop, NF_STATE_SPIKE_ACCUMULATOR, v0));
     NFT_OK(net, nf_probe_add(net, pop, NF_PROBE_OUTPUT, 1, &probe));
     NFT_OK(net, nf_network_run(net, T));
-    float *out = probe_take(net, probe, T, B * N);
+    float *out = nft_probe_take(net, probe, T, B * N);
     double *cum = nft_alloc((size_t)T * B * N, sizeof(double));
     for (int e = 0; e < B * N; e++) {
         double x = x0[e], c = v0[e];
@@ -297,7 +286,7 @@ NFT_BACKEND_TEST(spiking, negative_rates_give_negative_spikes, .timeout = 30) {
     nf_population_desc d = nf_population_defaults(NF_MODEL_TANH, N);
     rig r = rig_make(backend, dt, B, d, J, v0);
     NFT_OK(r.net, nf_network_run(r.net, T));
-    float *out = probe_take(r.net, r.probe, T, B * N);
+    float *out = nft_probe_take(r.net, r.probe, T, B * N);
     double rate[N];
     for (int i = 0; i < N; i++)
         rate[i] = ref_rate(&d, J[i]);
@@ -338,7 +327,7 @@ NFT_BACKEND_TEST(spiking, relu_with_negative_current_never_spikes, .timeout = 30
         nf_population_desc d = nf_population_defaults(models[m], N);
         rig r = rig_make(backend, 1e-3, B, d, J, v0);
         NFT_OK(r.net, nf_network_run(r.net, 200));
-        float *out = probe_take(r.net, r.probe, 200, B * N);
+        float *out = nft_probe_take(r.net, r.probe, 200, B * N);
         for (int k = 0; k < 200 * B * N; k++)
             cr_assert(out[k] == 0.0f, "model %d, rate 0: output[%d] = %g", (int)models[m], k,
                       (double)out[k]);
@@ -383,7 +372,7 @@ NFT_BACKEND_TEST(spiking, rates_above_one_over_dt_give_several_spikes_per_step, 
         d.amplitude = cases[c].amp;
         rig r = rig_make(backend, dt, B, d, cases[c].J, v0);
         NFT_OK(r.net, nf_network_run(r.net, T));
-        float *out = probe_take(r.net, r.probe, T, B * N);
+        float *out = nft_probe_take(r.net, r.probe, T, B * N);
         double rate[N] = {cases[c].J[0], cases[c].J[1]};
         double *cum = constant_cum(rate, v0, N, B, T, dt);
         char what[64];
@@ -412,7 +401,7 @@ NFT_BACKEND_TEST(spiking, negative_rates_above_one_over_dt, .timeout = 30) {
     nf_population_desc d = nf_population_defaults(NF_MODEL_TANH, N);
     rig r = rig_make(backend, dt, B, d, J, v0);
     NFT_OK(r.net, nf_network_run(r.net, T));
-    float *out = probe_take(r.net, r.probe, T, B * N);
+    float *out = nft_probe_take(r.net, r.probe, T, B * N);
     double rate[N] = {ref_rate(&d, J[0]), ref_rate(&d, J[1])};
     double *cum = constant_cum(rate, v0, N, B, T, dt);
     check_spike_train(out, cum, T, B * N, dt, 1.0, "tanh, dt 0.01");
@@ -463,11 +452,11 @@ NFT_BACKEND_TEST(spiking, rate_mode_outputs_rate_and_keeps_accumulator, .timeout
         /* Back to spiking: T more steps count floor(v_saved + rate T dt). */
         NFT_OK(r.net, nf_network_set_mode(r.net, NF_MODE_SPIKING));
         cr_assert_eq(nf_network_mode(r.net), NF_MODE_SPIKING);
-        float *skip = probe_take(r.net, r.probe, 42, B * N); /* 37 spiking + 5 rate rows */
+        float *skip = nft_probe_take(r.net, r.probe, 42, B * N); /* 37 spiking + 5 rate rows */
         free(skip);
         const int64_t T = 400;
         NFT_OK(r.net, nf_network_run(r.net, T));
-        float *outs = probe_take(r.net, r.probe, T, B * N);
+        float *outs = nft_probe_take(r.net, r.probe, T, B * N);
         double *cum = constant_cum(rate, acc_before, N, B, T, dt);
         char what[64];
         snprintf(what, sizeof what, "model %d resumed after rate mode", (int)models[m]);
