@@ -34,7 +34,36 @@ typedef struct nf_pop_step_args {
     float *s0, *s1;       /* [batch][n] model state slots (NULL when unused) */
     float *out;           /* [batch][n] */
     float *f0, *f1;       /* [batch][n] filter state (NULL when unused; f0 = filtered output) */
+    double *abs_sum;      /* [batch][n] rate statistics: += |out| (NULL when off) */
 } nf_pop_step_args;
+
+/* One stage of a sequence pass (engine/sequence.c): a spiking activation
+ * (nf_rate_output of nf_model_rate, state s0 = v) or a filter with per-unit
+ * constants (nf_filter_step; pass_through: the identity, state kept). */
+#define NF_SEQ_MAX_STAGES 8
+typedef struct nf_seq_stage {
+    int32_t filter;                 /* 0: spiking activation, 1: filter */
+    int32_t pass_through;           /* filter: identity this pass */
+    nf_model_params model;          /* spiking activation */
+    const nf_filter_params *fp;     /* filter: [units] */
+    float *s0, *s1;                 /* [batch][units] state (s1: ALPHA only, else NULL) */
+    double *abs_sum;                /* [batch][units] += sum over time of |stage output|, or NULL */
+} nf_seq_stage;
+
+/* A whole sequence through the stages, one (batch, unit) at a time in step
+ * order. Element (b, t, u) is at (b time + t) units + u (batch-major) or
+ * (t batch + b) units + u (time-major); out holds every step in that layout,
+ * or only the last step [batch][units] (return_sequences 0). */
+typedef struct nf_seq_args {
+    int32_t stages;
+    nf_seq_stage stage[NF_SEQ_MAX_STAGES];
+    int32_t batch, units;
+    int64_t time;
+    int32_t time_major;
+    int32_t return_sequences;
+    const float *in;
+    float *out;
+} nf_seq_args;
 
 /* y[b] = beta y[b] + W_b x[b] for b < batch, W_b = w (shared) or
  * w + b * rows * cols (per batch); W is [rows][cols] row-major. beta is 0 or 1. */
@@ -215,6 +244,8 @@ typedef struct nf_backend_i {
     /* A filter over count elements with input u (post-side filter state). */
     nf_status (*filter_step)(nf_backend_ctx *ctx, const nf_filter_params *f, const float *u,
                              float *y0, float *y1, size_t count);
+    /* A whole sequence through a chain of elementwise stages (nf_seq_args). */
+    nf_status (*sequence_apply)(nf_backend_ctx *ctx, const nf_seq_args *a);
 
     // --- learning
     nf_status (*rls_update)(nf_backend_ctx *ctx, const nf_rls_args *a);

@@ -34,6 +34,8 @@ typedef struct nf_population {
     float *s0, *s1;          /* [batch][n] model state slots, NULL when unused */
     float *out;              /* [batch][n] */
     float *f0, *f1;          /* [batch][n] filter state, NULL when unused */
+    double *abs_sum;         /* [batch][n] rate statistics (sum of |out|), NULL when off */
+    int64_t rate_from;       /* the step count when the statistics began */
 } nf_population;
 
 typedef struct nf_input {
@@ -142,6 +144,8 @@ struct nf_network {
     NF_ARRAY(nf_probe) probes;
     NF_ARRAY(nf_learner) learners;
     nf_guard guard;
+    struct nf_energy_device *energy_devices; /* registered on this network (energy.c) */
+    int32_t n_energy_devices;
     char error[512];
 };
 
@@ -214,6 +218,10 @@ int nf__filter_vars(nf_filter_kind kind);
 
 /* Draws (or sets) the initial model state and output, zeroes the filter. */
 nf_status nf__population_init_state(nf_network *net, nf_population *p);
+/* Zeroes a population's rate statistics (when on) and restarts their count (rate_stats.c). */
+nf_status nf__rate_stats_restart(nf_network *net, nf_population *p);
+/* A population's measured mean rate (rate_stats.c); NF_ERR_STATE when not measured. */
+nf_status nf__population_mean_rate(nf_network *net, int32_t pop, double *rate);
 /* Frees a population's buffers. */
 void nf__population_free(nf_network *net, nf_population *p);
 /* The state slot of `which` for this population, or NULL when it has none. */

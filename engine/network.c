@@ -109,6 +109,7 @@ void nf_network_destroy(nf_network *net) {
     for (int32_t i = 0; i < net->learners.count; i++)
         nf__learner_free(net, &net->learners.items[i]);
     nf__guard_free(net);
+    free(net->energy_devices);
     free(net->objects.items);
     free(net->pops.items);
     free(net->inputs.items);

@@ -252,7 +252,8 @@ static uint64_t init_draw_span(const nf_population *p, size_t count) {
 // --- adding
 
 void nf__population_free(nf_network *net, nf_population *p) {
-    void *bufs[] = {p->gain, p->bias, p->input, p->s0, p->s1, p->out, p->f0, p->f1};
+    void *bufs[] = {p->gain, p->bias, p->input, p->s0,     p->s1,
+                    p->out,  p->f0,   p->f1,    p->abs_sum};
     for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++)
         nf__free(net, bufs[k]);
 }

@@ -87,7 +87,8 @@ static nf_status step_once(nf_network *net, int64_t first_step) {
                               .filter = nf__filter_params(&p->desc.filter, net->dt, net->mode),
                               .batch = batch, .n = p->desc.n, .input = p->input,
                               .gain = p->gain, .bias = p->bias, .s0 = p->s0, .s1 = p->s1,
-                              .out = p->out, .f0 = p->f0, .f1 = p->f1};
+                              .out = p->out, .f0 = p->f0, .f1 = p->f1,
+                              .abs_sum = p->abs_sum};
         st = be->population_step(net->ctx, &a);
     }
     for (int32_t i = 0; i < net->conns.count && st == NF_OK; i++)
@@ -296,6 +297,8 @@ nf_status nf_network_reset(nf_network *net) {
     nf_status st = NF_OK;
     for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++)
         st = nf__population_init_state(net, &net->pops.items[i]);
+    for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++)
+        st = nf__rate_stats_restart(net, &net->pops.items[i]);
     for (int32_t i = 0; i < net->conns.count && st == NF_OK; i++)
         if (net->conns.items[i].event)
             st = nf__event_resync(net, &net->conns.items[i]);

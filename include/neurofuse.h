@@ -495,6 +495,188 @@ nf_mode nf_network_mode(const nf_network *net);
 /* Changes dt; every dt-dependent constant is recomputed. */
 nf_status nf_network_set_dt(nf_network *net, double dt);
 
+// --- sequence layers (keras-spiking) ------------------------------------------
+
+/* keras-spiking's SpikingActivation, Lowpass and Alpha layers applied to a
+ * whole sequence in one call, elementwise per unit (engine/sequence.c):
+ *   SPIKING_ACTIVATION  r = rate(x) of a rate model; spiking mode:
+ *                       v += r dt; k = floor(v); v -= k; out = amplitude k / dt
+ *                       (k may be 0, > 1 or negative); rate mode: out = amplitude r
+ *   LOWPASS             y = a y + (1 - a) x, a = exp(-dt/tau) (ZOH; tau 0: y = x)
+ *   ALPHA               the ZOH alpha filter of REFERENCE.md, output x1
+ * The equations are the network's (kernels/math), so a layer gives the same
+ * numbers as a population of that model (gain 1, bias 0) or that filter fed
+ * the same input. A filter with spiking_only set (keras-spiking's
+ * apply_during_training = False) is the identity in rate mode and keeps its
+ * state. The CUDA backend runs a whole sequence (and a chain of layers) in one
+ * kernel, one thread per (batch, unit), the state in registers across steps.
+ * A layer belongs to one thread at a time. */
+typedef struct nf_layer nf_layer; /* opaque */
+
+typedef enum nf_layer_kind {
+    NF_LAYER_SPIKING_ACTIVATION = 0,
+    NF_LAYER_LOWPASS,
+    NF_LAYER_ALPHA
+} nf_layer_kind;
+
+typedef enum nf_layout {
+    NF_LAYOUT_BATCH_MAJOR = 0, /* [batch][time][units] (keras-spiking's default) */
+    NF_LAYOUT_TIME_MAJOR       /* [time][batch][units] (time_major = True) */
+} nf_layout;
+
+typedef enum nf_memory {
+    NF_MEMORY_HOST = 0, /* in and out are host pointers (copied to and from the device on CUDA) */
+    NF_MEMORY_DEVICE    /* device pointers of the layer's CUDA device (CPU backend: unsupported) */
+} nf_memory;
+
+typedef struct nf_layer_desc {
+    nf_layer_kind kind;
+    int32_t units;          /* >= 1 */
+    double dt;              /* > 0; default 0.001 */
+    nf_backend backend;     /* default NF_BACKEND_AUTO */
+    int32_t device;         /* CUDA device ordinal; default 0 */
+    nf_mode mode;           /* SPIKING (inference, the default) or RATE (training without
+                               spiking-aware training); nf_layer_set_mode changes it */
+    int32_t stateful;       /* nonzero: each apply resumes from the previous one's final state */
+    int32_t rate_stats;     /* nonzero: keep |output| sums for nf_layer_rate_stats */
+    /* SPIKING_ACTIVATION */
+    nf_model model;         /* RELU, SIGMOID, TANH, LIF_RATE or SOFTLIF_RATE */
+    float amplitude;        /* 1 */
+    float tau_rc, tau_ref;  /* LIF_RATE, SOFTLIF_RATE 0.02, 0.002; SIGMOID, TANH tau_ref 0.0025 */
+    float sigma;            /* SOFTLIF_RATE: 1 */
+    uint64_t seed;          /* initial v of (b, u) = uniform [0, 1) at position b units + u of
+                               the Philox stream of seed (as a network's first population) */
+    /* LOWPASS, ALPHA */
+    float tau;              /* all units (LOWPASS >= 0, ALPHA > 0); default 0.01 */
+    const float *taus;      /* [units] per-unit tau instead, or NULL; copied */
+    int32_t spiking_only;   /* nonzero: identity in rate mode */
+    /* initial state, the same for every batch element: SPIKING_ACTIVATION v
+     * (NULL: drawn from seed), filters' output level (NULL: 0; ALPHA x0 starts at 0) */
+    const float *initial;   /* [units] or NULL; copied */
+} nf_layer_desc;
+
+/* Defaults for a layer of `kind` with `units` units (model RELU). */
+nf_layer_desc nf_layer_defaults(nf_layer_kind kind, int32_t units);
+
+/* Creates a layer and its backend context. On failure *out is NULL and, for
+ * _ex, the reason is written to message (truncated to capacity). Status:
+ * NF_ERR_INVALID_ARGUMENT, NF_ERR_NO_DEVICE, NF_ERR_OUT_OF_MEMORY, NF_ERR_BACKEND. */
+nf_status nf_layer_create(const nf_layer_desc *d, nf_layer **out);
+nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *message,
+                             size_t capacity);
+void nf_layer_destroy(nf_layer *layer); /* NULL is a no-op */
+/* The message of the last failed call on the layer ("" after none). */
+const char *nf_layer_last_error(const nf_layer *layer);
+nf_backend nf_layer_backend(const nf_layer *layer); /* resolved, never AUTO */
+
+/* Applies the layer to `in` ([batch][time][units] or [time][batch][units] per
+ * layout) and writes every step's output in the same layout
+ * (return_sequences != 0) or only the last step's, [batch][units]. in and out
+ * must not overlap.
+ * Starts from the initial state, or (stateful, or after nf_layer_set_state)
+ * from the state left by the previous call; a stateful layer keeps its batch
+ * size until nf_layer_reset. Host memory on CUDA is staged through device
+ * buffers the layer keeps. Status: NF_ERR_INVALID_ARGUMENT (sizes, NULL,
+ * batch change of a stateful layer), NF_ERR_UNSUPPORTED (device memory on the
+ * CPU backend), NF_ERR_OUT_OF_MEMORY, NF_ERR_BACKEND. */
+nf_status nf_layer_apply(nf_layer *layer, const float *in, float *out, int32_t batch,
+                         int64_t time, int32_t units, nf_layout layout, nf_memory memory,
+                         int32_t return_sequences);
+
+#define NF_LAYER_CHAIN_MAX 8
+
+/* Applies layers[0], then layers[1], ... (count 1..NF_LAYER_CHAIN_MAX, all
+ * of `units` units, on one backend and device) in one pass: on CUDA one
+ * kernel runs every layer per step, keeping the intermediate values in
+ * registers. Each layer's state, statefulness and statistics behave as in
+ * nf_layer_apply. Errors are reported on layers[0]. */
+nf_status nf_layer_chain_apply(nf_layer *const *layers, int32_t count, const float *in,
+                               float *out, int32_t batch, int64_t time, int32_t units,
+                               nf_layout layout, nf_memory memory, int32_t return_sequences);
+
+/* Back to the initial state: the next apply starts from desc's initial state. */
+nf_status nf_layer_reset(nf_layer *layer);
+nf_status nf_layer_set_mode(nf_layer *layer, nf_mode mode);
+
+/* State [batch][units], host memory: SPIKING_ACTIVATION NF_STATE_SPIKE_ACCUMULATOR
+ * (v); filters NF_STATE_FILTER (LOWPASS y, ALPHA x1) and NF_STATE_FILTER_AUX
+ * (ALPHA x0). get reads the state after the last apply (or set); set makes the
+ * next apply start from it (and fixes the batch size). */
+nf_status nf_layer_set_state(nf_layer *layer, nf_state_kind which, int32_t batch,
+                             const float *values);
+nf_status nf_layer_get_state(nf_layer *layer, nf_state_kind which, int32_t batch,
+                             float *values);
+
+// --- firing-rate statistics -------------------------------------------------------
+
+#define NF_RATE_STATS_MAX_PERCENTILES 16
+
+/* Statistics of per-neuron rates: neuron i's rate is the mean of |output_i|
+ * (Hz for spiking outputs: spikes of height 1/dt) over the batch and the steps
+ * counted. Percentiles interpolate linearly between order statistics (numpy's
+ * default). These are the quantities keras-spiking's rate regularizers act on. */
+typedef struct nf_rate_stats {
+    int64_t steps;          /* steps counted */
+    int32_t neurons;
+    double mean, min, max;  /* over neurons */
+    int32_t n_percentiles;
+    double percentile[NF_RATE_STATS_MAX_PERCENTILES]; /* at the requested q[i] */
+} nf_rate_stats;
+
+/* Starts (enabled != 0: a per-neuron |output| accumulator, [batch][n] doubles
+ * of backend memory, zeroed now, added to by the population's fused step) or
+ * stops (frees it) the counting for a population. Counting restarts at
+ * nf_network_reset. Steps a run rolls back (NF_ERR_NUMERIC) stay counted. */
+nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, int32_t enabled);
+
+/* Statistics over the steps since enabling or the last reset; q[nq] are
+ * percentiles in [0, 100] (nq <= NF_RATE_STATS_MAX_PERCENTILES, q may be NULL
+ * when nq is 0). rates, when not NULL, receives the n per-neuron rates.
+ * NF_ERR_STATE when counting is off or no step ran. */
+nf_status nf_population_rate_stats(nf_network *net, int32_t pop, const double *q, int32_t nq,
+                                   nf_rate_stats *stats, float *rates);
+
+/* The same for a layer created with rate_stats, over its last apply (or
+ * chain apply) and units (averaged over batch and time). */
+nf_status nf_layer_rate_stats(nf_layer *layer, const double *q, int32_t nq, nf_rate_stats *stats,
+                              float *rates);
+
+// --- energy estimates (keras-spiking ModelEnergy) -----------------------------
+
+/* Per inference of T = steps_per_inference steps of length dt, per layer
+ * (every population, and every readout as a layer without neurons):
+ * connections = synapses into it (dense post x pre, sparse nnz, identity n;
+ * readout dim x n), neurons = neurons updated per step.
+ *   non-spiking device: E = e_synop connections + e_neuron neurons (one step);
+ *   spiking device:     E = sum over incoming connections c of
+ *                       e_synop connections_c rate_c dt T + e_neuron neurons T,
+ * rate_c the measured mean |output| (Hz) of c's source: a population's rate
+ * statistics (which must be enabled and have counted steps), an input's mean
+ * |value| over the rows it holds, a readout's mean |z| now; a readout layer's
+ * rate is its population's. Devices (J per synop / per neuron update): cpu
+ * 8.6e-9 / 8.6e-9, gpu 0.3e-9 / 0.3e-9, arm 0.9e-9 / 0.9e-9 (non-spiking);
+ * loihi 27.1e-12 / 81e-12, spinnaker 13.3e-9 / 26e-9, spinnaker2 450e-12 /
+ * 2.19e-9 (spiking); plus those registered on the network. Status:
+ * NF_ERR_INVALID_ARGUMENT (unknown device, steps < 1, dt <= 0), NF_ERR_STATE
+ * (a spiking device needs a rate that was not measured). */
+nf_status nf_energy_estimate(nf_network *net, const char *device, int64_t steps_per_inference,
+                             double dt, double *joules);
+
+/* Adds (or replaces) a device on this network only. name: 1..31 characters;
+ * energies finite and >= 0. The built-in names cannot be replaced. */
+nf_status nf_energy_device_register(nf_network *net, const char *name, double e_synop,
+                                    double e_neuron, int32_t spiking);
+
+/* Writes a keras-spiking-like table (one line per layer: name, connections,
+ * neurons, input rate in Hz, J per inference on each device; then the total
+ * per device) into buf (capacity bytes, NUL-terminated). *needed (when not
+ * NULL) gets the bytes the whole table takes, NUL included; a buf too small is
+ * refused with NF_ERR_INVALID_ARGUMENT and left unchanged. Rates show "-"
+ * where none was measured (only allowed when every device is non-spiking). */
+nf_status nf_energy_summary(nf_network *net, const char *const *devices, int32_t n_devices,
+                            int64_t steps_per_inference, double dt, char *buf, size_t capacity,
+                            size_t *needed);
+
 #ifdef __cplusplus
 }
 #endif

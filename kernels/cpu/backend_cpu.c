@@ -110,6 +110,7 @@ static const nf_backend_i cpu_backend = {
     .probe_record = cpu_probe_record,
     .population_step = nf_cpu_population_step,
     .filter_step = nf_cpu_filter_step,
+    .sequence_apply = nf_cpu_sequence_apply,
     .dense = nf_cpu_dense,
     .sparse = nf_cpu_sparse,
     .event = nf_cpu_event,

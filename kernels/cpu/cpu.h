@@ -21,6 +21,7 @@ struct nf_backend_ctx {
 nf_status nf_cpu_population_step(nf_backend_ctx *ctx, const nf_pop_step_args *a);
 nf_status nf_cpu_filter_step(nf_backend_ctx *ctx, const nf_filter_params *f, const float *u,
                              float *y0, float *y1, size_t count);
+nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a);
 nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a);
 nf_status nf_cpu_sparse(nf_backend_ctx *ctx, const nf_sparse_args *a);
 nf_status nf_cpu_event(nf_backend_ctx *ctx, const nf_event_args *a);

@@ -2,6 +2,7 @@
  * The CPU population step: for every element of [batch][n],
  *   J = bias + gain * input;  out = model step (kernels/math/neuron.h);
  *   s = filter step of out   (kernels/math/filter.h)
+ *   abs_sum += |out|         (rate statistics, when on)
  * and the post-side filter update used by event-driven connections.
  */
 #include "cpu.h"
@@ -24,6 +25,8 @@ nf_status nf_cpu_population_step(nf_backend_ctx *ctx, const nf_pop_step_args *a)
             float *s1 = a->s1 ? &a->s1[e] : &zero1;
             float out = nf_neuron_step(&mp, J, s0, s1);
             a->out[e] = out;
+            if (a->abs_sum)
+                a->abs_sum[e] += fabsf(out);
             if (a->f0)
                 nf_filter_step(&fp, out, &a->f0[e], a->f1 ? &a->f1[e] : &aux);
         }

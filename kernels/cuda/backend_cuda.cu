@@ -15,6 +15,7 @@
 #include "products.cuh"
 #include "rls.cuh"
 #include "run_state.cuh"
+#include "sequence.cuh"
 
 #define NF_CUBLAS_WORKSPACE_BYTES ((size_t)32 << 20)
 
@@ -348,6 +349,7 @@ static nf_backend_i make_table(void) {
     t.graph_free = cuda_graph_free;
     t.population_step = nf_cuda_population_step;
     t.filter_step = nf_cuda_filter_step;
+    t.sequence_apply = nf_cuda_sequence_apply;
     t.dense = nf_cuda_dense;
     t.sparse = nf_cuda_sparse;
     t.event = nf_cuda_event;

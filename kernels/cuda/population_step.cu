@@ -2,8 +2,8 @@
  * The fused population step on the GPU, one thread per element of [batch][n]
  * (x over neurons, y over the batch; coalesced structure-of-arrays): J = bias + gain * input; the
  * model's step (kernels/math/neuron.h, the same code the CPU runs); the
- * output filter (kernels/math/filter.h). State is held in registers for the
- * step and written back once.
+ * output filter (kernels/math/filter.h); the rate statistics' |out| sum when
+ * on. State is held in registers for the step and written back once.
  */
 #include "kernels/math/filter.h"
 #include "kernels/math/neuron.h"
@@ -15,7 +15,7 @@ static __global__ void population_step_kernel(nf_model_params mp, nf_filter_para
                                               const float *__restrict__ gain,
                                               const float *__restrict__ bias, float *s0,
                                               float *s1, float *__restrict__ out, float *f0,
-                                              float *f1) {
+                                              float *f1, double *abs_sum) {
     for (int32_t b = blockIdx.y; b < batch; b += gridDim.y) {
         for (int32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
              i += gridDim.x * blockDim.x) {
@@ -28,6 +28,8 @@ static __global__ void population_step_kernel(nf_model_params mp, nf_filter_para
             if (s1)
                 s1[e] = c;
             out[e] = o;
+            if (abs_sum)
+                abs_sum[e] += fabsf(o);
             if (f0) {
                 float y0 = f0[e], y1 = f1 ? f1[e] : 0.0f;
                 nf_filter_step(&fp, o, &y0, &y1);
@@ -56,7 +58,8 @@ nf_status nf_cuda_population_step(nf_backend_ctx *ctx, const nf_pop_step_args *a
     const dim3 grid((a->n + 255) / 256, a->batch < 65535 ? a->batch : 65535);
     population_step_kernel<<<grid, 256, 0, ctx->stream>>>(a->model, a->filter, a->batch, a->n,
                                                           a->input, a->gain, a->bias, a->s0,
-                                                          a->s1, a->out, a->f0, a->f1);
+                                                          a->s1, a->out, a->f0, a->f1,
+                                                          a->abs_sum);
     NF_CUDA_LAUNCHED(ctx);
     return NF_OK;
 }

@@ -1,0 +1,75 @@
+/*
+ * The CPU sequence pass (see nf_seq_args): for each batch element and block
+ * of units, the stages' state is loaded once, every step of the sequence runs
+ * through the stages (kernels/math/sequence.h, the code the CUDA kernel runs),
+ * and the state is stored back once. Blocks are spread over the cores.
+ */
+#include <math.h>
+
+#include "cpu.h"
+#include "kernels/math/sequence.h"
+
+#define SEQ_BLOCK 64
+
+nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a) {
+    (void)ctx;
+    const int32_t batch = a->batch, units = a->units, stages = a->stages;
+    const int64_t time = a->time;
+    const int32_t blocks = (units + SEQ_BLOCK - 1) / SEQ_BLOCK;
+    const int64_t work = (int64_t)batch * units * time * stages;
+#pragma omp parallel for collapse(2) schedule(static) if (work >= NF_CPU_PARALLEL_MIN)
+    for (int32_t b = 0; b < batch; b++) {
+        for (int32_t blk = 0; blk < blocks; blk++) {
+            const int32_t u0 = blk * SEQ_BLOCK;
+            const int32_t len = units - u0 < SEQ_BLOCK ? units - u0 : SEQ_BLOCK;
+            float s0[NF_SEQ_MAX_STAGES][SEQ_BLOCK], s1[NF_SEQ_MAX_STAGES][SEQ_BLOCK];
+            double acc[NF_SEQ_MAX_STAGES][SEQ_BLOCK];
+            float last[SEQ_BLOCK];
+            for (int32_t k = 0; k < stages; k++) {
+                const nf_seq_stage *st = &a->stage[k];
+                for (int32_t j = 0; j < len; j++) {
+                    const size_t e = (size_t)b * units + u0 + j;
+                    s0[k][j] = st->s0 ? st->s0[e] : 0.0f;
+                    s1[k][j] = st->s1 ? st->s1[e] : 0.0f;
+                    acc[k][j] = 0.0;
+                }
+            }
+            for (int32_t j = 0; j < len; j++)
+                last[j] = 0.0f;
+            for (int64_t t = 0; t < time; t++) {
+                const size_t row = a->time_major ? (size_t)(t * batch + b) * units
+                                                 : (size_t)(b * time + t) * units;
+                for (int32_t j = 0; j < len; j++) {
+                    float x = a->in[row + u0 + j];
+                    for (int32_t k = 0; k < stages; k++) {
+                        const nf_seq_stage *st = &a->stage[k];
+                        x = nf_seq_stage_step(st->filter, st->pass_through, &st->model,
+                                              st->fp ? &st->fp[u0 + j] : NULL, x, &s0[k][j],
+                                              &s1[k][j]);
+                        acc[k][j] += fabsf(x);
+                    }
+                    if (a->return_sequences)
+                        a->out[row + u0 + j] = x;
+                    else
+                        last[j] = x;
+                }
+            }
+            for (int32_t k = 0; k < stages; k++) {
+                const nf_seq_stage *st = &a->stage[k];
+                for (int32_t j = 0; j < len; j++) {
+                    const size_t e = (size_t)b * units + u0 + j;
+                    if (st->s0)
+                        st->s0[e] = s0[k][j];
+                    if (st->s1)
+                        st->s1[e] = s1[k][j];
+                    if (st->abs_sum)
+                        st->abs_sum[e] += acc[k][j];
+                }
+            }
+            if (!a->return_sequences)
+                for (int32_t j = 0; j < len; j++)
+                    a->out[(size_t)b * units + u0 + j] = last[j];
+        }
+    }
+    return NF_OK;
+}
