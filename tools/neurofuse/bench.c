@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "common.h"
 #include "device_bandwidth.h"
+#include "scaling_plot.h"
 #include "suite.h"
 
 static const char USAGE[] =
@@ -28,10 +29,11 @@ static const char USAGE[] =
     "                  24 on CUDA)\n"
     "  --device D      CUDA device ordinal (default 0)\n"
     "  --json FILE     also write every measurement to FILE as JSON\n"
+    "  --svg FILE      also draw the step cost against batch x n (log-log) to FILE\n"
     "  -h, --help      this help\n";
 
 typedef struct bench_options {
-    const char *backend, *json;
+    const char *backend, *json, *svg;
     int quick;
     int64_t max_log2, device;
 } bench_options;
@@ -50,6 +52,8 @@ static int handle(void *ctx, int argc, char **argv, int *i) {
         return cli_parse_int("bench", USAGE, "--device", v, 0, 1024, &o->device);
     if (r == 0 && (r = cli_option(argc, argv, i, "--json", &v)) == 1)
         o->json = v;
+    if (r == 0 && (r = cli_option(argc, argv, i, "--svg", &v)) == 1)
+        o->svg = v;
     if (r == 0 && (r = cli_option(argc, argv, i, "--backend", &v)) == 1) {
         if (strcmp(v, "cpu") && strcmp(v, "cuda") && strcmp(v, "all"))
             return cli_usage_error("bench", USAGE, "--backend must be cpu, cuda or all, got '%s'",
@@ -61,10 +65,12 @@ static int handle(void *ctx, int argc, char **argv, int *i) {
     return r == 1 ? CLI_OK : -1;
 }
 
-/* JSON records, appended as they are measured. */
+/* JSON records, appended as they are measured, and the step costs for --svg. */
 typedef struct json_out {
     FILE *f;
     int records;
+    cli_series series[16];
+    int nseries;
 } json_out;
 
 static void json_string(FILE *f, const char *s) {
@@ -108,6 +114,12 @@ static int bench_steps(const bench_options *o, nf_backend b, const char *device,
            "of copy");
     for (int k = 0; k < nfb_step_model_count; k++) {
         const nfb_step_model *m = &nfb_step_models[k];
+        cli_series *curve = j->nseries < 16 ? &j->series[j->nseries++] : NULL;
+        if (curve) {
+            snprintf(curve->name, sizeof curve->name, "%s (%s)", m->name, nf_backend_name(b));
+            curve->dashed = cuda;
+            curve->count = 0;
+        }
         for (int s = 0; s < count; s++) {
             int32_t batch, n;
             nfb_size_split(sizes[s], &batch, &n);
@@ -120,6 +132,10 @@ static int bench_steps(const bench_options *o, nf_backend b, const char *device,
             const double rate = (double)batch * n / t.median;
             const double bytes = nfb_bytes_per_neuron_step(m, batch);
             const double gbs = rate * bytes / 1e9, fraction = gbs * 1e9 / copy_bw;
+            if (curve && curve->count < CLI_SERIES_POINTS) {
+                curve->x[curve->count] = (double)batch * n;
+                curve->y[curve->count++] = t.median * 1e6;
+            }
             printf("%-13s %6d %6d %8.2f %11.3f %14.4g %8.2f %7.1f%%\n", m->name, batch, n, bytes,
                    t.median * 1e6, rate, gbs, 100.0 * fraction);
             fflush(stdout);
@@ -247,6 +263,15 @@ int cli_bench(int argc, char **argv) {
         }
         if (st == CLI_OK)
             printf("\nwrote %s\n", o.json);
+    }
+    if (o.svg && st == CLI_OK) {
+        char err[512];
+        if (cli_scaling_write(o.svg, "neurofuse bench: population step cost", "batch x n",
+                              "us per step (median)", j.series, j.nseries, err, sizeof err) != 0) {
+            fprintf(stderr, "neurofuse bench: %s\n", err);
+            return CLI_FAILED;
+        }
+        printf("wrote %s\n", o.svg);
     }
     return st;
 }

@@ -3,11 +3,11 @@
  * a step of 1, 2 or 5 times a power of ten giving about six ticks; the error
  * axis has a tick at each power of ten.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "svg.h"
 #include "svg_plot.h"
 
 enum { WIDTH = 960, HEIGHT = 600, LEFT = 80, RIGHT = 940 };
@@ -103,18 +103,6 @@ static void boundary(FILE *f, const panel *p, const cli_plot *d, int labels) {
                 x - 6, p->top + 16, x + 6, p->top + 16);
 }
 
-/* Writes text with XML's special characters escaped. */
-static void xml_text(FILE *f, const char *s) {
-    for (; *s; s++)
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default: fputc(*s, f);
-        }
-}
-
 int cli_plot_write(const char *path, const cli_plot *d, char *err, size_t capacity) {
     if (d->count < 1) {
         snprintf(err, capacity, "nothing to plot");
@@ -136,7 +124,7 @@ int cli_plot_write(const char *path, const cli_plot *d, char *err, size_t capaci
         lo = (isfinite(lo) ? lo : 0.0) - 1.0, hi = lo + 2.0;
     const double pad = 0.08 * (hi - lo);
     const double t1 = (d->count + 0) * d->dt;
-    panel top = {70, 330, 0.0, t1, lo - pad, hi + pad};
+    panel top = {72, 330, 0.0, t1, lo - pad, hi + pad};
     double e_hi = emax > 0.0 ? ceil(log10(emax)) : 0.0;
     double e_lo = emin < INFINITY ? floor(log10(emin)) : e_hi - 1.0;
     e_lo = fmax(e_lo, e_hi - 6.0);
@@ -144,22 +132,12 @@ int cli_plot_write(const char *path, const cli_plot *d, char *err, size_t capaci
         e_lo = e_hi - 1.0;
     panel bottom = {390, 540, 0.0, t1, e_lo, e_hi};
 
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        snprintf(err, capacity, "cannot open '%s' for writing: %s", path, strerror(errno));
+    FILE *f = cli_svg_open(path, WIDTH, HEIGHT, LEFT, d->title, err, capacity);
+    if (!f)
         return -1;
-    }
-    fprintf(f,
-            "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
-            "viewBox='0 0 %d %d' font-family='sans-serif' font-size='12'>\n"
-            "<rect width='100%%' height='100%%' fill='white'/>\n"
-            "<text x='%d' y='28' font-size='15' font-weight='bold'>",
-            WIDTH, HEIGHT, WIDTH, HEIGHT, LEFT);
-    xml_text(f, d->title);
-    fputs("</text>\n", f);
     if (d->subtitle) {
         fprintf(f, "<text x='%d' y='50' fill='#444'>", LEFT);
-        xml_text(f, d->subtitle);
+        cli_xml_text(f, d->subtitle);
         fputs("</text>\n", f);
     }
     char time_label[64];
@@ -171,18 +149,12 @@ int cli_plot_write(const char *path, const cli_plot *d, char *err, size_t capaci
     axes(f, &bottom, 1, 1, time_label, "|error| (max per bin)");
     boundary(f, &bottom, d, 0);
     line(f, &bottom, d, d->error, 1, "#c0282d");
-    /* Legend, top right. */
+    /* Legend, above the top panel on the right. */
     fprintf(f,
-            "<rect x='%d' y='78' width='150' height='50' fill='white' stroke='#aaa'/>\n"
-            "<line x1='%d' y1='95' x2='%d' y2='95' stroke='#222' stroke-width='2'/>"
-            "<text x='%d' y='99'>target f(t)</text>\n"
-            "<line x1='%d' y1='115' x2='%d' y2='115' stroke='#e0661b' stroke-width='2'/>"
-            "<text x='%d' y='119'>output z(t)</text>\n</svg>\n",
-            RIGHT - 160, RIGHT - 150, RIGHT - 124, RIGHT - 116, RIGHT - 150, RIGHT - 124,
-            RIGHT - 116);
-    if (ferror(f) | (fclose(f) != 0)) {
-        snprintf(err, capacity, "writing '%s' failed: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+            "<line x1='%d' y1='58' x2='%d' y2='58' stroke='#222' stroke-width='2'/>"
+            "<text x='%d' y='62'>target f(t)</text>\n"
+            "<line x1='%d' y1='58' x2='%d' y2='58' stroke='#e0661b' stroke-width='2'/>"
+            "<text x='%d' y='62'>output z(t)</text>\n",
+            RIGHT - 230, RIGHT - 204, RIGHT - 198, RIGHT - 110, RIGHT - 84, RIGHT - 78);
+    return cli_svg_close(f, path, err, capacity);
 }
