@@ -7,7 +7,8 @@
  * the last training trial and on test trials with learning off (a zero
  * output scores about 0.6).
  * Usage: force_full_force [--n N] [--train-trials T] [--test-trials T] [--seed S]
- *        [--backend cpu|cuda]
+ *        [--p32] [--backend cpu|cuda]
+ * P is float64 unless --p32 (float32 P loses the solution after about 40 trials).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,10 +27,12 @@ int main(int argc, char **argv) {
             task.train_trials = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--test-trials") && i + 1 < argc)
             task.test_trials = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--p32"))
+            task.p_precision = NF_PRECISION_F32;
         else if (!nf_example_common_option(argc, argv, &i, &nd)) {
             fprintf(stderr,
                     "usage: %s [--n N] [--train-trials T] [--test-trials T] [--seed S] "
-                    "[--backend cpu|cuda]\n",
+                    "[--p32] [--backend cpu|cuda]\n",
                     argv[0]);
             return 2;
         }

@@ -3,7 +3,7 @@
  * double-exponential synapses learn a 5 Hz sine by FORCE on their readout,
  * with feedback (REFERENCE.md canonical task). RLS from 5 s to 10 s, test
  * from 10 s to 15 s; prints the training and testing mean absolute error (a
- * zero output scores 2/pi = 0.64).
+ * zero output scores 2/pi = 0.64), and the error of each second of the run.
  * Usage: force_nicola_clopath [--model lif|izhikevich|theta|all] [--n N]
  *        [--seconds T] [--learn START STOP] [--seed S] [--p32] [--backend cpu|cuda]
  * P is float64 (as in the reference's MATLAB) unless --p32.
@@ -44,16 +44,34 @@ static int run_model(nf_model model, const char *name, const options *o) {
     nf_network *net = nf_example_network(&nd);
     if (!net)
         return 1;
-    nf_task_errors err;
+    nf_nc_net ids;
     const double t0 = nf_example_clock();
-    nf_status st = nf_nc_run(net, &task, &err);
-    if (st != NF_OK)
-        return nf_example_fail(net, name, st);
+    nf_status st = nf_nc_build(net, &task, &ids);
+    if (st == NF_OK)
+        st = nf_network_run(net, ids.steps);
     const double secs = nf_example_clock() - t0;
+    float *e = st == NF_OK ? malloc(sizeof *e * (size_t)ids.steps) : NULL;
+    int64_t rows = 0;
+    if (st == NF_OK)
+        st = e ? nf_probe_read(net, ids.error_probe, e, (size_t)ids.steps, &rows)
+               : NF_ERR_OUT_OF_MEMORY;
+    if (st != NF_OK) {
+        free(e);
+        return nf_example_fail(net, name, st);
+    }
     printf("%-10s N %d, dt %g, %g s (RLS %g-%g s, every %d, P %s), %s: training MAE %.4f, "
-           "testing MAE %.4f  (%.1f s wall)\n",
+           "testing MAE %.4f  (%.1f s wall)\n           MAE per second:",
            name, task.n, task.dt, task.seconds, task.learn_start, task.learn_stop, task.every,
-           task.p_precision == NF_PRECISION_F64 ? "f64" : "f32", nf_backend_name(nf_network_backend(net)), err.train, err.test, secs);
+           task.p_precision == NF_PRECISION_F64 ? "f64" : "f32",
+           nf_backend_name(nf_network_backend(net)),
+           nf_mean_abs(e, ids.learn_start, ids.learn_stop, 1),
+           nf_mean_abs(e, ids.learn_stop, ids.steps, 1), secs);
+    const int64_t per_second = (int64_t)(task.unit / task.dt + 0.5);
+    for (int64_t t = 0; t < ids.steps; t += per_second)
+        printf(" %.3f", nf_mean_abs(e, t, t + per_second < ids.steps ? t + per_second : ids.steps,
+                                    1));
+    printf("\n");
+    free(e);
     fflush(stdout);
     nf_network_destroy(net);
     return 0;

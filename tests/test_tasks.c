@@ -74,9 +74,10 @@ NFT_BACKEND_TEST(tasks, tension_full_force_learns_the_sum_of_sines, .timeout = 6
     nf_network_destroy(net);
 }
 
-/* DePasquale's oscillation (N 300, a random half of the steps learning): after
- * 40 trials of 2 s the test trials follow the chirp within 0.1, against 0.6
- * for a zero output (mean |f| over a trial); 20 trials are not enough. */
+/* DePasquale's oscillation (N 300, a random half of the steps learning, P in
+ * float64 as the task's default): after 40 trials of 2 s the test trials
+ * follow the chirp within 0.1, against 0.6 for a zero output (mean |f| over a
+ * trial); 20 trials are not enough. */
 NFT_BACKEND_TEST(tasks, full_force_oscillation_learns_the_chirp_slow, .timeout = 120) {
     nf_ff_oscillation_task task = nf_ff_oscillation_defaults();
     task.train_trials = 40;
@@ -101,10 +102,14 @@ NFT_BACKEND_TEST(tasks, full_force_oscillation_learns_the_chirp_slow, .timeout =
 #define EQ_B 4
 #define EQ_TRAIN 400
 #define EQ_TEST 100
-/* CUDA: the batched products and RLS kernels may sum in another order than the
- * single network's, and the chaotic network amplifies such differences; 1e-4
- * over this short run. CPU: the same BLAS calls per element, bit-identical. */
+/* CPU: bit-identical, since each element goes through the same calls as the
+ * single network (per-element sgemv, the same CSR loop, ssymv and rank-1 loop
+ * for its own P). CUDA: batched kernels may sum in another order than a batch
+ * of 1 (float rounding, 1e-7 relative), and the still chaotic network grows
+ * such differences over time; compared over the first EQ_CUDA_STEPS steps to
+ * 1e-4. (Not yet run on a GPU.) */
 #define EQ_CUDA_ATOL 1e-4
+#define EQ_CUDA_STEPS 100
 
 static nf_sussillo_task eq_task(void) {
     nf_sussillo_task task = nf_sussillo_defaults();
@@ -163,7 +168,7 @@ NFT_BACKEND_TEST(tasks, batch_element_equals_its_single_network, .timeout = 60) 
             if (backend == NF_BACKEND_CPU)
                 cr_assert(one == many, "element %d, step %lld: batched e %.9g, single %.9g", b,
                           (long long)t, (double)many, (double)one);
-            else
+            else if (t < EQ_CUDA_STEPS)
                 cr_assert(fabs((double)one - many) <= EQ_CUDA_ATOL,
                           "element %d, step %lld: batched e %.9g, single %.9g", b, (long long)t,
                           (double)many, (double)one);

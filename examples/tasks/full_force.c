@@ -84,12 +84,14 @@ nf_status nf_ff_build(nf_network *net, const nf_ff_spec *spec, const float *f, c
     ld.desired = desired;
     ld.n_desired = 2;
     ld.alpha = spec->alpha;
+    ld.p_precision = spec->p_precision;
     if ((st = nf_learner_add(net, &ld, &ids->currents_learner)) != NF_OK)
         return st;
     ld = nf_learner_defaults();
     ld.readout = ids->readout;
     ld.target = ids->target;
     ld.alpha = spec->alpha;
+    ld.p_precision = spec->p_precision;
     if ((st = nf_learner_add(net, &ld, &ids->readout_learner)) != NF_OK)
         return st;
     return nf_probe_add(net, ids->readout_learner, NF_PROBE_ERROR, 1, &ids->error_probe);
@@ -142,7 +144,8 @@ nf_status nf_ff_run(nf_network *net, const nf_ff_spec *spec, const nf_ff_net *id
 nf_ff_oscillation_task nf_ff_oscillation_defaults(void) {
     nf_ff_oscillation_task t = {.n = 300, .tau = 0.01f, .g = 1.5f, .alpha = 1.0f,
                                 .learn_fraction = 0.5f, .trial_steps = 2000,
-                                .train_trials = 50, .test_trials = 5};
+                                .train_trials = 50, .test_trials = 5,
+                                .p_precision = NF_PRECISION_F64};
     return t;
 }
 
@@ -157,7 +160,8 @@ double nf_ff_oscillation_target(int64_t k, int32_t steps) {
 nf_status nf_ff_oscillation_run(nf_network *net, const nf_ff_oscillation_task *task,
                                 uint64_t seed, nf_task_errors *out) {
     const nf_ff_spec spec = {.n = task->n, .tau = task->tau, .g = task->g, .alpha = task->alpha,
-                             .learn_fraction = task->learn_fraction, .has_input = 1};
+                             .learn_fraction = task->learn_fraction, .has_input = 1,
+                             .p_precision = task->p_precision};
     if (task->trial_steps < 20 || task->train_trials < 1 || task->test_trials < 1)
         return NF_ERR_INVALID_ARGUMENT;
     const int64_t trials = (int64_t)task->train_trials + task->test_trials;
