@@ -4,6 +4,8 @@
  * learned weights; readout z; learners' P and errors), a copy of all of them
  * in one backend store, and one finiteness pass over the checked ones (P,
  * learned weights, z, population state). Rebuilt when objects are added.
+ * A new kind of state that steps change must be listed in list_state(), or a
+ * failed run cannot restore it.
  */
 #include <stdlib.h>
 #include <string.h>

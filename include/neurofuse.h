@@ -412,7 +412,8 @@ nf_learner_desc nf_learner_defaults(void);
  * it was after the step before it (step count, probe rows and inputs included).
  * The run then returns NF_ERR_NUMERIC with a message naming the object
  * ("learner 7 P", "population 0 state", "readout 3 z", "connection 2 weights")
- * and the step; the network stays usable. The copy costs one pass over that
+ * and the step S that produced it ("at step S"); nf_network_step_count() is
+ * then S (steps 0 .. S-1 stand) and the network stays usable. The copy costs one pass over that
  * state per stretch (and per run call: long runs amortise it).
  * nf_network_reset keeps P and the learned weights. */
 nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id);

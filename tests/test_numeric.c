@@ -25,7 +25,7 @@ typedef struct esn {
 
 /* A FORCE network (leaky rate units, recurrent weights, feedback, readout
  * learning) with the target rows f ([STEPS] values). */
-static esn esn_make(nf_backend backend, const float *f) {
+static esn esn_make_p(nf_backend backend, const float *f, nf_precision precision) {
     esn e;
     e.net = nft_network(backend, 0.1, 1, 21);
     nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, NN);
@@ -48,9 +48,14 @@ static esn esn_make(nf_backend backend, const float *f) {
     ld.readout = e.readout;
     ld.target = e.target;
     ld.every = 2;
+    ld.p_precision = precision;
     NFT_OK(e.net, nf_learner_add(e.net, &ld, &e.learner));
     NFT_OK(e.net, nf_probe_add(e.net, e.readout, NF_PROBE_OUTPUT, 1, &e.probe));
     return e;
+}
+
+static esn esn_make(nf_backend backend, const float *f) {
+    return esn_make_p(backend, f, NF_PRECISION_F32);
 }
 
 static float *sine_target(void) {
@@ -184,20 +189,31 @@ NFT_BACKEND_TEST(numeric, overflowing_weight_names_the_population_and_changes_no
     free(f);
 }
 
-NFT_BACKEND_TEST(numeric, overflowing_p_names_the_learner, .timeout = 60) {
+/* P = huge * I overflows the rank-1 update at the next learning step (11). */
+static void overflowing_p(nf_backend backend, nf_precision precision, double huge) {
     float *f = sine_target();
-    esn a = esn_make(backend, f);
+    esn a = esn_make_p(backend, f, precision);
     NFT_OK(a.net, nf_network_run(a.net, 11)); /* the next due step is 11 (every 2) */
-    float *p = nft_alloc(NN * NN, sizeof *p);
+    double *p = nft_alloc(NN * NN, sizeof *p), *back = nft_alloc(NN * NN, sizeof *back);
     for (int i = 0; i < NN; i++)
-        p[i * NN + i] = 3e38f;
-    NFT_OK(a.net, nf_learner_set_p(a.net, a.learner, p));
+        p[i * NN + i] = huge;
+    NFT_OK(a.net, nf_learner_set_p_f64(a.net, a.learner, p));
     expect_numeric(a.net, nf_network_run(a.net, 40), "learner", a.learner, "P", 11);
-    float *back = nft_alloc(NN * NN, sizeof *back);
-    NFT_OK(a.net, nf_learner_get_p(a.net, a.learner, back));
-    nft_assert_all_equal(p, back, NN * NN, "P restored to the value set");
+    NFT_OK(a.net, nf_learner_get_p_f64(a.net, a.learner, back));
+    for (int i = 0; i < NN * NN; i++) {
+        const double set = precision == NF_PRECISION_F32 ? (double)(float)p[i] : p[i];
+        cr_assert(back[i] == set, "P[%d] = %g after the failed run, %g was set", i, back[i], set);
+    }
     free(p);
     free(back);
     free(f);
     nf_network_destroy(a.net);
+}
+
+NFT_BACKEND_TEST(numeric, overflowing_p_names_the_learner, .timeout = 60) {
+    overflowing_p(backend, NF_PRECISION_F32, 3e38);
+}
+
+NFT_BACKEND_TEST(numeric, overflowing_f64_p_names_the_learner, .timeout = 60) {
+    overflowing_p(backend, NF_PRECISION_F64, 1e300);
 }

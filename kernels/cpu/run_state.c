@@ -1,9 +1,9 @@
 /*
  * The run state the engine sets aside and checks (nf_state_ref tables):
- * copies to and from one store, and a finiteness pass (isfinite on every
- * element of the checked buffers).
+ * copies to and from one store, and a finiteness pass over the checked
+ * buffers (a value is not finite when its exponent bits are all ones).
  */
-#include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cpu.h"
@@ -23,21 +23,25 @@ nf_status nf_cpu_state_copy(nf_backend_ctx *ctx, const nf_state_ref *table, int3
     return NF_OK;
 }
 
-/* 1 when any of the count values is not finite. */
+/* 1 when any of the count values is not finite: its exponent bits are all
+ * ones. Integer operations, so the loop vectorises without reassociating floats. */
 static int32_t any_nonfinite(const nf_state_ref *s) {
-    int32_t bad = 0;
     if (s->f64) {
-        const double *v = s->ptr;
-#pragma omp parallel for reduction(| : bad) if (s->count >= NF_CPU_PARALLEL_MIN)
-        for (int64_t j = 0; j < s->count; j++)
-            bad |= !isfinite(v[j]);
-    } else {
-        const float *v = s->ptr;
-#pragma omp parallel for reduction(| : bad) if (s->count >= NF_CPU_PARALLEL_MIN)
-        for (int64_t j = 0; j < s->count; j++)
-            bad |= !isfinite(v[j]);
+        const uint64_t *v = s->ptr, mask = UINT64_C(0x7ff0000000000000);
+        uint64_t worst = 0;
+        for (int64_t j = 0; j < s->count; j++) {
+            const uint64_t e = v[j] & mask;
+            worst = e > worst ? e : worst;
+        }
+        return worst == mask;
     }
-    return bad;
+    const uint32_t *v = s->ptr, mask = 0x7f800000u;
+    uint32_t worst = 0;
+    for (int64_t j = 0; j < s->count; j++) {
+        const uint32_t e = v[j] & mask;
+        worst = e > worst ? e : worst;
+    }
+    return worst == mask;
 }
 
 nf_status nf_cpu_state_check(nf_backend_ctx *ctx, const nf_state_ref *table, int32_t count,
