@@ -101,7 +101,7 @@ int main(int argc, char **argv) {
     if (batch < 0)
         batch = cuda ? 256 : 16;
     if (time < 0)
-        time = cuda ? 256 : 256;
+        time = cuda ? 1024 : 256; /* CUDA: 2^30 neuron-steps, 4 GiB in and 4 GiB out */
     if (units < 1 || batch < 1 || time < 1)
         return fprintf(stderr, "units, batch and time must be >= 1\n"), 2;
     if (!nf_backend_available(backend))

@@ -163,6 +163,7 @@ bench() { # name cap command
 if want bench-cuda && ((built)); then
     bench bench_step_cuda 180 "$build/bench_step --backend cuda"
     bench bench_recurrent_cuda 120 "$build/bench_recurrent --backend cuda"
+    bench bench_sequence_cuda 90 "$build/bench_sequence --backend cuda"
 fi
 
 test_bins=()
@@ -192,6 +193,7 @@ fi
 if want bench-cpu && ((built)); then
     bench bench_step_cpu 150 "$build/bench_step --backend cpu"
     bench bench_recurrent_cpu 90 "$build/bench_recurrent --backend cpu"
+    bench bench_sequence_cpu 60 "$build/bench_sequence --backend cpu"
 fi
 
 # --- verdict

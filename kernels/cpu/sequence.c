@@ -5,11 +5,20 @@
  * and the state is stored back once. Blocks are spread over the cores.
  */
 #include <math.h>
+#include <string.h>
 
 #include "cpu.h"
 #include "kernels/math/sequence.h"
 
 #define SEQ_BLOCK 64
+
+/* A stage's constants, copied out of the arguments so that stores to the
+ * output cannot be taken to change them. */
+typedef struct stage_consts {
+    int32_t filter, pass_through, stats;
+    nf_model_params mp;
+    const nf_filter_params *fp;
+} stage_consts;
 
 nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a) {
     (void)ctx;
@@ -17,6 +26,16 @@ nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a) {
     const int64_t time = a->time;
     const int32_t blocks = (units + SEQ_BLOCK - 1) / SEQ_BLOCK;
     const int64_t work = (int64_t)batch * units * time * stages;
+    const float *restrict in = a->in;
+    float *restrict out = a->out;
+    stage_consts consts[NF_SEQ_MAX_STAGES];
+    for (int32_t k = 0; k < stages; k++) {
+        consts[k].filter = a->stage[k].filter;
+        consts[k].pass_through = a->stage[k].pass_through;
+        consts[k].stats = a->stage[k].abs_sum != NULL;
+        consts[k].mp = a->stage[k].model;
+        consts[k].fp = a->stage[k].fp;
+    }
 #pragma omp parallel for collapse(2) schedule(static) if (work >= NF_CPU_PARALLEL_MIN)
     for (int32_t b = 0; b < batch; b++) {
         for (int32_t blk = 0; blk < blocks; blk++) {
@@ -39,20 +58,20 @@ nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a) {
             for (int64_t t = 0; t < time; t++) {
                 const size_t row = a->time_major ? (size_t)(t * batch + b) * units
                                                  : (size_t)(b * time + t) * units;
-                for (int32_t j = 0; j < len; j++) {
-                    float x = a->in[row + u0 + j];
-                    for (int32_t k = 0; k < stages; k++) {
-                        const nf_seq_stage *st = &a->stage[k];
-                        x = nf_seq_stage_step(st->filter, st->pass_through, &st->model,
-                                              st->fp ? &st->fp[u0 + j] : NULL, x, &s0[k][j],
-                                              &s1[k][j]);
-                        acc[k][j] += fabsf(x);
-                    }
-                    if (a->return_sequences)
-                        a->out[row + u0 + j] = x;
-                    else
-                        last[j] = x;
+                float x[SEQ_BLOCK];
+                memcpy(x, in + row + u0, (size_t)len * sizeof(float));
+                for (int32_t k = 0; k < stages; k++) {
+                    const stage_consts *c = &consts[k];
+                    for (int32_t j = 0; j < len; j++)
+                        x[j] = nf_seq_stage_step(c->filter, c->pass_through, &c->mp,
+                                                 c->fp ? &c->fp[u0 + j] : NULL, x[j], &s0[k][j],
+                                                 &s1[k][j]);
+                    if (c->stats)
+                        for (int32_t j = 0; j < len; j++)
+                            acc[k][j] += fabsf(x[j]);
                 }
+                memcpy(a->return_sequences ? out + row + u0 : last, x,
+                       (size_t)len * sizeof(float));
             }
             for (int32_t k = 0; k < stages; k++) {
                 const nf_seq_stage *st = &a->stage[k];
@@ -68,7 +87,7 @@ nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a) {
             }
             if (!a->return_sequences)
                 for (int32_t j = 0; j < len; j++)
-                    a->out[(size_t)b * units + u0 + j] = last[j];
+                    out[(size_t)b * units + u0 + j] = last[j];
         }
     }
     return NF_OK;
