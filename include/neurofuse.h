@@ -627,7 +627,8 @@ typedef struct nf_rate_stats {
 /* Starts (enabled != 0: a per-neuron |output| accumulator, [batch][n] doubles
  * of backend memory, zeroed now, added to by the population's fused step) or
  * stops (frees it) the counting for a population. Counting restarts at
- * nf_network_reset. Steps a run rolls back (NF_ERR_NUMERIC) stay counted. */
+ * nf_network_reset. The |output| of steps a run rolls back (NF_ERR_NUMERIC)
+ * stays in the sums while the step count goes back (rates then read high). */
 nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, int32_t enabled);
 
 /* Statistics over the steps since enabling or the last reset; q[nq] are
