@@ -455,3 +455,36 @@ Test(sequence, cuda_matches_cpu_host_and_device_memory) {
     free(ref);
     free(got);
 }
+
+NFT_BACKEND_TEST(sequence, negative_rates_give_negative_spikes, .timeout = 60) {
+    /* tanh(+-20) is +-1 in float: rates +-400 Hz, +-0.390625 per step of 1/1024 s, exact */
+    const int32_t units = 2;
+    const int64_t T = 1000;
+    const float v0[2] = {0.5f, 0.5f};
+    nf_layer_desc d = nf_layer_defaults(NF_LAYER_SPIKING_ACTIVATION, units);
+    d.model = NF_MODEL_TANH;
+    d.dt = DT_EXACT;
+    d.initial = v0;
+    nf_layer *layer = make_layer(backend, &d);
+    float *in = nft_alloc((size_t)T * units, sizeof(float));
+    float *out = nft_alloc((size_t)T * units, sizeof(float));
+    for (int64_t t = 0; t < T; t++) {
+        in[t * units] = 20.0f;
+        in[t * units + 1] = -20.0f;
+    }
+    LAYER_OK(layer, nf_layer_apply(layer, in, out, 1, T, units, NF_LAYOUT_TIME_MAJOR,
+                                   NF_MEMORY_HOST, 1));
+    double count[2] = {0.0, 0.0};
+    for (int64_t t = 0; t < T; t++)
+        for (int32_t u = 0; u < units; u++) {
+            const float o = out[t * units + u];
+            cr_assert(o == 0.0f || fabsf(o) == 1024.0f, "one spike of height 1/dt, got %g",
+                      (double)o);
+            count[u] += o * DT_EXACT;
+        }
+    cr_assert_eq(count[0], floor(0.5 + 400.0 * DT_EXACT * T), "positive: %g", count[0]);
+    cr_assert_eq(count[1], floor(0.5 - 400.0 * DT_EXACT * T), "negative: %g", count[1]);
+    free(in);
+    free(out);
+    nf_layer_destroy(layer);
+}
