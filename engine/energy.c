@@ -288,13 +288,26 @@ static void layer_name(const nf_network *net, int32_t id, char *buf, size_t cap)
         snprintf(buf, cap, "readout %d", id);
 }
 
+#define RULE_DASH                                                                            \
+    "--------------------------------------------------------------------------------"     \
+    "--------------------------------------------------------------------------------"     \
+    "--------------------------------------------------------------------------------"     \
+    "--------------------------------------------------------------------------------"
+#define RULE_EQUAL                                                                           \
+    "================================================================================"     \
+    "================================================================================"     \
+    "================================================================================"     \
+    "================================================================================"
+
 static void write_table(const nf_network *net, text *t, const layer_stat *ls, int32_t count,
                         const char *const *names, const struct nf_energy_device *const *devs,
                         int32_t n, int64_t steps, double dt) {
+    const size_t start = t->len;
     put(t, "%-26s|%12s|%9s|%11s", "Layer", "Conn #", "Neuron #", "Rate [Hz]");
     for (int32_t j = 0; j < n; j++)
         put(t, "|J/inf (%s)", names[j]);
-    put(t, "\n");
+    const int width = (int)(t->len - start);
+    put(t, "\n%.*s\n", width, RULE_DASH);
     for (int32_t i = 0; i < count; i++) {
         char name[64], rate[32];
         layer_name(net, ls[i].id, name, sizeof name);
@@ -310,6 +323,7 @@ static void write_table(const nf_network *net, text *t, const layer_stat *ls, in
             put(t, "|%*.3g", (int)strlen(names[j]) + 8, layer_energy(&ls[i], devs[j], steps, dt));
         put(t, "\n");
     }
+    put(t, "%.*s\n", width, RULE_EQUAL);
     for (int32_t j = 0; j < n; j++) {
         double e = 0.0;
         for (int32_t i = 0; i < count; i++)
