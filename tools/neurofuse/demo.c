@@ -107,10 +107,12 @@ static int make_dirs(const char *path) {
 }
 
 /* The progress line: \r-updated on a terminal, a plain line per 10% otherwise. */
-static void progress(int tty, int64_t done, int64_t total, int64_t train, double elapsed,
+static void progress(int tty, int64_t done, int64_t total, const cli_task_ids *ids, double elapsed,
                      double recent_error, int *last_decile) {
     const double frac = (double)done / (double)total;
-    const char *phase = done <= train ? "training" : "testing";
+    const char *phase = done <= ids->train_from    ? "warm-up"
+                        : done <= ids->train_steps ? "training"
+                                                   : "testing";
     if (tty) {
         char bar[31];
         for (int k = 0; k < 30; k++)
@@ -291,10 +293,11 @@ int cli_demo(int argc, char **argv) {
     nf_device_info dev;
     const nf_backend used = nf_network_backend(r.net);
     const int described = nf_device_query(used, nd.device * (used == NF_BACKEND_CUDA), &dev);
-    printf("neurofuse %s demo: task %s\n  %s\n  batch %d, %lld training + %lld testing steps "
-           "(dt %g %s), backend %s (%s)\n",
-           nf_version(), task->name, task->summary, batch, (long long)ids.train_steps,
-           (long long)ids.test_steps, nf_network_dt(r.net), task->time_unit, nf_backend_name(used),
+    printf("neurofuse %s demo: task %s\n  %s\n  batch %d, %lld warm-up + %lld training + %lld "
+           "testing steps (dt %g %s), backend %s (%s)\n",
+           nf_version(), task->name, task->summary, batch, (long long)ids.train_from,
+           (long long)(ids.train_steps - ids.train_from), (long long)ids.test_steps,
+           nf_network_dt(r.net), task->time_unit, nf_backend_name(used),
            described == NF_OK ? dev.name : "?");
     fflush(stdout);
 
@@ -325,7 +328,7 @@ int cli_demo(int argc, char **argv) {
             sum += fabs((double)r.e[k]);
         recent = sum / (double)(n * row);
         done += n;
-        progress(tty, done, steps, ids.train_steps, elapsed, recent, &decile);
+        progress(tty, done, steps, &ids, elapsed, recent, &decile);
     }
     for (size_t k = 0; k < floats; k++)
         r.f[k] = r.z[k] - r.e[k];

@@ -13,8 +13,9 @@
 
 #include "neurofuse.h"
 
-/* What a built task left in the network. Training error is scored over
- * [train_from, train_steps), testing error over the test steps after it. */
+/* What a built task left in the network. Steps [0, train_from) run without
+ * learning (warm-up), [train_from, train_steps) train (the training error),
+ * and test_steps more test (the testing error). */
 typedef struct cli_task_ids {
     int32_t output_probe, error_probe; /* every step, [batch][dim] each */
     int64_t train_from, train_steps, test_steps;
@@ -26,8 +27,7 @@ typedef struct cli_task {
     const char *time_unit; /* of the network's dt, for the plot's axis */
     /* Sets the network's dt and builds the task with its defaults; steps >= 0
      * replace the default training / testing lengths. NULL for run-only tasks. */
-    nf_status (*build)(nf_network *net, int64_t train_steps, int64_t test_steps,
-                       cli_task_ids *ids);
+    nf_status (*build)(nf_network *net, int64_t train_steps, int64_t test_steps, cli_task_ids *ids);
     /* Run-only tasks: sets dt, builds, runs; the training and testing MAE. */
     nf_status (*run)(nf_network *net, uint64_t seed, double *train, double *test);
 } cli_task;
