@@ -164,6 +164,7 @@ if want bench-cuda && ((built)); then
     bench bench_step_cuda 180 "$build/bench_step --backend cuda"
     bench bench_recurrent_cuda 120 "$build/bench_recurrent --backend cuda"
     bench bench_sequence_cuda 90 "$build/bench_sequence --backend cuda"
+    bench bench_force_cuda 90 "$build/bench_force --backend cuda"
 fi
 
 test_bins=()
@@ -194,6 +195,7 @@ if want bench-cpu && ((built)); then
     bench bench_step_cpu 150 "$build/bench_step --backend cpu"
     bench bench_recurrent_cpu 90 "$build/bench_recurrent --backend cpu"
     bench bench_sequence_cpu 60 "$build/bench_sequence --backend cpu"
+    bench bench_force_cpu 90 "$build/bench_force --backend cpu"
 fi
 
 # --- verdict
