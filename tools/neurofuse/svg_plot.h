@@ -15,7 +15,7 @@
 
 typedef struct cli_plot {
     const char *title;
-    const char *subtitle;   /* a smaller second line, or NULL */
+    const char *subtitle;                 /* a smaller second line, or NULL */
     const char *time_unit;                /* "s", "tau", ... */
     double dt;                            /* sample i is at time (i + 1) dt */
     int64_t count;                        /* samples */
