@@ -2,12 +2,13 @@
  * The task registry: one line per task of examples/tasks/tasks.h, in one of
  * these lists, each giving the task's shape:
  *   STEP_TASKS(X): X(id, dt, unit, summary) for tasks shaped like
- *       nf_sussillo_*: nf_<id>_task with train_steps and test_steps,
+ *       nf_sussillo_*: nf_<id>_task with train_steps, test_steps and per_batch
+ *       (set when the batch has more than one element: independent networks),
  *       nf_<id>_defaults(), nf_<id>_net with output_probe and error_probe,
  *       nf_<id>_build(net, &task, &ids); run at dt.
  *   NC_TASKS(X): X(name, model, unit, summary) for the Nicola & Clopath
  *       spiking tasks (nf_nc_defaults(model), nf_nc_build; trained on
- *       [learn_start, learn_stop), tested after).
+ *       [learn_start, learn_stop), tested after; the batch shares one network).
  *   RUN_TASKS(X): X(id, dt, unit, summary) for tasks with only
  *       nf_<id>_defaults() and nf_<id>_run(net, &task, &errors).
  */
@@ -38,6 +39,7 @@
             task.train_steps = train;                                                              \
         if (test >= 0)                                                                             \
             task.test_steps = test;                                                                \
+        task.per_batch = nf_network_batch(net) > 1;                                                \
         nf_##id##_net built;                                                                       \
         nf_status st = nf_network_set_dt(net, dt);                                                 \
         if (st == NF_OK)                                                                           \
