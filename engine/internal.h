@@ -120,6 +120,9 @@ typedef struct nf_guard {
     nf_state_ref *table;  /* backend copy of host */
     int32_t *flags;       /* backend [count] */
     void *store;          /* backend: the copy */
+    int32_t *begin;       /* [learners + 2]: group k's entries are [begin[k], begin[k+1]);
+                             group 0 every step's state, group 1 + i learner i's */
+    uint8_t *active;      /* [learners + 1]: groups copied and checked this stretch */
     int32_t count;
     int32_t built_for;    /* objects.count when built; -1 before */
 } nf_guard;
@@ -274,7 +277,10 @@ nf_status nf__learner_check_desired(nf_network *net, const char *fn, const nf_le
 
 /* (Re)builds the table of run state when objects were added since. */
 nf_status nf__guard_prepare(nf_network *net);
-/* Copies the run state aside (restore 0) or back (restore 1). */
+/* Chooses the state of the stretch [t0, t0 + steps): every step's, and that of
+ * the learners due in it. */
+void nf__guard_select(nf_network *net, int64_t t0, int64_t steps);
+/* Copies the selected run state aside (restore 0) or back (restore 1). */
 nf_status nf__guard_copy(nf_network *net, int32_t restore);
 /* *bad = the first checked buffer holding a non-finite value, or -1 (waits for the backend). */
 nf_status nf__guard_check(nf_network *net, int32_t *bad);

@@ -237,6 +237,7 @@ static nf_status run_checked(nf_network *net, int64_t first, int64_t steps, int6
     while (st == NF_OK && done < steps) {
         const int64_t chunk = steps - done < NF_CHECK_STEPS ? steps - done : NF_CHECK_STEPS;
         int32_t bad = -1;
+        nf__guard_select(net, first + done, chunk);
         st = nf__guard_copy(net, 0);
         if (st == NF_OK)
             st = run_steps(net, &r, first, chunk);

@@ -4,8 +4,11 @@
  * learned weights; readout z; learners' P and errors), a copy of all of them
  * in one backend store, and one finiteness pass over the checked ones (P,
  * learned weights, z, population state). Rebuilt when objects are added.
- * A new kind of state that steps change must be listed in list_state(), or a
- * failed run cannot restore it.
+ * Entries come in groups: what every step changes, then per learner what
+ * only its updates change (P, the weights it alone learns), copied and
+ * checked only for stretches where that learner is due. A new kind of state
+ * that steps change must be listed in list_group(), or a failed run cannot
+ * restore it.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +24,8 @@ void nf__guard_free(nf_network *net) {
     free(g->ids);
     free(g->what);
     free(g->host_flags);
+    free(g->begin);
+    free(g->active);
     memset(g, 0, sizeof *g);
     g->built_for = -1;
 }
@@ -38,31 +43,31 @@ static int32_t add(nf_guard *g, int32_t n, int32_t id, const char *what, void *p
     return n + 1;
 }
 
-static bool readout_learned(const nf_network *net, int32_t index) {
-    for (int32_t i = 0; i < net->learners.count; i++)
-        if (net->learners.items[i].readout_index == index)
-            return true;
-    return false;
+/* The learner that changes the weights of readout / connection `index`: its
+ * index when there is one, -1 when several do (always copied), -2 when none. */
+static int32_t weight_owner(const nf_network *net, bool readout, int32_t index) {
+    int32_t owner = -2;
+    for (int32_t i = 0; i < net->learners.count; i++) {
+        const nf_learner *l = &net->learners.items[i];
+        if ((readout ? l->readout_index : l->conn_index) == index)
+            owner = owner == -2 ? i : -1;
+    }
+    return owner;
 }
 
-static bool connection_learned(const nf_network *net, int32_t index) {
-    for (int32_t i = 0; i < net->learners.count; i++)
-        if (net->learners.items[i].conn_index == index)
-            return true;
-    return false;
-}
-
-/* Lists the run state in object order; with g->host NULL only counts it. */
-static int32_t list_state(nf_network *net) {
+/* Appends (or, with g->host NULL, counts) from n the run state of `group`: -1
+ * for what every step changes, a learner's index for what only its updates
+ * change (P, the weights only it learns). Returns the new count. */
+static int32_t list_group(nf_network *net, int32_t group, int32_t n) {
     nf_guard *g = &net->guard;
     const int64_t batch = net->desc.batch;
-    int32_t n = 0;
+    const bool always = group == -1;
     for (int32_t id = 0; id < net->objects.count; id++) {
         const nf_object *o = &net->objects.items[id];
         switch (o->kind) {
         case NF_OBJ_POPULATION: {
             nf_population *p = &net->pops.items[o->index];
-            const int64_t c = batch * p->desc.n;
+            const int64_t c = always ? batch * p->desc.n : 0;
             n = add(g, n, id, "state", p->s0, c, false, true);
             n = add(g, n, id, "state", p->s1, c, false, true);
             n = add(g, n, id, "output", p->out, c, false, true);
@@ -72,35 +77,49 @@ static int32_t list_state(nf_network *net) {
         }
         case NF_OBJ_CONNECTION: {
             nf_connection *c = &net->conns.items[o->index];
-            const int64_t post = batch * c->n_post;
-            if (c->event) {
-                n = add(g, n, id, "post-side state", c->acc, post, false, false);
-                n = add(g, n, id, "post-side state", c->pf0, post, false, false);
-                n = add(g, n, id, "post-side state", c->pf1, post, false, false);
-            }
-            if (connection_learned(net, o->index))
+            const int64_t post = c->event && always ? batch * c->n_post : 0;
+            n = add(g, n, id, "post-side state", c->acc, post, false, false);
+            n = add(g, n, id, "post-side state", c->pf0, post, false, false);
+            n = add(g, n, id, "post-side state", c->pf1, post, false, false);
+            if (weight_owner(net, false, o->index) == group)
                 n = add(g, n, id, "weights", c->w, nf__connection_weight_count(c), false, true);
             break;
         }
         case NF_OBJ_READOUT: {
             nf_readout *r = &net->readouts.items[o->index];
-            n = add(g, n, id, "z", r->z, batch * r->dim, false, true);
-            if (readout_learned(net, o->index))
+            n = add(g, n, id, "z", r->z, always ? batch * r->dim : 0, false, true);
+            if (weight_owner(net, true, o->index) == group)
                 n = add(g, n, id, "weights", r->w, (int64_t)r->copies * r->dim * r->n, false,
                         true);
             break;
         }
         case NF_OBJ_LEARNER: {
             nf_learner *l = &net->learners.items[o->index];
-            n = add(g, n, id, "P", l->p, (int64_t)l->copies * l->p_count, l->f64, true);
-            n = add(g, n, id, "error", l->e, batch * l->dim, false, false);
-            n = add(g, n, id, "error", l->row_e, batch * l->rows, false, false);
-            n = add(g, n, id, "error", l->desired_sum, batch * l->rows, false, false);
+            const int64_t rows = always ? batch * l->rows : 0;
+            if (o->index == group)
+                n = add(g, n, id, "P", l->p, (int64_t)l->copies * l->p_count, l->f64, true);
+            n = add(g, n, id, "error", l->e, always ? batch * l->dim : 0, false, false);
+            n = add(g, n, id, "error", l->row_e, rows, false, false);
+            n = add(g, n, id, "error", l->desired_sum, rows, false, false);
             break;
         }
         default: break;
         }
     }
+    return n;
+}
+
+/* Lists every group in turn (g->begin[group + 1] = its first entry). */
+static int32_t list_state(nf_network *net) {
+    nf_guard *g = &net->guard;
+    int32_t n = 0;
+    for (int32_t group = -1; group < net->learners.count; group++) {
+        if (g->begin)
+            g->begin[group + 1] = n;
+        n = list_group(net, group, n);
+    }
+    if (g->begin)
+        g->begin[net->learners.count + 1] = n;
     return n;
 }
 
@@ -114,7 +133,9 @@ nf_status nf__guard_prepare(nf_network *net) {
     g->ids = calloc((size_t)count + 1, sizeof *g->ids);
     g->what = calloc((size_t)count + 1, sizeof *g->what);
     g->host_flags = calloc((size_t)count + 1, sizeof *g->host_flags);
-    if (!g->host || !g->ids || !g->what || !g->host_flags) {
+    g->begin = calloc((size_t)net->learners.count + 2, sizeof *g->begin);
+    g->active = calloc((size_t)net->learners.count + 1, sizeof *g->active);
+    if (!g->host || !g->ids || !g->what || !g->host_flags || !g->begin || !g->active) {
         nf__guard_free(net);
         return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "nf_network_run: out of host memory");
     }
@@ -140,12 +161,36 @@ nf_status nf__guard_prepare(nf_network *net) {
     return NF_OK;
 }
 
+/* 1 when learner l updates at some step of [t0, t0 + steps). */
+static bool learner_due_within(const nf_learner *l, int64_t t0, int64_t steps) {
+    const nf_learner_desc *d = &l->desc;
+    int64_t lo = t0 > d->start ? t0 : d->start, hi = t0 + steps;
+    if (d->stop > 0 && d->stop < hi)
+        hi = d->stop;
+    if (!l->enabled || lo >= hi)
+        return false;
+    const int64_t first = lo + (d->every - (lo - d->start + 1) % d->every) % d->every;
+    return first < hi;
+}
+
+void nf__guard_select(nf_network *net, int64_t t0, int64_t steps) {
+    nf_guard *g = &net->guard;
+    g->active[0] = 1;
+    for (int32_t i = 0; i < net->learners.count; i++)
+        g->active[i + 1] = learner_due_within(&net->learners.items[i], t0, steps);
+}
+
 nf_status nf__guard_copy(nf_network *net, int32_t restore) {
     nf_guard *g = &net->guard;
-    if (g->count == 0)
-        return NF_OK;
-    nf_status st = net->be->state_copy(net->ctx, g->table, g->count, g->store, restore);
-    return st == NF_OK ? st : nf__backend_fail(net, st, "nf_network_run: run state copy");
+    for (int32_t k = 0; k <= net->learners.count; k++) {
+        const int32_t b = g->begin[k], n = g->begin[k + 1] - b;
+        if (!g->active[k] || n == 0)
+            continue;
+        nf_status st = net->be->state_copy(net->ctx, g->table + b, n, g->store, restore);
+        if (st != NF_OK)
+            return nf__backend_fail(net, st, "nf_network_run: run state copy");
+    }
+    return NF_OK;
 }
 
 nf_status nf__guard_check(nf_network *net, int32_t *bad) {
@@ -153,13 +198,22 @@ nf_status nf__guard_check(nf_network *net, int32_t *bad) {
     *bad = -1;
     if (g->count == 0)
         return NF_OK;
-    nf_status st = net->be->state_check(net->ctx, g->table, g->count, g->flags);
+    for (int32_t k = 0; k <= net->learners.count; k++) {
+        const int32_t b = g->begin[k], n = g->begin[k + 1] - b;
+        if (!g->active[k] || n == 0)
+            continue;
+        nf_status st = net->be->state_check(net->ctx, g->table + b, n, g->flags + b);
+        if (st != NF_OK)
+            return nf__backend_fail(net, st, "nf_network_run: numeric check");
+    }
+    nf_status st =
+        nf__download(net, g->host_flags, g->flags, (size_t)g->count * sizeof(int32_t));
     if (st != NF_OK)
-        return nf__backend_fail(net, st, "nf_network_run: numeric check");
-    if ((st = nf__download(net, g->host_flags, g->flags, (size_t)g->count * sizeof(int32_t))))
         return st;
-    for (int32_t i = 0; i < g->count && *bad < 0; i++)
-        if (g->host_flags[i])
-            *bad = i;
+    /* The first bad buffer in object order (the groups interleave objects). */
+    for (int32_t k = 0; k <= net->learners.count; k++)
+        for (int32_t i = g->begin[k]; g->active[k] && i < g->begin[k + 1]; i++)
+            if (g->host_flags[i] && (*bad < 0 || g->ids[i] < g->ids[*bad]))
+                *bad = i;
     return NF_OK;
 }

@@ -14,7 +14,7 @@
 
 #include "common.h"
 
-TestSuite(numeric, .timeout = 60);
+TestSuite(numeric, .timeout = 120);
 
 enum { NN = 40, STEPS = 600, BAD_FROM = 300 };
 
@@ -118,7 +118,7 @@ static void expect_same_network(const esn *a, const esn *b) {
     free(zb_rows);
 }
 
-NFT_BACKEND_TEST(numeric, blown_up_target_part_way_restores_the_last_good_step, .timeout = 60) {
+NFT_BACKEND_TEST(numeric, blown_up_target_part_way_restores_the_last_good_step, .timeout = 120) {
     float *f = sine_target();
     float *bad = nft_alloc(STEPS, sizeof *bad);
     memcpy(bad, f, STEPS * sizeof *f);
@@ -158,7 +158,7 @@ NFT_BACKEND_TEST(numeric, blown_up_target_part_way_restores_the_last_good_step, 
     free(bad);
 }
 
-NFT_BACKEND_TEST(numeric, overflowing_weight_names_the_population_and_changes_nothing, .timeout = 60) {
+NFT_BACKEND_TEST(numeric, overflowing_weight_names_the_population_and_changes_nothing, .timeout = 120) {
     float *f = sine_target();
     esn a = esn_make(backend, f);
     NFT_OK(a.net, nf_network_run(a.net, 100));
@@ -210,10 +210,10 @@ static void overflowing_p(nf_backend backend, nf_precision precision, double hug
     nf_network_destroy(a.net);
 }
 
-NFT_BACKEND_TEST(numeric, overflowing_p_names_the_learner, .timeout = 60) {
+NFT_BACKEND_TEST(numeric, overflowing_p_names_the_learner, .timeout = 120) {
     overflowing_p(backend, NF_PRECISION_F32, 3e38);
 }
 
-NFT_BACKEND_TEST(numeric, overflowing_f64_p_names_the_learner, .timeout = 60) {
+NFT_BACKEND_TEST(numeric, overflowing_f64_p_names_the_learner, .timeout = 120) {
     overflowing_p(backend, NF_PRECISION_F64, 1e300);
 }
