@@ -280,6 +280,10 @@ nf_status nf__guard_prepare(nf_network *net);
 /* Chooses the state of the stretch [t0, t0 + steps): every step's, and that of
  * the learners due in it. */
 void nf__guard_select(nf_network *net, int64_t t0, int64_t steps);
+/* The length of the next checked stretch from t0 (at most `left` steps):
+ * NF_CHECK_STEPS, or longer when the state to copy is large next to a step's
+ * work; selects its state. */
+int64_t nf__guard_stretch(nf_network *net, int64_t t0, int64_t left);
 /* Copies the selected run state aside (restore 0) or back (restore 1). */
 nf_status nf__guard_copy(nf_network *net, int32_t restore);
 /* *bad = the first checked buffer holding a non-finite value, or -1 (waits for the backend). */

@@ -13,8 +13,9 @@
  * Every argument of a step stays the same through a run (the backend keeps
  * the step counter that input rows and probe rows follow), so a backend
  * that can record work replays one recording of NF_STEPS_PER_GRAPH steps.
- * Every NF_CHECK_STEPS steps the run state is checked for non-finite values
- * against a copy taken at the stretch's start (run_guard.c; see locate()).
+ * Every stretch of NF_CHECK_STEPS steps or more the run state is checked for
+ * non-finite values against a copy taken at the stretch's start (run_guard.c;
+ * see locate()).
  * Also reset, mode and dt changes.
  */
 #include <math.h>
@@ -184,60 +185,95 @@ static const char *kind_name(nf_object_kind kind) {
     }
 }
 
-/* A chunk of `chunk` steps from `done` ended with a non-finite value: back to
- * its start, then step by step to the first step that makes one, then back
- * again and forward to the end of the step before it. *good = steps of the
- * chunk kept. */
-static nf_status locate(nf_network *net, int64_t first, int64_t done, int64_t chunk,
-                        nf_replays *r, int64_t *good) {
-    const nf_backend_i *be = net->be;
-    int32_t bad = -1;
-    int64_t t = 0;
+/* Puts back the copy taken at step t0 for the stretch [t0, t0 + len). */
+static nf_status rewind_to(nf_network *net, int64_t t0, int64_t len) {
+    nf__guard_select(net, t0, len);
     nf_status st = nf__guard_copy(net, 1);
-    if (st == NF_OK && (st = be->counter_set(net->ctx, first + done)) != NF_OK)
+    if (st == NF_OK && (st = net->be->counter_set(net->ctx, t0)) != NF_OK)
         st = nf__backend_fail(net, st, "nf_network_run");
-    for (; t < chunk && st == NF_OK; t++) {
-        if ((st = step_once(net, first)) == NF_OK)
+    return st;
+}
+
+/* Runs [t0, t0 + len) in stretches of NF_CHECK_STEPS, each copied and checked;
+ * *bad_at = the start of the first failing one (its copy is held), or -1. */
+static nf_status narrow(nf_network *net, int64_t first, int64_t t0, int64_t len, nf_replays *r,
+                        int64_t *bad_at) {
+    nf_status st = NF_OK;
+    *bad_at = -1;
+    for (int64_t a = t0; a < t0 + len && st == NF_OK && *bad_at < 0; a += NF_CHECK_STEPS) {
+        const int64_t n = t0 + len - a < NF_CHECK_STEPS ? t0 + len - a : NF_CHECK_STEPS;
+        int32_t bad = -1;
+        nf__guard_select(net, a, n);
+        if ((st = nf__guard_copy(net, 0)) == NF_OK && (st = run_steps(net, r, first, n)) == NF_OK)
             st = nf__guard_check(net, &bad);
         if (bad >= 0)
+            *bad_at = a;
+    }
+    return st;
+}
+
+/* The stretch [t0, t0 + len) (its start copy held) ended with a non-finite
+ * value: back to its start, to the failing stretch of NF_CHECK_STEPS steps,
+ * then step by step (checking a learner's state only after its updates) to
+ * the first step that makes one, then back and forward to the end of the step
+ * before it. *good = the steps from t0 that stand. */
+static nf_status locate(nf_network *net, int64_t first, int64_t t0, int64_t len, nf_replays *r,
+                        int64_t *good) {
+    int32_t bad = -1;
+    int64_t at = t0, t = 0;
+    nf_status st = rewind_to(net, t0, len);
+    if (st == NF_OK && len > NF_CHECK_STEPS) {
+        st = narrow(net, first, t0, len, r, &at);
+        if (st == NF_OK && at < 0) { /* not reproduced: the stretch stands as run */
+            *good = len;
+            return NF_OK;
+        }
+        len = t0 + len - at < NF_CHECK_STEPS ? t0 + len - at : NF_CHECK_STEPS;
+        if (st == NF_OK)
+            st = rewind_to(net, at, len);
+    }
+    for (; t < len && st == NF_OK; t++) {
+        if ((st = step_once(net, first)) != NF_OK)
+            break;
+        nf__guard_select(net, at + t, 1);
+        if ((st = nf__guard_check(net, &bad)) != NF_OK || bad >= 0)
             break;
     }
-    if (st != NF_OK)
-        return st;
-    if (bad < 0) { /* not reproduced step by step: keep the chunk */
-        *good = chunk;
-        return NF_OK;
+    if (st == NF_OK && bad < 0) { /* not reproduced step by step */
+        *good = at + len - t0;
+        return nf__fail(net, NF_ERR_NUMERIC,
+                        "nf_network_run: a non-finite value seen at the check after step %lld "
+                        "did not recur step by step; the network is at step count %lld",
+                        (long long)(at + len - 1), (long long)(at + len));
     }
     const nf_guard *g = &net->guard;
-    const int32_t id = g->ids[bad];
-    const char *what = g->what[bad];
-    st = nf__guard_copy(net, 1);
-    if (st == NF_OK && (st = be->counter_set(net->ctx, first + done)) != NF_OK)
-        st = nf__backend_fail(net, st, "nf_network_run");
+    const int32_t id = bad >= 0 ? g->ids[bad] : 0;
+    const char *what = bad >= 0 ? g->what[bad] : "";
+    if (st == NF_OK)
+        st = rewind_to(net, at, len);
     if (st == NF_OK)
         st = run_steps(net, r, first, t);
-    if (st == NF_OK && be->synchronize && (st = be->synchronize(net->ctx)) != NF_OK)
+    if (st == NF_OK && net->be->synchronize && (st = net->be->synchronize(net->ctx)) != NF_OK)
         st = nf__backend_fail(net, st, "nf_network_run");
     if (st != NF_OK)
         return st;
-    *good = t;
+    *good = at + t - t0;
     return nf__fail(net, NF_ERR_NUMERIC,
                     "nf_network_run: %s %d %s became non-finite at step %lld; the network is "
                     "restored to the end of the step before (step count %lld)",
-                    kind_name(net->objects.items[id].kind), id, what,
-                    (long long)(first + done + t), (long long)(first + done + t));
+                    kind_name(net->objects.items[id].kind), id, what, (long long)(at + t),
+                    (long long)(at + t));
 }
 
-/* Runs the steps in chunks of NF_CHECK_STEPS, each checked (see nf_learner_add);
- * *good = the steps that stand. */
+/* Runs the steps in checked stretches (see nf_learner_add); *good = the steps
+ * that stand. */
 static nf_status run_checked(nf_network *net, int64_t first, int64_t steps, int64_t *good) {
     nf_replays r = {0};
     nf_status st = nf__guard_prepare(net);
     int64_t done = 0;
     while (st == NF_OK && done < steps) {
-        const int64_t chunk = steps - done < NF_CHECK_STEPS ? steps - done : NF_CHECK_STEPS;
+        const int64_t chunk = nf__guard_stretch(net, first + done, steps - done);
         int32_t bad = -1;
-        nf__guard_select(net, first + done, chunk);
         st = nf__guard_copy(net, 0);
         if (st == NF_OK)
             st = run_steps(net, &r, first, chunk);
@@ -245,7 +281,7 @@ static nf_status run_checked(nf_network *net, int64_t first, int64_t steps, int6
             st = nf__guard_check(net, &bad);
         if (st == NF_OK && bad >= 0) {
             int64_t kept = 0;
-            st = locate(net, first, done, chunk, &r, &kept);
+            st = locate(net, first, first + done, chunk, &r, &kept);
             done += kept;
             if (kept < chunk)
                 break;

@@ -10,6 +10,7 @@
  * that steps change must be listed in list_group(), or a failed run cannot
  * restore it.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,4 +217,57 @@ nf_status nf__guard_check(nf_network *net, int32_t *bad) {
             if (g->host_flags[i] && (*bad < 0 || g->ids[i] < g->ids[*bad]))
                 *bad = i;
     return NF_OK;
+}
+
+/* Bytes one step reads or writes, roughly: dense and sparse products, the
+ * population state, the readouts, and each learner's P traffic (symv and
+ * rank-1: three passes) spread over its `every` steps. Event connections,
+ * whose cost follows the spikes, count nothing. */
+static double step_bytes(const nf_network *net) {
+    const double batch = net->desc.batch;
+    double bytes = 0.0;
+    for (int32_t i = 0; i < net->pops.count; i++)
+        bytes += 6.0 * 4.0 * batch * net->pops.items[i].desc.n;
+    for (int32_t i = 0; i < net->conns.count; i++) {
+        const nf_connection *c = &net->conns.items[i];
+        if (!c->event && c->desc.kind == NF_CONNECTION_DENSE)
+            bytes += 4.0 * (double)nf__connection_weight_count(c);
+        else if (!c->event && c->desc.kind == NF_CONNECTION_SPARSE)
+            bytes += 8.0 * (double)nf__connection_weight_count(c);
+    }
+    for (int32_t i = 0; i < net->readouts.count; i++) {
+        const nf_readout *r = &net->readouts.items[i];
+        bytes += 4.0 * (double)r->copies * r->dim * r->n;
+    }
+    for (int32_t i = 0; i < net->learners.count; i++) {
+        const nf_learner *l = &net->learners.items[i];
+        bytes += 3.0 * (double)l->copies * l->p_count * nf__learner_p_size(l) / l->desc.every;
+    }
+    return bytes;
+}
+
+/* Bytes the selected groups hold. */
+static double selected_bytes(const nf_network *net) {
+    const nf_guard *g = &net->guard;
+    double bytes = 0.0;
+    for (int32_t k = 0; k <= net->learners.count; k++)
+        for (int32_t i = g->begin[k]; g->active[k] && i < g->begin[k + 1]; i++)
+            bytes += (double)g->host[i].count * (g->host[i].f64 ? 8.0 : 4.0);
+    return bytes;
+}
+
+int64_t nf__guard_stretch(nf_network *net, int64_t t0, int64_t left) {
+    int64_t len = left < NF_CHECK_STEPS ? left : NF_CHECK_STEPS;
+    nf__guard_select(net, t0, len);
+    /* A copy, a scan and a restore's worth: about 3 passes over the selection,
+     * kept near 2% of the stretch's own traffic. */
+    const double want = 150.0 * selected_bytes(net) / fmax(step_bytes(net), 1.0);
+    const double most = 64.0 * NF_CHECK_STEPS;
+    if (want > (double)len && left > len) {
+        int64_t grown = (int64_t)fmin(want, most);
+        grown = (grown + NF_CHECK_STEPS - 1) / NF_CHECK_STEPS * NF_CHECK_STEPS;
+        len = grown < left ? grown : left;
+        nf__guard_select(net, t0, len);
+    }
+    return len;
 }

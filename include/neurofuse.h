@@ -378,7 +378,7 @@ typedef struct nf_learner_desc {
     nf_precision p_precision; /* default NF_PRECISION_F32 */
 } nf_learner_desc;
 
-/* Steps between two finiteness checks of nf_network_run (see nf_learner_add). */
+/* Steps between two finiteness checks of nf_network_run, at least (see nf_learner_add). */
 #define NF_CHECK_STEPS 256
 
 nf_learner_desc nf_learner_defaults(void);
@@ -404,17 +404,20 @@ nf_learner_desc nf_learner_defaults(void);
  * c = 1/(1 + r_i.k); P_i -= c k k^T; those synapses -= c e_i k (or e_i k).
  * Synapses outside the mask never change (a zero weight stays exactly zero).
  *
- * Numerics: nf_network_run checks, every NF_CHECK_STEPS steps and at its end,
+ * Numerics: nf_network_run checks, after every stretch of NF_CHECK_STEPS steps
+ * (longer, up to 64 times that, when the state to copy is large next to one
+ * step's work, so that the checks cost about 2% of the run) and at its end,
  * that P, the learned weights, every readout z and every population state are
- * finite. It keeps a copy of all of them from the start of each such stretch;
+ * finite (a learner's P and weights only for stretches where it updates). It
+ * keeps a copy of all of them from the start of each stretch;
  * when a non-finite value shows up it restores that copy, steps again one step
  * at a time to find the first step that produced one, and leaves the network as
  * it was after the step before it (step count, probe rows and inputs included).
  * The run then returns NF_ERR_NUMERIC with a message naming the object
  * ("learner 7 P", "population 0 state", "readout 3 z", "connection 2 weights")
  * and the step S that produced it ("at step S"); nf_network_step_count() is
- * then S (steps 0 .. S-1 stand) and the network stays usable. The copy costs one pass over that
- * state per stretch (and per run call: long runs amortise it).
+ * then S (steps 0 .. S-1 stand) and the network stays usable. Every run call
+ * pays at least one copy and scan: long runs amortise it, single steps do not.
  * nf_network_reset keeps P and the learned weights. */
 nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id);
 nf_status nf_learner_set_enabled(nf_network *net, int32_t learner, int enabled);

@@ -25,7 +25,8 @@ typedef struct esn {
 
 /* A FORCE network (leaky rate units, recurrent weights, feedback, readout
  * learning) with the target rows f ([STEPS] values). */
-static esn esn_make_p(nf_backend backend, const float *f, nf_precision precision) {
+static esn esn_make_with(nf_backend backend, const float *f, int64_t steps,
+                         nf_precision precision, int32_t every) {
     esn e;
     e.net = nft_network(backend, 0.1, 1, 21);
     nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, NN);
@@ -43,15 +44,19 @@ static esn esn_make_p(nf_backend backend, const float *f, nf_precision precision
     fd.high = 1.0f;
     NFT_OK(e.net, nf_connect(e.net, e.readout, e.pop, &fd, &e.fb));
     NFT_OK(e.net, nf_input_add(e.net, 1, &e.target));
-    NFT_OK(e.net, nf_input_set(e.net, e.target, STEPS, f));
+    NFT_OK(e.net, nf_input_set(e.net, e.target, steps, f));
     nf_learner_desc ld = nf_learner_defaults();
     ld.readout = e.readout;
     ld.target = e.target;
-    ld.every = 2;
+    ld.every = every;
     ld.p_precision = precision;
     NFT_OK(e.net, nf_learner_add(e.net, &ld, &e.learner));
     NFT_OK(e.net, nf_probe_add(e.net, e.readout, NF_PROBE_OUTPUT, 1, &e.probe));
     return e;
+}
+
+static esn esn_make_p(nf_backend backend, const float *f, nf_precision precision) {
+    return esn_make_with(backend, f, STEPS, precision, 2);
 }
 
 static esn esn_make(nf_backend backend, const float *f) {
@@ -155,6 +160,31 @@ NFT_BACKEND_TEST(numeric, blown_up_target_part_way_restores_the_last_good_step, 
     nf_network_destroy(a.net);
     nf_network_destroy(b.net);
     free(f);
+    free(bad);
+}
+
+NFT_BACKEND_TEST(numeric, long_stretches_still_find_the_step, .timeout = 120) {
+    /* A float64 P updated every 1000 steps is large next to a step's work, so the
+     * checked stretches grow past NF_CHECK_STEPS; the failing step is found all
+     * the same (through a stretch of NF_CHECK_STEPS, then step by step). */
+    enum { LONG = 6000, FROM = 3000, EVERY = 1000 };
+    float *bad = nft_alloc(LONG, sizeof *bad);
+    for (int t = 0; t < LONG; t++)
+        bad[t] = t < FROM ? sinf(2.0f * 3.14159265f * (float)t / 60.0f)
+                          : ((t + 1) / EVERY) % 2 ? 3e38f : -3e38f;
+    esn a = esn_make_with(backend, bad, LONG, NF_PRECISION_F64, EVERY);
+    nf_status st = nf_network_run(a.net, LONG);
+    cr_assert_eq(st, NF_ERR_NUMERIC, "run: %s (%s)", nf_status_string(st),
+                 nf_network_last_error(a.net));
+    cr_log_info("%s", nf_network_last_error(a.net));
+    const int64_t s = message_step(a.net);
+    cr_assert(s >= FROM && s < LONG, "bad step %lld", (long long)s);
+    cr_assert_eq(nf_network_step_count(a.net), s);
+    esn b = esn_make_with(backend, bad, LONG, NF_PRECISION_F64, EVERY);
+    NFT_OK(b.net, nf_network_run(b.net, s));
+    expect_same_network(&a, &b);
+    nf_network_destroy(a.net);
+    nf_network_destroy(b.net);
     free(bad);
 }
 
