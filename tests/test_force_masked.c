@@ -12,6 +12,8 @@
  *    sum K_i^2 values, and the learned rows follow their targets;
  *  - float64 P agrees with float32 on a well-posed problem and is closer to
  *    the double reference on an ill-conditioned one;
+ *  - the packed P starts at I/alpha per block, round-trips through set/get,
+ *    and a block that is not symmetric is refused;
  *  - bad descriptors are refused with a message and change nothing.
  */
 #include <stdlib.h>
@@ -554,5 +556,56 @@ Test(force_masked, bad_descriptors_are_refused_and_change_nothing) {
     float got[LIN_M * LIN_N];
     NFT_OK(net, nf_connection_get_weights(net, L.conn, got));
     nft_assert_all_equal(w, got, LIN_M * LIN_N, "weights after refusals");
+    lin_free(&L);
+}
+
+Test(force_masked, packed_p_round_trips_and_refuses_asymmetric_blocks) {
+    lin L = lin_network(NF_BACKEND_CPU, 1, 8u);
+    float w[9] = {0};
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.kind = NF_CONNECTION_SPARSE;
+    cd.row_ptr = lin_row_ptr;
+    cd.col_idx = lin_col;
+    cd.nnz = 9;
+    cd.weights = w;
+    NFT_OK(L.net, nf_connect(L.net, L.pre, L.post, &cd, &L.conn));
+    nf_learner_desc d = nf_learner_defaults();
+    d.kind = NF_LEARNER_MASKED;
+    d.connection = L.conn;
+    d.target = L.target;
+    d.alpha = 4.0f;
+    NFT_OK(L.net, nf_learner_add(L.net, &d, &L.learner));
+    /* P(0): each block I/alpha. */
+    float p[29], back[29];
+    NFT_OK(L.net, nf_learner_get_p(L.net, L.learner, p));
+    for (int i = 0, off = 0; i < LIN_M; i++) {
+        const int k = lin_row_ptr[i + 1] - lin_row_ptr[i];
+        for (int x = 0; x < k; x++)
+            for (int y = 0; y < k; y++)
+                cr_assert(p[off + x * k + y] == (x == y ? 0.25f : 0.0f), "P_%d[%d][%d] = %g", i,
+                          x, y, (double)p[off + x * k + y]);
+        off += k * k;
+    }
+    /* Symmetric blocks go in and come back; an asymmetric one (row 3, [0][1]) is refused. */
+    for (int e = 0; e < 29; e++)
+        p[e] = 0.0f;
+    for (int i = 0, off = 0; i < LIN_M; i++) {
+        const int k = lin_row_ptr[i + 1] - lin_row_ptr[i];
+        for (int x = 0; x < k; x++)
+            for (int y = 0; y < k; y++)
+                p[off + x * k + y] = 1.0f / (float)(1 + x + y) + (x == y ? (float)i : 0.0f);
+        off += k * k;
+    }
+    NFT_OK(L.net, nf_learner_set_p(L.net, L.learner, p));
+    NFT_OK(L.net, nf_learner_get_p(L.net, L.learner, back));
+    nft_assert_all_equal(p, back, 29, "P after set");
+    float bent[29];
+    memcpy(bent, p, sizeof p);
+    bent[13 + 1] += 1.0f; /* row 3's block starts at 9 + 4 = 13; [0][1] */
+    REFUSED_WITH(L.net, "symmetric", nf_learner_set_p(L.net, L.learner, bent));
+    cr_assert(strstr(nf_network_last_error(L.net), "block 3"), "%s",
+              nf_network_last_error(L.net));
+    NFT_OK(L.net, nf_learner_get_p(L.net, L.learner, back));
+    nft_assert_all_equal(p, back, 29, "P after a refused set");
     lin_free(&L);
 }
