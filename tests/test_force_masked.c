@@ -73,6 +73,28 @@ static void lin_free(lin *L) {
 static const int lin_row_ptr[LIN_M + 1] = {0, 3, 3, 5, 9};
 static const int lin_col[9] = {0, 2, 6, 1, 5, 0, 1, 3, 4};
 
+/* The sparse connection pre -> post of the structure above (values [copies][9]). */
+static nf_connection_desc lin_sparse(const float *values, int32_t per_batch) {
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.kind = NF_CONNECTION_SPARSE;
+    cd.per_batch = per_batch;
+    cd.row_ptr = lin_row_ptr;
+    cd.col_idx = lin_col;
+    cd.nnz = 9;
+    cd.weights = values;
+    return cd;
+}
+
+/* A MASKED learner of connection conn toward the network's target input. */
+static nf_learner_desc lin_masked(const lin *L, int32_t conn, float alpha) {
+    nf_learner_desc d = nf_learner_defaults();
+    d.kind = NF_LEARNER_MASKED;
+    d.connection = conn;
+    d.target = L->target;
+    d.alpha = alpha;
+    return d;
+}
+
 /* Per-row RLS in double on the copies of W (dense [copies][M][N], zero outside
  * the structure), P [copies][sum K^2]. */
 typedef struct ref {
@@ -184,19 +206,9 @@ static void sparse_per_batch(nf_backend backend, nf_precision precision, double 
                 vals[b * 9 + k] = (float)lcg(&s) / 65536.0f - 0.5f;
                 dense[b * LIN_M * LIN_N + i * LIN_N + lin_col[k]] = vals[b * 9 + k];
             }
-    nf_connection_desc cd = nf_connection_defaults();
-    cd.kind = NF_CONNECTION_SPARSE;
-    cd.per_batch = 1;
-    cd.row_ptr = lin_row_ptr;
-    cd.col_idx = lin_col;
-    cd.nnz = 9;
-    cd.weights = vals;
+    nf_connection_desc cd = lin_sparse(vals, 1);
     NFT_OK(L.net, nf_connect(L.net, L.pre, L.post, &cd, &L.conn));
-    nf_learner_desc d = nf_learner_defaults();
-    d.kind = NF_LEARNER_MASKED;
-    d.connection = L.conn;
-    d.target = L.target;
-    d.alpha = 0.5f;
+    nf_learner_desc d = lin_masked(&L, L.conn, 0.5f);
     d.every = 2;
     d.start = 3;
     d.p_precision = precision;
@@ -248,12 +260,8 @@ NFT_BACKEND_TEST(force_masked, dense_mask_shared_batch_matches_per_row_rls, .tim
     nf_connection_desc cd = nf_connection_defaults();
     cd.weights = w;
     NFT_OK(L.net, nf_connect(L.net, L.pre, L.post, &cd, &L.conn));
-    nf_learner_desc d = nf_learner_defaults();
-    d.kind = NF_LEARNER_MASKED;
-    d.connection = L.conn;
-    d.target = L.target;
+    nf_learner_desc d = lin_masked(&L, L.conn, 2.0f);
     d.mask = mask;
-    d.alpha = 2.0f;
     d.rule = NF_RLS_NICOLA_CLOPATH;
     NFT_OK(L.net, nf_learner_add(L.net, &d, &L.learner));
     NFT_OK(L.net, nf_network_run(L.net, LIN_T));
@@ -283,18 +291,15 @@ NFT_BACKEND_TEST(force_masked, desired_currents_equal_the_target_input, .timeout
         nf_connection_desc cd = nf_connection_defaults();
         cd.weights = w;
         NFT_OK(L.net, nf_connect(L.net, L.pre, L.post, &cd, &L.conn));
-        nf_learner_desc d = nf_learner_defaults();
-        d.kind = NF_LEARNER_MASKED;
-        d.connection = L.conn;
+        nf_learner_desc d = lin_masked(&L, L.conn, 1.0f);
         int32_t desired, sink;
-        if (variant == 0) {
-            d.target = L.target;
-        } else { /* J_d = the target routed through an identity connection into a population */
+        if (variant == 1) { /* J_d = the target through an identity connection */
             nf_population_desc pd = nf_population_defaults(NF_MODEL_RELU, LIN_M);
             NFT_OK(L.net, nf_population_add(L.net, &pd, &sink));
             nf_connection_desc id = nf_connection_defaults();
             id.kind = NF_CONNECTION_IDENTITY;
             NFT_OK(L.net, nf_connect(L.net, L.target, sink, &id, &desired));
+            d.target = -1;
             d.desired = &desired;
             d.n_desired = 1;
         }
@@ -506,12 +511,7 @@ Test(force_masked, bad_descriptors_are_refused_and_change_nothing) {
     nf_connection_desc id = nf_connection_defaults();
     id.kind = NF_CONNECTION_IDENTITY;
     NFT_OK(net, nf_connect(net, L.target, L.post, &id, &identity));
-    nf_connection_desc sd = nf_connection_defaults();
-    sd.kind = NF_CONNECTION_SPARSE;
-    sd.row_ptr = lin_row_ptr;
-    sd.col_idx = lin_col;
-    sd.nnz = 9;
-    sd.weights = w;
+    nf_connection_desc sd = lin_sparse(w, 0);
     NFT_OK(net, nf_connect(net, L.pre, L.post, &sd, &sparse));
     nf_population_desc lif = nf_population_defaults(NF_MODEL_LIF, LIN_N);
     NFT_OK(net, nf_population_add(net, &lif, &spiking));
@@ -522,10 +522,7 @@ Test(force_masked, bad_descriptors_are_refused_and_change_nothing) {
     uint8_t mask[LIN_M * LIN_N];
     structure_mask(mask);
 
-    nf_learner_desc ok = nf_learner_defaults();
-    ok.kind = NF_LEARNER_MASKED;
-    ok.connection = L.conn;
-    ok.target = L.target;
+    nf_learner_desc ok = lin_masked(&L, L.conn, 1.0f);
     nf_learner_desc d;
     int32_t lid = -1, desired = identity;
 #define BAD(words, ...)                                                                     \
@@ -562,18 +559,9 @@ Test(force_masked, bad_descriptors_are_refused_and_change_nothing) {
 Test(force_masked, packed_p_round_trips_and_refuses_asymmetric_blocks) {
     lin L = lin_network(NF_BACKEND_CPU, 1, 8u);
     float w[9] = {0};
-    nf_connection_desc cd = nf_connection_defaults();
-    cd.kind = NF_CONNECTION_SPARSE;
-    cd.row_ptr = lin_row_ptr;
-    cd.col_idx = lin_col;
-    cd.nnz = 9;
-    cd.weights = w;
+    nf_connection_desc cd = lin_sparse(w, 0);
     NFT_OK(L.net, nf_connect(L.net, L.pre, L.post, &cd, &L.conn));
-    nf_learner_desc d = nf_learner_defaults();
-    d.kind = NF_LEARNER_MASKED;
-    d.connection = L.conn;
-    d.target = L.target;
-    d.alpha = 4.0f;
+    nf_learner_desc d = lin_masked(&L, L.conn, 4.0f);
     NFT_OK(L.net, nf_learner_add(L.net, &d, &L.learner));
     /* P(0): each block I/alpha. */
     float p[29], back[29];
