@@ -188,7 +188,8 @@ NFT_BACKEND_TEST(numeric, long_stretches_still_find_the_step, .timeout = 120) {
     free(bad);
 }
 
-NFT_BACKEND_TEST(numeric, overflowing_weight_names_the_population_and_changes_nothing, .timeout = 120) {
+NFT_BACKEND_TEST(numeric, overflowing_weight_names_the_population_and_changes_nothing,
+                 .timeout = 120) {
     float *f = sine_target();
     esn a = esn_make(backend, f);
     NFT_OK(a.net, nf_network_run(a.net, 100));

@@ -3,7 +3,8 @@
  * order, with P symmetric n x n and the errors e of this step; when due:
  *   k = P r (CBLAS symv); c = 1 / (1 + r.k);
  *   P -= c (k_i k_j), the same expression on both backends, symmetric by itself;
- *   each target's row i: W[i] -= g_i k, g_i = c e[i] (Sussillo & Abbott) or e[i] (Nicola & Clopath).
+ *   each target's row i: W[i] -= g_i k, g_i = c e[i] (Sussillo & Abbott) or e[i]
+ *   (Nicola & Clopath).
  * P, k and c are float, or double (nf_precision F64: r is widened first); W stays float.
  */
 #include <cblas.h>
@@ -20,7 +21,8 @@ int nf_cpu_rls_due(int enabled, int64_t every, int64_t start, int64_t stop, int6
  * stays symmetric without mirroring. */
 #define DEFINE_RANK1(T, name)                                                                \
     static void name(T *p, const T *k, T c, int32_t n) {                                     \
-        _Pragma("omp parallel for schedule(static) if ((int64_t)n * n >= 4 * NF_CPU_PARALLEL_MIN)") \
+        const int par = (int64_t)n * n >= 4 * NF_CPU_PARALLEL_MIN;                           \
+        _Pragma("omp parallel for schedule(static) if (par)")                                \
         for (int32_t i = 0; i < n; i++) {                                                    \
             const T ki = k[i];                                                               \
             T *row = p + (size_t)i * n;                                                      \
