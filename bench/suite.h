@@ -1,7 +1,8 @@
 /*
  * The throughput suite, shared by the bench_* programs and `neurofuse bench`:
  *   - population step throughput per model at batch x n (bench_step);
- *   - (a) the N 1000 FORCE rate network's step latency at batch 1 and (b) a
+ *   - (a) the N 1000 FORCE rate network's step latency at batch 1, its
+ *     training step (RLS every step) against N, and (b) a
  *     dense recurrent network's step rate, N 4096 x batch 256, against the
  *     BLAS's own SGEMM of the same shape (bench_recurrent).
  * Each timing is the median and min of NFB_REPEATS runs of nf_network_run
@@ -55,6 +56,11 @@ int nfb_time_step(nf_backend backend, int32_t device, const nfb_step_model *m, i
 
 /* (a) The Sussillo & Abbott rate network, N 1000, batch 1, without learning. */
 int nfb_time_force_latency(nf_backend backend, int32_t device, int64_t steps, nfb_timing *out);
+
+/* The same network with n units (p 0.1), its readout trained by RLS every step
+ * toward a held target (P n x n float32): the FORCE training step, O(n^2). */
+int nfb_time_force_train(nf_backend backend, int32_t device, int32_t n, int64_t steps,
+                         nfb_timing *out);
 
 /* (b) Dense recurrent network, N 4096, batch 256, shared weights; 2 N^2 batch FLOP per step. */
 int nfb_time_dense_throughput(nf_backend backend, int32_t device, int64_t steps, nfb_timing *out);

@@ -2,8 +2,9 @@
  * Recurrent network step costs (see suite.h): (a) the Sussillo & Abbott rate
  * network (LEAKY_RATE tau 1, dt 0.1; dense recurrent g/sqrt(p N) N(0,1), p
  * 0.1, g 1.5; a readout of dim 1 with given weights; feedback U(-1, 1); no
- * learner), N 1000, batch 1; (b) a dense recurrent network, N 4096, batch
- * 256, shared weights; and cblas_sgemm's rate for (b)'s product shape.
+ * learner), N 1000, batch 1; the same network training its readout by RLS
+ * every step (P n x n) at a chosen N; (b) a dense recurrent network, N 4096,
+ * batch 256, shared weights; and cblas_sgemm's rate for (b)'s product shape.
  */
 #include <cblas.h>
 #include <math.h>
@@ -114,8 +115,23 @@ static nf_network *leaky_network(nf_backend backend, int32_t device, int32_t bat
     return net;
 }
 
+/* A readout of dim 1 from pop (weights w, or zeros when NULL; z0 ~ 0.5 N(0, 1))
+ * fed back through U(-1, 1) weights; prints why and destroys net on failure. */
+static int add_feedback_readout(nf_network *net, int32_t pop, const float *w, int32_t *readout) {
+    int32_t feedback;
+    nf_readout_desc rd = {.weights = w, .z_init_scale = 0.5f};
+    TRY("nf_readout_add", nf_readout_add(net, pop, 1, &rd, readout));
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.kind = NF_CONNECTION_DENSE;
+    cd.init = NF_WEIGHTS_UNIFORM;
+    cd.low = -1.0f;
+    cd.high = 1.0f;
+    TRY("nf_connect (feedback)", nf_connect(net, *readout, pop, &cd, &feedback));
+    return 0;
+}
+
 int nfb_time_force_latency(nf_backend backend, int32_t device, int64_t steps, nfb_timing *out) {
-    int32_t pop, readout, feedback;
+    int32_t pop, readout;
     nf_network *net = leaky_network(backend, device, 1, NFB_LATENCY_N, 1, 0.1f, &pop);
     if (!net)
         return 1;
@@ -123,18 +139,31 @@ int nfb_time_force_latency(nf_backend backend, int32_t device, int64_t steps, nf
     uint64_t s = 0x9e3779b97f4a7c15ull;
     for (int i = 0; i < NFB_LATENCY_N; i++)
         w_out[i] = uniform_pm1(&s) / sqrtf((float)NFB_LATENCY_N);
-    nf_readout_desc rd = {.weights = w_out, .z_init_scale = 0.5f};
-    TRY("nf_readout_add", nf_readout_add(net, pop, 1, &rd, &readout));
-
-    nf_connection_desc cd = nf_connection_defaults();
-    cd.kind = NF_CONNECTION_DENSE;
-    cd.init = NF_WEIGHTS_UNIFORM;
-    cd.low = -1.0f;
-    cd.high = 1.0f;
-    TRY("nf_connect (feedback)", nf_connect(net, readout, pop, &cd, &feedback));
-
+    if (add_feedback_readout(net, pop, w_out, &readout))
+        return 1;
     if (time_runs(net, pop, steps, out))
         return 1; /* time_runs destroyed the network */
+    nf_network_destroy(net);
+    return 0;
+}
+
+int nfb_time_force_train(nf_backend backend, int32_t device, int32_t n, int64_t steps,
+                         nfb_timing *out) {
+    int32_t pop, readout, target, learner;
+    nf_network *net = leaky_network(backend, device, 1, n, 3, 0.1f, &pop);
+    if (!net)
+        return 1;
+    if (add_feedback_readout(net, pop, NULL, &readout))
+        return 1;
+    const float f = 0.5f; /* held every step: the cost does not depend on the target */
+    TRY("nf_input_add (target)", nf_input_add(net, 1, &target));
+    TRY("nf_input_set (target)", nf_input_set(net, target, 1, &f));
+    nf_learner_desc ld = nf_learner_defaults();
+    ld.readout = readout;
+    ld.target = target;
+    TRY("nf_learner_add", nf_learner_add(net, &ld, &learner));
+    if (time_runs(net, pop, steps, out))
+        return 1;
     nf_network_destroy(net);
     return 0;
 }

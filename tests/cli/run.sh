@@ -4,7 +4,7 @@
 # none, a short `demo` (plain progress lines when not a terminal; training
 # error below 0.01; target.npy equal to the closed-form sum of sines; error =
 # output - target; an SVG with its three lines), and `bench --quick --json`
-# giving a record of every kind with positive rates, and its --svg scaling figure.
+# giving a record of every kind with positive rates, and its --svg scaling figures.
 # Usage: tests/cli/run.sh PATH_TO_NEUROFUSE
 set -uo pipefail
 nf=$1
@@ -89,21 +89,22 @@ size=$(stat -c %s "$work/demo/plot.svg")
 [ "$size" -lt 200000 ] || fail "plot.svg is $size bytes"
 
 expect 0 out "wrote $work/b.json" -- bench --quick --backend cpu --json "$work/b.json" \
-    --svg "$work/s.svg"
+    --svg "$work/svg"
 ((!have_python)) || python3 - "$work/b.json" <<'PY' || fail "bench JSON"
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 kinds = {x["kind"] for x in r}
-assert kinds == {"copy", "step", "latency", "dense"}, kinds
+assert kinds == {"copy", "step", "latency", "dense", "force_train"}, kinds
 assert all(x["backend"] == "cpu" for x in r)
 assert all(x["us_per_step"] > 0 for x in r if "us_per_step" in x)
 assert len([x for x in r if x["kind"] == "step"]) >= 8
 PY
-((!have_python)) || python3 - "$work/s.svg" <<'PY' || fail "bench SVG"
+((!have_python)) || python3 - "$work/svg" <<'PY' || fail "bench SVG"
 import sys, xml.etree.ElementTree as ET
-svg = ET.parse(sys.argv[1]).getroot()
 ns = "{http://www.w3.org/2000/svg}"
-assert len(svg.findall(ns + "circle")) >= 8  # a point per model
-assert any("slope 1" in (t.text or "") for t in svg.findall(ns + "text"))
+for name, points, slope in (("step_cost", 8, "slope 1"), ("force_cost", 3, "slope 2")):
+    svg = ET.parse(sys.argv[1] + "/" + name + ".svg").getroot()
+    assert len(svg.findall(ns + "circle")) >= points, name  # a point per model / per N
+    assert any(slope in (t.text or "") for t in svg.findall(ns + "text")), name
 PY
 echo "cli test passed"

@@ -6,11 +6,17 @@
  *            the fraction of the copy bandwidth measured in the same run;
  *   latency  the N 1000 FORCE rate network, batch 1: us/step;
  *   dense    N 4096 x batch 256 dense recurrent step: FLOP/s, and its
- *            fraction of the BLAS's own SGEMM for the same shape.
+ *            fraction of the BLAS's own SGEMM for the same shape;
+ *   force_train  the FORCE network training its readout by RLS every step,
+ *            us/step against N (P is N x N: the cost grows as N^2).
+ * --svg DIR draws step_cost.svg (against batch x n, slope-1 reference) and
+ * force_cost.svg (against N, slope-2 reference).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "common.h"
@@ -29,7 +35,8 @@ static const char USAGE[] =
     "                  24 on CUDA)\n"
     "  --device D      CUDA device ordinal (default 0)\n"
     "  --json FILE     also write every measurement to FILE as JSON\n"
-    "  --svg FILE      also draw the step cost against batch x n (log-log) to FILE\n"
+    "  --svg DIR       also draw the scaling curves (log-log) into DIR: step_cost.svg\n"
+    "                  (step cost vs batch x n), force_cost.svg (training step vs N)\n"
     "  -h, --help      this help\n";
 
 typedef struct bench_options {
@@ -71,6 +78,8 @@ typedef struct json_out {
     int records;
     cli_series series[16];
     int nseries;
+    cli_series force[2]; /* the training step per backend */
+    int nforce;
 } json_out;
 
 static void json_string(FILE *f, const char *s) {
@@ -94,6 +103,37 @@ static void json_record(json_out *j, const char *kind, nf_backend b, const char 
     json_string(j->f, device);
 }
 
+/* A new curve for --svg named "what (backend)", dashed for CUDA; NULL when full. */
+static cli_series *new_curve(cli_series *curves, int *count, int capacity, const char *what,
+                             nf_backend b) {
+    if (*count >= capacity)
+        return NULL;
+    cli_series *c = &curves[(*count)++];
+    snprintf(c->name, sizeof c->name, "%s (%s)", what, nf_backend_name(b));
+    c->dashed = b == NF_BACKEND_CUDA;
+    c->count = 0;
+    return c;
+}
+
+static void add_point(cli_series *c, double x, double y) {
+    if (c && c->count < CLI_SERIES_POINTS) {
+        c->x[c->count] = x;
+        c->y[c->count++] = y;
+    }
+}
+
+/* A record of a network's timing: n, batch, steps, us/step (median, min); the
+ * caller adds any other field and the closing brace. */
+static void json_timing(json_out *j, const char *kind, nf_backend b, const char *device, int32_t n,
+                        int32_t batch, int64_t steps, const nfb_timing *t) {
+    json_record(j, kind, b, device);
+    if (j->f)
+        fprintf(j->f,
+                ", \"n\": %d, \"batch\": %d, \"steps\": %lld, \"us_per_step\": %.6g, "
+                "\"us_per_step_min\": %.6g",
+                n, batch, (long long)steps, t->median * 1e6, t->min * 1e6);
+}
+
 /* The step table: every model at each size. */
 static int bench_steps(const bench_options *o, nf_backend b, const char *device, double copy_bw,
                        json_out *j) {
@@ -114,12 +154,7 @@ static int bench_steps(const bench_options *o, nf_backend b, const char *device,
            "of copy");
     for (int k = 0; k < nfb_step_model_count; k++) {
         const nfb_step_model *m = &nfb_step_models[k];
-        cli_series *curve = j->nseries < 16 ? &j->series[j->nseries++] : NULL;
-        if (curve) {
-            snprintf(curve->name, sizeof curve->name, "%s (%s)", m->name, nf_backend_name(b));
-            curve->dashed = cuda;
-            curve->count = 0;
-        }
+        cli_series *curve = new_curve(j->series, &j->nseries, 16, m->name, b);
         for (int s = 0; s < count; s++) {
             int32_t batch, n;
             nfb_size_split(sizes[s], &batch, &n);
@@ -132,10 +167,7 @@ static int bench_steps(const bench_options *o, nf_backend b, const char *device,
             const double rate = (double)batch * n / t.median;
             const double bytes = nfb_bytes_per_neuron_step(m, batch);
             const double gbs = rate * bytes / 1e9, fraction = gbs * 1e9 / copy_bw;
-            if (curve && curve->count < CLI_SERIES_POINTS) {
-                curve->x[curve->count] = (double)batch * n;
-                curve->y[curve->count++] = t.median * 1e6;
-            }
+            add_point(curve, (double)batch * n, t.median * 1e6);
             printf("%-13s %6d %6d %8.2f %11.3f %14.4g %8.2f %7.1f%%\n", m->name, batch, n, bytes,
                    t.median * 1e6, rate, gbs, 100.0 * fraction);
             fflush(stdout);
@@ -166,12 +198,9 @@ static int bench_recurrent(const bench_options *o, nf_backend b, const char *dev
     printf("\nFORCE rate network, N %d, batch 1 (Sussillo & Abbott, no learning): %.3f us/step "
            "(min %.3f, %lld steps per run)\n",
            NFB_LATENCY_N, t.median * 1e6, t.min * 1e6, (long long)steps_a);
-    json_record(j, "latency", b, device);
+    json_timing(j, "latency", b, device, NFB_LATENCY_N, 1, steps_a, &t);
     if (j->f)
-        fprintf(j->f,
-                ", \"n\": %d, \"batch\": 1, \"steps\": %lld, \"us_per_step\": %.6g, "
-                "\"us_per_step_min\": %.6g}",
-                NFB_LATENCY_N, (long long)steps_a, t.median * 1e6, t.min * 1e6);
+        fputc('}', j->f);
     fflush(stdout);
 
     if (nfb_time_dense_throughput(b, dev, steps_b, &t))
@@ -189,14 +218,65 @@ static int bench_recurrent(const bench_options *o, nf_backend b, const char *dev
                cuda ? "cuBLAS" : "cblas", blas / 1e9);
     else
         printf(" (BLAS reference failed: %s)\n", err[0] ? err : "no time");
-    json_record(j, "dense", b, device);
+    json_timing(j, "dense", b, device, NFB_THROUGHPUT_N, NFB_THROUGHPUT_BATCH, steps_b, &t);
     if (j->f)
         fprintf(j->f,
-                ", \"n\": %d, \"batch\": %d, \"steps\": %lld, \"us_per_step\": %.6g, "
-                "\"us_per_step_min\": %.6g, \"flop_per_s\": %.6g, \"blas_flop_per_s\": %.6g, "
-                "\"fraction_of_blas\": %.4f}",
-                NFB_THROUGHPUT_N, NFB_THROUGHPUT_BATCH, (long long)steps_b, t.median * 1e6,
-                t.min * 1e6, flop / t.median, blas, blas > 0.0 ? flop / t.median / blas : 0.0);
+                ", \"flop_per_s\": %.6g, \"blas_flop_per_s\": %.6g, \"fraction_of_blas\": %.4f}",
+                flop / t.median, blas, blas > 0.0 ? flop / t.median / blas : 0.0);
+    return CLI_OK;
+}
+
+/* The FORCE training step against N. */
+static int bench_training(const bench_options *o, nf_backend b, const char *device, json_out *j) {
+    const int cuda = b == NF_BACKEND_CUDA;
+    static const int32_t sizes[] = {256, 512, 1024, 2048};
+    const int count = o->quick ? 3 : 4;
+    cli_series *curve = new_curve(j->force, &j->nforce, 2, "FORCE training", b);
+    printf("\nFORCE training step (network + readout RLS every step, P N x N float32)\n"
+           "%6s %11s %14s %8s\n",
+           "N", "us/step", "ns per N^2", "steps");
+    for (int k = 0; k < count; k++) {
+        const int32_t n = sizes[k];
+        const double n2 = (double)n * n;
+        int64_t steps = (int64_t)((o->quick ? 2e7 : 1e8) / n2);
+        steps = cuda ? (o->quick ? 256 : 1024) : steps < 5 ? 5 : steps;
+        nfb_timing t;
+        if (nfb_time_force_train(b, (int32_t)o->device, n, steps, &t))
+            return CLI_FAILED;
+        printf("%6d %11.2f %14.3f %8lld\n", n, t.median * 1e6, t.median * 1e9 / n2,
+               (long long)steps);
+        fflush(stdout);
+        add_point(curve, n, t.median * 1e6);
+        json_timing(j, "force_train", b, device, n, 1, steps, &t);
+        if (j->f)
+            fputc('}', j->f);
+    }
+    return CLI_OK;
+}
+
+/* Writes both scaling figures into dir (created when missing). */
+static int write_svgs(const char *dir, json_out *j) {
+    char path[4096], err[512];
+    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+        fprintf(stderr, "neurofuse bench: cannot create '%s': %s\n", dir, strerror(errno));
+        return CLI_FAILED;
+    }
+    snprintf(path, sizeof path, "%s/step_cost.svg", dir);
+    if (cli_scaling_write(path, "neurofuse bench: population step cost", "batch x n",
+                          "us per step (median)", j->series, j->nseries, 1.0, err,
+                          sizeof err) != 0) {
+        fprintf(stderr, "neurofuse bench: %s\n", err);
+        return CLI_FAILED;
+    }
+    printf("wrote %s\n", path);
+    snprintf(path, sizeof path, "%s/force_cost.svg", dir);
+    if (cli_scaling_write(path, "neurofuse bench: FORCE training step (RLS every step)",
+                          "N (neurons; P is N x N)", "us per step (median)", j->force, j->nforce,
+                          2.0, err, sizeof err) != 0) {
+        fprintf(stderr, "neurofuse bench: %s\n", err);
+        return CLI_FAILED;
+    }
+    printf("wrote %s\n", path);
     return CLI_OK;
 }
 
@@ -221,8 +301,10 @@ static int bench_backend(const bench_options *o, nf_backend b, json_out *j) {
     json_record(j, "copy", b, device);
     if (j->f)
         fprintf(j->f, ", \"copy_gb_per_s\": %.6g}", copy_bw / 1e9);
-    const int st = bench_steps(o, b, device, copy_bw, j);
-    return st != CLI_OK ? st : bench_recurrent(o, b, device, j);
+    int st = bench_steps(o, b, device, copy_bw, j);
+    if (st == CLI_OK)
+        st = bench_recurrent(o, b, device, j);
+    return st != CLI_OK ? st : bench_training(o, b, device, j);
 }
 
 int cli_bench(int argc, char **argv) {
@@ -264,14 +346,7 @@ int cli_bench(int argc, char **argv) {
         if (st == CLI_OK)
             printf("\nwrote %s\n", o.json);
     }
-    if (o.svg && st == CLI_OK) {
-        char err[512];
-        if (cli_scaling_write(o.svg, "neurofuse bench: population step cost", "batch x n",
-                              "us per step (median)", j.series, j.nseries, err, sizeof err) != 0) {
-            fprintf(stderr, "neurofuse bench: %s\n", err);
-            return CLI_FAILED;
-        }
-        printf("wrote %s\n", o.svg);
-    }
+    if (o.svg && st == CLI_OK)
+        st = write_svgs(o.svg, &j);
     return st;
 }

@@ -50,7 +50,7 @@ static void frame(FILE *f, const axes *a, const char *x_label, const char *y_lab
 }
 
 int cli_scaling_write(const char *path, const char *title, const char *x_label, const char *y_label,
-                      const cli_series *s, int count, char *err, size_t capacity) {
+                      const cli_series *s, int count, double slope, char *err, size_t capacity) {
     double xl = INFINITY, xh = -INFINITY, yl = INFINITY, yh = -INFINITY;
     for (int k = 0; k < count; k++)
         for (int i = 0; i < s[k].count; i++) {
@@ -74,17 +74,18 @@ int cli_scaling_write(const char *path, const char *title, const char *x_label, 
     if (!f)
         return -1;
     frame(f, &a, x_label, y_label);
-    /* Slope 1 through the first series' largest point, clipped to the frame. */
+    /* The reference slope through the first series' largest point. */
     if (count > 0 && s[0].count > 0) {
         const int i = s[0].count - 1;
-        const double c = log10(s[0].y[i]) - log10(s[0].x[i]);
-        const double lo = fmax(a.x0, a.y0 - c), hi = fmin(a.x1, a.y1 - c);
+        /* log y = slope log x + c, clipped to the frame in x and in y. */
+        const double c = log10(s[0].y[i]) - slope * log10(s[0].x[i]);
+        const double lo = fmax(a.x0, (a.y0 - c) / slope), hi = fmin(a.x1, (a.y1 - c) / slope);
         if (hi > lo)
             fprintf(f,
                     "<line x1='%.1f' y1='%.1f' x2='%.1f' y2='%.1f' stroke='#999' "
                     "stroke-dasharray='2 4' stroke-width='1.5'/>\n",
-                    px(&a, pow(10, lo)), py(&a, pow(10, lo + c)), px(&a, pow(10, hi)),
-                    py(&a, pow(10, hi + c)));
+                    px(&a, pow(10, lo)), py(&a, pow(10, slope * lo + c)), px(&a, pow(10, hi)),
+                    py(&a, pow(10, slope * hi + c)));
     }
     for (int k = 0; k < count; k++) {
         const char *color = COLORS[k % (int)(sizeof COLORS / sizeof *COLORS)];
@@ -106,7 +107,7 @@ int cli_scaling_write(const char *path, const char *title, const char *x_label, 
     const int ly = TOP + 10 + 18 * count;
     fprintf(f,
             "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='#999' stroke-dasharray='2 4' "
-            "stroke-width='1.5'/><text x='%d' y='%d'>slope 1 (linear)</text>\n",
-            RIGHT + 20, ly, RIGHT + 46, ly, RIGHT + 52, ly + 4);
+            "stroke-width='1.5'/><text x='%d' y='%d'>slope %g (cost ~ size^%g)</text>\n",
+            RIGHT + 20, ly, RIGHT + 46, ly, RIGHT + 52, ly + 4, slope, slope);
     return cli_svg_close(f, path, err, capacity);
 }
