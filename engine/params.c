@@ -33,6 +33,7 @@ nf_model_params nf__model_params(const nf_population *p, double dt, nf_mode mode
     m.tau_rc = d->tau_rc;
     m.tau_ref = d->tau_ref;
     m.min_voltage = d->min_voltage;
+    m.lif_expm1_dt = d->tau_rc > 0.0f ? expm1f(-m.dt / m.tau_rc) : 0.0f;
     m.sigma = d->sigma;
     m.inv_tau_ref = d->tau_ref > 0.0f ? (float)(1.0 / d->tau_ref) : 0.0f;
     m.leak = d->tau > 0.0f ? (float)(dt / d->tau) : 0.0f;

@@ -34,7 +34,7 @@ NF_HD static inline int nf_izhikevich_nc_step(float J, float dt, float C, float 
 
 NF_HD static inline int nf_izhikevich_nengo_step(float J, float dt, float a, float b, float c,
                                                  float d, float *v, float *u) {
-    float jj = fmaxf(J, -30.0f);
+    float jj = nf_at_least(J, -30.0f);
     float vv = *v, uu = *u;
     vv += dt * ((0.04f * vv * vv + 5.0f * vv + 140.0f - uu + jj) * 1000.0f);
     int spiked = vv >= 30.0f;

@@ -38,7 +38,7 @@ NF_HD static inline float nf_rate_output(const nf_model_params *p, float rate, f
     return p->amplitude * rate;
 }
 
-NF_HD static inline float nf_neuron_step(const nf_model_params *p, float J, float *s0,
+NF_HD NF_ALWAYS_INLINE static inline float nf_neuron_step(const nf_model_params *p, float J, float *s0,
                                          float *s1) {
     int spiked;
     switch (p->model) {
@@ -54,7 +54,8 @@ NF_HD static inline float nf_neuron_step(const nf_model_params *p, float J, floa
         } else {
             if (p->rate_mode)
                 return p->amplitude * nf_lif_rate(J, p->tau_rc, p->tau_ref);
-            spiked = nf_lif_nengo_step(J, p->dt, p->tau_rc, p->tau_ref, p->min_voltage, s0, s1);
+            spiked = nf_lif_nengo_step(J, p->dt, p->tau_rc, p->tau_ref, p->min_voltage,
+                                       p->lif_expm1_dt, s0, s1);
         }
         break;
     case NF_MODEL_IZHIKEVICH:

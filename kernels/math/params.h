@@ -20,6 +20,7 @@ typedef struct nf_model_params {
     float inv_dt;         /* 1/dt, for spike heights */
     float amplitude;
     float tau_rc, tau_ref, min_voltage, sigma;
+    float lif_expm1_dt;   /* nengo LIF: expm1f(-dt / tau_rc) */
     float inv_tau_ref;    /* SIGMOID, TANH: 1/tau_ref */
     float leak;           /* LEAKY_RATE: dt/tau */
     float tau_m, v_reset, v_peak, refractory_eps; /* NC LIF */
