@@ -63,8 +63,8 @@ nf_status nf_learner_p_count(const nf_network *net, int32_t learner, int64_t *co
     return NF_OK;
 }
 
-/* Copies P out into dst as double (want64) or float. */
-static nf_status get_p(nf_network *net, const char *fn, int32_t learner, void *dst, bool want64) {
+static nf_status get_p_stored(nf_network *net, const char *fn, int32_t learner, void *dst,
+                              bool want64) {
     nf_learner *l = NULL;
     nf_status st = net ? nf__learner_find(net, fn, learner, &l) : NF_ERR_INVALID_ARGUMENT;
     if (st != NF_OK)
@@ -84,6 +84,35 @@ static nf_status get_p(nf_network *net, const char *fn, int32_t learner, void *d
                 ((float *)dst)[i] = (float)((const double *)tmp)[i];
         }
     free(tmp);
+    return st;
+}
+
+/* Copies every block's upper triangle onto its lower one, in dst (float or
+ * double). The upper triangle is what the RLS kernels keep up to date (the
+ * CPU's updates write nothing else; CUDA's keep both halves equal). */
+static void mirror_upper(const nf_learner *l, void *dst, bool f64) {
+    for (int32_t c = 0; c < l->copies; c++) {
+        const size_t base = (size_t)c * l->p_count;
+        FOR_EACH_BLOCK(l, off, size, {
+            for (int32_t i = 1; i < size; i++)
+                for (int32_t j = 0; j < i; j++) {
+                    const size_t lo = base + off + (size_t)i * size + j;
+                    const size_t up = base + off + (size_t)j * size + i;
+                    if (f64)
+                        ((double *)dst)[lo] = ((const double *)dst)[up];
+                    else
+                        ((float *)dst)[lo] = ((const float *)dst)[up];
+                }
+        });
+    }
+}
+
+/* Copies P out into dst as double (want64) or float. */
+static nf_status get_p(nf_network *net, const char *fn, int32_t learner, void *dst, bool want64) {
+    nf_status st = get_p_stored(net, fn, learner, dst, want64);
+    nf_learner *l = NULL;
+    if (st == NF_OK && nf__learner_find(net, fn, learner, &l) == NF_OK)
+        mirror_upper(l, dst, want64);
     return st;
 }
 
