@@ -1,7 +1,8 @@
 /*
  * Random draws on the CPU through cuRAND's host generator (Philox4_32_10):
- * the stream is fixed by (seed, offset), so the CUDA backend's device
- * generator with the same seed and offset yields the same values bit for bit.
+ * the stream is fixed by (seed, offset), so the CUDA backend, which draws
+ * uniforms with the device generator (an exact conversion) and normals with
+ * the same host generator, yields the same values bit for bit.
  */
 #include <curand.h>
 #include <stdio.h>

@@ -48,6 +48,8 @@ static void cuda_shutdown(nf_backend_ctx *ctx) {
         cudaStreamSynchronize(ctx->stream);
     if (ctx->rng)
         curandDestroyGenerator(ctx->rng);
+    if (ctx->host_rng)
+        curandDestroyGenerator(ctx->host_rng);
     if (ctx->cublas)
         cublasDestroy(ctx->cublas);
     cudaFree(ctx->cublas_workspace);
@@ -57,16 +59,22 @@ static void cuda_shutdown(nf_backend_ctx *ctx) {
     free(ctx);
 }
 
-/* One 1 x 1 SGEMM on the network's stream, so that cuBLAS loads its kernels
- * now and not during the first graph capture (module loading is not allowed
- * while a stream is being captured). The cuBLAS workspace is its scratch. */
+/* One 1 x 1 SGEMM on the network's stream, so that cuBLAS initialises now and
+ * not during the first graph capture. */
 static nf_status warm_up_cublas(nf_backend_ctx *ctx) {
     const float one = 1.0f, zero = 0.0f;
-    float *x = (float *)ctx->cublas_workspace;
-    NF_CUDA_CHECK(ctx, cudaMemsetAsync(x, 0, 2 * sizeof(float), ctx->stream));
-    NF_CUBLAS_CHECK(ctx, cublasSgemm(ctx->cublas, CUBLAS_OP_N, CUBLAS_OP_N, 1, 1, 1, &one, x, 1,
-                                     x, 1, &zero, x + 1, 1));
-    NF_CUDA_CHECK(ctx, cudaStreamSynchronize(ctx->stream));
+    float *x = NULL;
+    NF_CUDA_CHECK(ctx, cudaMalloc(&x, 2 * sizeof(float)));
+    cublasStatus_t s = CUBLAS_STATUS_SUCCESS;
+    cudaError_t e = cudaMemsetAsync(x, 0, 2 * sizeof(float), ctx->stream);
+    if (e == cudaSuccess)
+        s = cublasSgemm(ctx->cublas, CUBLAS_OP_N, CUBLAS_OP_N, 1, 1, 1, &one, x, 1, x, 1, &zero,
+                        x + 1, 1);
+    if (e == cudaSuccess)
+        e = cudaStreamSynchronize(ctx->stream);
+    cudaFree(x);
+    NF_CUBLAS_CHECK(ctx, s);
+    NF_CUDA_CHECK(ctx, e);
     return NF_OK;
 }
 
@@ -82,6 +90,8 @@ static nf_status init_handles(nf_backend_ctx *ctx) {
                                             NF_CUBLAS_WORKSPACE_BYTES));
     NF_CURAND_CHECK(ctx, curandCreateGenerator(&ctx->rng, CURAND_RNG_PSEUDO_PHILOX4_32_10));
     NF_CURAND_CHECK(ctx, curandSetStream(ctx->rng, ctx->stream));
+    NF_CURAND_CHECK(ctx,
+                    curandCreateGeneratorHost(&ctx->host_rng, CURAND_RNG_PSEUDO_PHILOX4_32_10));
     NF_CUDA_CHECK(ctx, cudaMalloc(&ctx->counter, sizeof(int64_t)));
     NF_CUDA_CHECK(ctx, cudaMemsetAsync(ctx->counter, 0, sizeof(int64_t), ctx->stream));
     return warm_up_cublas(ctx);
@@ -127,11 +137,14 @@ static nf_status cuda_alloc(nf_backend_ctx *ctx, size_t bytes, void **ptr) {
     return NF_OK;
 }
 
+/* Waits for the stream first: a copy queued from ptr may still be reading it. */
 static void cuda_free(nf_backend_ctx *ctx, void *ptr) {
     if (!ptr)
         return;
     cudaSetDevice(ctx->device);
+    cudaStreamSynchronize(ctx->stream);
     cudaFree(ptr);
+    cudaGetLastError(); /* nothing to report from a free; leave no error behind */
 }
 
 static nf_status cuda_upload(nf_backend_ctx *ctx, void *dst, const void *src, size_t bytes) {
@@ -205,13 +218,46 @@ static nf_status cuda_rng_uniform(nf_backend_ctx *ctx, uint64_t seed, uint64_t o
     return NF_OK;
 }
 
+/* Normal draws come from a host Philox generator and are uploaded: the device
+ * generator turns the same 32-bit values into normals with a fast sincos, so
+ * its values would differ from the CPU backend's in the last bits. Draws
+ * happen only when a network is built or reset. Chunks start at offsets that
+ * are multiples of 4, where the Philox stream continues unchanged. */
 static nf_status cuda_rng_normal(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,
                                  size_t count, float mean, float std) {
-    nf_status st = rng_position(ctx, seed, offset);
-    if (st != NF_OK || !count)
-        return st;
-    NF_CURAND_CHECK(ctx, curandGenerateNormal(ctx->rng, dst, count, mean, std));
-    return NF_OK;
+    const size_t chunk = (size_t)1 << 22;
+    if (!count)
+        return NF_OK;
+    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
+    float *tmp = (float *)malloc((count < chunk ? count : chunk) * sizeof(float));
+    if (!tmp)
+        return nf_cuda_fail(ctx, NF_ERR_OUT_OF_MEMORY, __FILE__, __LINE__, "malloc",
+                            "out of host memory for normal draws");
+    nf_status st = NF_OK;
+    for (size_t done = 0; done < count && st == NF_OK; done += chunk) {
+        const size_t n = count - done < chunk ? count - done : chunk;
+        curandStatus_t r = curandSetPseudoRandomGeneratorSeed(ctx->host_rng, seed);
+        if (r == CURAND_STATUS_SUCCESS)
+            r = curandSetGeneratorOffset(ctx->host_rng, offset + done);
+        if (r == CURAND_STATUS_SUCCESS)
+            r = curandGenerateNormal(ctx->host_rng, tmp, n, mean, std);
+        if (r != CURAND_STATUS_SUCCESS) {
+            st = nf_cuda_fail(ctx, NF_ERR_BACKEND, __FILE__, __LINE__,
+                              "curandGenerateNormal (host)", nf_curand_status_string(r));
+            break;
+        }
+        cudaError_t e = cudaMemcpyAsync(dst + done, tmp, n * sizeof(float),
+                                        cudaMemcpyHostToDevice, ctx->stream);
+        if (e == cudaSuccess)
+            e = cudaStreamSynchronize(ctx->stream);
+        if (e != cudaSuccess) {
+            cudaGetLastError();
+            st = nf_cuda_fail(ctx, NF_ERR_BACKEND, __FILE__, __LINE__, "cudaMemcpyAsync",
+                              cudaGetErrorString(e));
+        }
+    }
+    free(tmp);
+    return st;
 }
 
 // --- step bookkeeping

@@ -19,7 +19,8 @@ struct nf_backend_ctx {
     cudaStream_t stream;
     cublasHandle_t cublas;
     void *cublas_workspace;
-    curandGenerator_t rng;  /* device Philox4_32_10 */
+    curandGenerator_t rng;  /* device Philox4_32_10: uniform draws */
+    curandGenerator_t host_rng; /* host Philox4_32_10: normal draws (see cuda_rng_normal) */
     int64_t *counter;       /* device step counter */
     int capturing;          /* inside cudaStreamBeginCapture .. EndCapture */
     char error[512];
@@ -32,7 +33,7 @@ nf_status nf_cuda_fail(nf_backend_ctx *ctx, nf_status st, const char *file, int 
 #define NF_CUDA_CHECK(ctx, call)                                                              \
     do {                                                                                      \
         cudaError_t nf_e_ = (call);                                                           \
-        if (nf_e_ != cudaSuccess)                                                             \
+        if (nf_e_ != cudaSuccess && (cudaGetLastError(), 1)) /* cleared for the next call */  \
             return nf_cuda_fail((ctx),                                                        \
                                 nf_e_ == cudaErrorMemoryAllocation ? NF_ERR_OUT_OF_MEMORY     \
                                                                    : NF_ERR_BACKEND,          \
