@@ -66,6 +66,10 @@ static nf_status check_learning_connection(nf_network *net, const char *fn, int3
 static nf_status check_common(nf_network *net, const char *fn, const nf_learner_desc *d) {
     REQUIRE(isfinite(d->alpha) && d->alpha > 0.0f, "%s: alpha must be > 0, got %g", fn,
             (double)d->alpha);
+    REQUIRE(d->p_precision == NF_PRECISION_F64 ? isfinite(1.0 / (double)d->alpha)
+                                               : isfinite((float)(1.0 / (double)d->alpha)),
+            "%s: alpha %g is too small: P(0) = I/alpha overflows P's precision", fn,
+            (double)d->alpha);
     REQUIRE(d->every >= 1, "%s: every must be >= 1, got %d", fn, d->every);
     REQUIRE(d->start >= 0, "%s: start must be >= 0, got %lld", fn, (long long)d->start);
     REQUIRE(d->stop == 0 || d->stop > d->start, "%s: stop must be 0 or > start (%lld), got %lld",

@@ -116,6 +116,7 @@ nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, int32_t 
         return NF_ERR_INVALID_ARGUMENT;
     if ((st = find_pop(net, fn, pop, &p)) != NF_OK)
         return st;
+    nf__guard_free(net); /* the run checks' state table lists the sums */
     if (!enabled) {
         nf__free(net, p->abs_sum);
         p->abs_sum = NULL;

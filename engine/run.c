@@ -282,6 +282,10 @@ static nf_status run_checked(nf_network *net, int64_t first, int64_t steps, int6
         if (st == NF_OK && bad >= 0) {
             int64_t kept = 0;
             st = locate(net, first, first + done, chunk, &r, &kept);
+            if (st != NF_OK && st != NF_ERR_NUMERIC) { /* as below: the run may have run */
+                done = steps;
+                break;
+            }
             done += kept;
             if (kept < chunk)
                 break;
@@ -300,13 +304,15 @@ nf_status nf_network_run(nf_network *net, int64_t steps) {
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
     REQUIRE(steps >= 0, "%s: steps must be >= 0, got %lld", fn, (long long)steps);
-    for (int32_t i = 0; i < net->inputs.count; i++) {
-        const nf_input *in = &net->inputs.items[i];
+    for (int32_t id = 0; id < net->objects.count; id++) {
+        if (net->objects.items[id].kind != NF_OBJ_INPUT)
+            continue;
+        const nf_input *in = &net->inputs.items[net->objects.items[id].index];
         if (in->steps == 1)
             continue;
         REQUIRE(in->steps - in->cursor >= steps,
                 "%s: input %d has %lld rows left, the run needs %lld (set more rows or reset)",
-                fn, (int)i, (long long)(in->steps - in->cursor), (long long)steps);
+                fn, id, (long long)(in->steps - in->cursor), (long long)steps);
     }
     nf_status st = nf__probes_reserve(net, steps);
     if (st != NF_OK || steps == 0)

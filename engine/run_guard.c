@@ -74,6 +74,7 @@ static int32_t list_group(nf_network *net, int32_t group, int32_t n) {
             n = add(g, n, id, "output", p->out, c, false, true);
             n = add(g, n, id, "filter state", p->f0, c, false, true);
             n = add(g, n, id, "filter state", p->f1, c, false, true);
+            n = add(g, n, id, "rate sums", p->abs_sum, c, true, false);
             break;
         }
         case NF_OBJ_CONNECTION: {

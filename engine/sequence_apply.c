@@ -61,9 +61,9 @@ static nf_status check_call(nf_layer *const *layers, int32_t count, const float 
         for (int32_t j = 0; j < k; j++)
             if (layers[j] == l)
                 FAIL(NF_ERR_INVALID_ARGUMENT, "%s: layers[%d] is layers[%d] again", fn, k, j);
-        if (l->desc.stateful && l->state_valid && l->state_batch != batch)
+        if (l->state_valid && l->state_batch != batch)
             FAIL(NF_ERR_INVALID_ARGUMENT,
-                 "%s: batch %d differs from stateful layers[%d]'s batch %d "
+                 "%s: batch %d differs from layers[%d]'s state, set or carried for batch %d "
                  "(nf_layer_reset it first)",
                  fn, batch, k, l->state_batch);
     }

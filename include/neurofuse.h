@@ -536,7 +536,7 @@ typedef enum nf_memory {
 typedef struct nf_layer_desc {
     nf_layer_kind kind;
     int32_t units;          /* >= 1 */
-    double dt;              /* > 0; default 0.001 */
+    double dt;              /* > 0 (0 also means 0.001); default 0.001 */
     nf_backend backend;     /* default NF_BACKEND_AUTO */
     int32_t device;         /* CUDA device ordinal; default 0 */
     nf_mode mode;           /* SPIKING (inference, the default) or RATE (training without
@@ -630,8 +630,8 @@ typedef struct nf_rate_stats {
 /* Starts (enabled != 0: a per-neuron |output| accumulator, [batch][n] doubles
  * of backend memory, zeroed now, added to by the population's fused step) or
  * stops (frees it) the counting for a population. Counting restarts at
- * nf_network_reset. The |output| of steps a run rolls back (NF_ERR_NUMERIC)
- * stays in the sums while the step count goes back (rates then read high). */
+ * nf_network_reset. A run that stops with NF_ERR_NUMERIC restores the sums
+ * with the rest of the network, to the last good step. */
 nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, int32_t enabled);
 
 /* Statistics over the steps since enabling or the last reset; q[nq] are

@@ -836,6 +836,7 @@ Test(errors, learners_reject_and_change_nothing) {
     BAD_LEARNER(ok, "kind", l_.kind = (nf_learner_kind)99);
     BAD_LEARNER(ok, "alpha", l_.alpha = 0.0f);
     BAD_LEARNER(ok, "alpha", l_.alpha = NAN);
+    BAD_LEARNER(ok, "alpha", l_.alpha = 1e-39f); /* 1/alpha overflows a float P */
     BAD_LEARNER(ok, "every", l_.every = 0);
     BAD_LEARNER(ok, "start", l_.start = -1);
     BAD_LEARNER(ok, "stop", l_.start = 10; l_.stop = 5);

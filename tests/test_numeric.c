@@ -270,3 +270,42 @@ NFT_BACKEND_TEST(numeric, overflowing_p_names_the_learner, .timeout = 120) {
 NFT_BACKEND_TEST(numeric, overflowing_f64_p_names_the_learner, .timeout = 120) {
     overflowing_p(backend, NF_PRECISION_F64, 1e300);
 }
+
+// --- rate statistics are part of what a failed run restores
+
+/* ReLU units with bias 1 and all-to-all weights 3 grow by about 12x a step
+ * until the output overflows; the rate sums count every step's |output|. */
+static nf_network *growing_net(nf_backend backend, int32_t *pop) {
+    nf_network *net = nft_network(backend, 0.001, 2, 7);
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_RELU, 4);
+    pd.bias = 1.0f;
+    NFT_OK(net, nf_population_add(net, &pd, pop));
+    float w[16];
+    for (int i = 0; i < 16; i++)
+        w[i] = 3.0f;
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.weights = w;
+    int32_t conn;
+    NFT_OK(net, nf_connect(net, *pop, *pop, &cd, &conn));
+    NFT_OK(net, nf_population_rate_stats_enable(net, *pop, 1));
+    return net;
+}
+
+NFT_BACKEND_TEST(numeric, rate_sums_are_restored_with_the_network, .timeout = 60) {
+    int32_t pa, pb;
+    nf_network *a = growing_net(backend, &pa);
+    cr_assert_eq(nf_network_run(a, 400), NF_ERR_NUMERIC, "%s", nf_network_last_error(a));
+    const int64_t good = nf_network_step_count(a);
+    cr_assert(good > 10 && good < 400, "stopped at step %lld", (long long)good);
+    nf_network *b = growing_net(backend, &pb);
+    NFT_OK(b, nf_network_run(b, good));
+    nf_rate_stats sa, sb;
+    float ra[8], rb[8];
+    NFT_OK(a, nf_population_rate_stats(a, pa, NULL, 0, &sa, ra));
+    NFT_OK(b, nf_population_rate_stats(b, pb, NULL, 0, &sb, rb));
+    cr_assert(isfinite(sa.mean), "rate mean %g after the rollback", sa.mean);
+    nft_assert_all_equal(rb, ra, 4, "per-neuron rates");
+    cr_assert_eq(sa.mean, sb.mean, "rate mean %.17g, twin %.17g", sa.mean, sb.mean);
+    nf_network_destroy(a);
+    nf_network_destroy(b);
+}

@@ -327,6 +327,12 @@ NFT_BACKEND_TEST(sequence, rate_mode_and_state_set_get, .timeout = 60) {
     LAYER_OK(layers[1], nf_layer_set_state(layers[1], NF_STATE_FILTER, batch, lvl));
     LAYER_OK(layers[1], nf_layer_set_mode(layers[1], NF_MODE_SPIKING));
     float zero[8] = {0}, one_out[8];
+    /* a state set for batch 2 is not silently dropped by an apply of batch 1 */
+    cr_assert_eq(nf_layer_apply(layers[1], zero, one_out, 1, 1, units, NF_LAYOUT_BATCH_MAJOR,
+                                NF_MEMORY_HOST, 0),
+                 NF_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(nf_layer_last_error(layers[1]), "batch"), "%s",
+              nf_layer_last_error(layers[1]));
     LAYER_OK(layers[1], nf_layer_apply(layers[1], zero, one_out, batch, 1, units,
                                        NF_LAYOUT_BATCH_MAJOR, NF_MEMORY_HOST, 0));
     const double decay = exp(-0.001 / 0.01);
