@@ -139,6 +139,8 @@ struct nf_network {
     nf_backend_ctx *ctx;
     uint64_t rng_next; /* next free position of the Philox stream */
     int64_t step;      /* steps run since creation or reset */
+    int32_t launched;  /* objects.count + 1 when a step of this structure has run
+                          uncaptured, so every kernel is loaded before a capture */
     NF_ARRAY(nf_object) objects;
     NF_ARRAY(nf_population) pops;
     NF_ARRAY(nf_input) inputs;

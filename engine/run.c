@@ -168,6 +168,13 @@ static nf_status run_steps(nf_network *net, nf_replays *r, int64_t first_step, i
             st = step_once(net, first_step);
         return st;
     }
+    if (net->launched != net->objects.count + 1) { /* no kernel first loaded in a capture */
+        if ((st = step_once(net, first_step)) != NF_OK)
+            return st;
+        net->launched = net->objects.count + 1;
+        if (--steps < 2)
+            return steps ? step_once(net, first_step) : NF_OK;
+    }
     const int64_t per = steps < NF_STEPS_PER_GRAPH ? steps : NF_STEPS_PER_GRAPH;
     st = replay(net, r, first_step, per, steps / per);
     if (st == NF_OK && steps % per)
