@@ -60,3 +60,26 @@ float *nft_probe_take(nf_network *net, int32_t probe, int64_t rows, int64_t row_
                  (long long)got);
     return buf;
 }
+
+void nft_readout_rls_on_rows(nf_network *net, int32_t n, int64_t T, const float *r,
+                             const float *f, float alpha, nf_precision precision,
+                             int32_t *readout, int32_t *learner) {
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_RELU, n);
+    int32_t pop, in, target, conn;
+    NFT_OK(net, nf_population_add(net, &pd, &pop));
+    NFT_OK(net, nf_input_add(net, n, &in));
+    NFT_OK(net, nf_input_add(net, 1, &target));
+    NFT_OK(net, nf_input_set(net, in, T, r));
+    NFT_OK(net, nf_input_set(net, target, T, f));
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.kind = NF_CONNECTION_IDENTITY;
+    NFT_OK(net, nf_connect(net, in, pop, &cd, &conn));
+    NFT_OK(net, nf_readout_add(net, pop, 1, NULL, readout));
+    nf_learner_desc ld = nf_learner_defaults();
+    ld.readout = *readout;
+    ld.target = target;
+    ld.alpha = alpha;
+    ld.p_precision = precision;
+    NFT_OK(net, nf_learner_add(net, &ld, learner));
+    NFT_OK(net, nf_network_run(net, T));
+}

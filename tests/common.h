@@ -60,6 +60,14 @@ void nft_assert_all_equal(const float *ref, const float *x, size_t n, const char
  * buffer (free it); fails the test if the probe holds another count. */
 float *nft_probe_take(nf_network *net, int32_t probe, int64_t rows, int64_t row_size);
 
+/* A readout learner on given presynaptic rates: input rows r [T][batch][n]
+ * (>= 0) drive a RELU population through an identity connection, so its
+ * output is r; a readout of dim 1 learns target f [T][batch] with `alpha` and
+ * P in `precision`; runs the T steps. */
+void nft_readout_rls_on_rows(nf_network *net, int32_t n, int64_t T, const float *r,
+                             const float *f, float alpha, nf_precision precision,
+                             int32_t *readout, int32_t *learner);
+
 /* calloc that fails the test on failure. */
 void *nft_alloc(size_t count, size_t size);
 

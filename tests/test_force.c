@@ -97,11 +97,7 @@ NFT_BACKEND_TEST(force, rls_converges_to_regularised_least_squares, .timeout = 6
     const float alpha = 0.5f;
     nf_network *net = nft_network(backend, 0.001, 1, 3);
     /* r_t = R_t exactly: a RELU population fed by an identity input of positive rows. */
-    nf_population_desc pd = nf_population_defaults(NF_MODEL_RELU, N);
-    int32_t pop, in, conn, target, readout, learner;
-    NFT_OK(net, nf_population_add(net, &pd, &pop));
-    NFT_OK(net, nf_input_add(net, N, &in));
-    NFT_OK(net, nf_input_add(net, 1, &target));
+    int32_t readout, learner;
     float *R = nft_alloc((size_t)T * N, sizeof *R), *f = nft_alloc(T, sizeof *f);
     const double w_true[N] = {0.5, -1.0, 0.25, 2.0, -0.75, 0.1, 0.0, 1.5, -2.0, 0.3, 0.9, -0.4};
     unsigned seed = 12345u;
@@ -115,18 +111,7 @@ NFT_BACKEND_TEST(force, rls_converges_to_regularised_least_squares, .timeout = 6
         seed = seed * 1103515245u + 12345u;
         f[t] = (float)(y + 0.05 * (((seed >> 8) & 0xffff) / 65536.0 - 0.5));
     }
-    NFT_OK(net, nf_input_set(net, in, T, R));
-    NFT_OK(net, nf_input_set(net, target, T, f));
-    nf_connection_desc cd = nf_connection_defaults();
-    cd.kind = NF_CONNECTION_IDENTITY;
-    NFT_OK(net, nf_connect(net, in, pop, &cd, &conn));
-    NFT_OK(net, nf_readout_add(net, pop, 1, NULL, &readout));
-    nf_learner_desc ld = nf_learner_defaults();
-    ld.readout = readout;
-    ld.target = target;
-    ld.alpha = alpha;
-    NFT_OK(net, nf_learner_add(net, &ld, &learner));
-    NFT_OK(net, nf_network_run(net, T));
+    nft_readout_rls_on_rows(net, N, T, R, f, alpha, NF_PRECISION_F32, &readout, &learner);
 
     double A[N * N] = {0}, b[N] = {0};
     for (int t = 0; t < T; t++)

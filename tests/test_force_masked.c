@@ -392,24 +392,8 @@ NFT_BACKEND_TEST(force_masked, masked_weights_stay_zero_over_a_long_run, .timeou
 static void readout_rls(nf_backend backend, nf_precision precision, const float *R,
                         const float *f, int n, int T, float alpha, float *w) {
     nf_network *net = nft_network(backend, 0.001, 1, 3);
-    nf_population_desc pd = nf_population_defaults(NF_MODEL_RELU, n);
-    int32_t pop, in, conn, target, readout, learner;
-    NFT_OK(net, nf_population_add(net, &pd, &pop));
-    NFT_OK(net, nf_input_add(net, n, &in));
-    NFT_OK(net, nf_input_add(net, 1, &target));
-    NFT_OK(net, nf_input_set(net, in, T, R));
-    NFT_OK(net, nf_input_set(net, target, T, f));
-    nf_connection_desc cd = nf_connection_defaults();
-    cd.kind = NF_CONNECTION_IDENTITY;
-    NFT_OK(net, nf_connect(net, in, pop, &cd, &conn));
-    NFT_OK(net, nf_readout_add(net, pop, 1, NULL, &readout));
-    nf_learner_desc ld = nf_learner_defaults();
-    ld.readout = readout;
-    ld.target = target;
-    ld.alpha = alpha;
-    ld.p_precision = precision;
-    NFT_OK(net, nf_learner_add(net, &ld, &learner));
-    NFT_OK(net, nf_network_run(net, T));
+    int32_t readout, learner;
+    nft_readout_rls_on_rows(net, n, T, R, f, alpha, precision, &readout, &learner);
     NFT_OK(net, nf_readout_get_weights(net, readout, w));
     nf_network_destroy(net);
 }

@@ -233,23 +233,8 @@ NFT_BACKEND_TEST(tasks, shared_weights_batch_updates_one_p_element_after_element
         f[i] = 2.0f * (float)(s >> 8) / 16777216.0f - 1.0f;
     }
     nf_network *net = nft_network(backend, 0.001, SH_B, 5);
-    nf_population_desc pd = nf_population_defaults(NF_MODEL_RELU, SH_N);
-    int32_t pop, in, target, conn, readout, learner;
-    NFT_OK(net, nf_population_add(net, &pd, &pop));
-    NFT_OK(net, nf_input_add(net, SH_N, &in));
-    NFT_OK(net, nf_input_set(net, in, SH_T, r));
-    NFT_OK(net, nf_input_add(net, 1, &target));
-    NFT_OK(net, nf_input_set(net, target, SH_T, f));
-    nf_connection_desc cd = nf_connection_defaults();
-    cd.kind = NF_CONNECTION_IDENTITY;
-    NFT_OK(net, nf_connect(net, in, pop, &cd, &conn));
-    NFT_OK(net, nf_readout_add(net, pop, 1, NULL, &readout));
-    nf_learner_desc ld = nf_learner_defaults();
-    ld.readout = readout;
-    ld.target = target;
-    ld.alpha = alpha;
-    NFT_OK(net, nf_learner_add(net, &ld, &learner));
-    NFT_OK(net, nf_network_run(net, SH_T));
+    int32_t readout, learner;
+    nft_readout_rls_on_rows(net, SH_N, SH_T, r, f, alpha, NF_PRECISION_F32, &readout, &learner);
     float w[SH_N], P[SH_N * SH_N];
     NFT_OK(net, nf_readout_get_weights(net, readout, w));
     NFT_OK(net, nf_learner_get_p(net, learner, P));
