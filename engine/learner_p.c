@@ -63,28 +63,14 @@ nf_status nf_learner_p_count(const nf_network *net, int32_t learner, int64_t *co
     return NF_OK;
 }
 
-static nf_status get_p_stored(nf_network *net, const char *fn, int32_t learner, void *dst,
-                              bool want64) {
-    nf_learner *l = NULL;
-    nf_status st = net ? nf__learner_find(net, fn, learner, &l) : NF_ERR_INVALID_ARGUMENT;
-    if (st != NF_OK)
-        return st;
-    REQUIRE(dst, "%s: p must not be NULL", fn);
-    const size_t count = (size_t)l->copies * l->p_count, psize = nf__learner_p_size(l);
-    if (want64 == l->f64)
-        return nf__download(net, dst, l->p, count * psize);
-    void *tmp = malloc(count * psize + 1);
-    if (!tmp)
-        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    if ((st = nf__download(net, tmp, l->p, count * psize)) == NF_OK)
-        for (size_t i = 0; i < count; i++) {
-            if (want64)
-                ((double *)dst)[i] = ((const float *)tmp)[i];
-            else
-                ((float *)dst)[i] = (float)((const double *)tmp)[i];
-        }
-    free(tmp);
-    return st;
+/* Widens float to double (to64) or rounds double to float, count values. */
+static void convert_p(void *dst, const void *src, size_t count, bool to64) {
+    for (size_t i = 0; i < count; i++) {
+        if (to64)
+            ((double *)dst)[i] = ((const float *)src)[i];
+        else
+            ((float *)dst)[i] = (float)((const double *)src)[i];
+    }
 }
 
 /* Copies every block's upper triangle onto its lower one, in dst (float or
@@ -107,11 +93,25 @@ static void mirror_upper(const nf_learner *l, void *dst, bool f64) {
     }
 }
 
-/* Copies P out into dst as double (want64) or float. */
+/* Copies P out into dst as double (want64) or float, both halves filled. */
 static nf_status get_p(nf_network *net, const char *fn, int32_t learner, void *dst, bool want64) {
-    nf_status st = get_p_stored(net, fn, learner, dst, want64);
     nf_learner *l = NULL;
-    if (st == NF_OK && nf__learner_find(net, fn, learner, &l) == NF_OK)
+    nf_status st = net ? nf__learner_find(net, fn, learner, &l) : NF_ERR_INVALID_ARGUMENT;
+    if (st != NF_OK)
+        return st;
+    REQUIRE(dst, "%s: p must not be NULL", fn);
+    const size_t count = (size_t)l->copies * l->p_count, psize = nf__learner_p_size(l);
+    if (want64 == l->f64) {
+        st = nf__download(net, dst, l->p, count * psize);
+    } else {
+        void *tmp = malloc(count * psize + 1);
+        if (!tmp)
+            return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+        if ((st = nf__download(net, tmp, l->p, count * psize)) == NF_OK)
+            convert_p(dst, tmp, count, want64);
+        free(tmp);
+    }
+    if (st == NF_OK)
         mirror_upper(l, dst, want64);
     return st;
 }
@@ -165,12 +165,7 @@ static nf_status set_p(nf_network *net, const char *fn, int32_t learner, const v
     if (from64 != l->f64) {
         if (!(tmp = malloc(count * psize + 1)))
             return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-        for (size_t i = 0; i < count; i++) {
-            if (l->f64)
-                ((double *)tmp)[i] = ((const float *)src)[i];
-            else
-                ((float *)tmp)[i] = (float)((const double *)src)[i];
-        }
+        convert_p(tmp, src, count, l->f64);
     }
     const void *v = tmp ? tmp : src;
     if ((st = check_p(net, fn, l, v)) == NF_OK)
