@@ -303,5 +303,7 @@ nf_status nf__probes_record(nf_network *net, int64_t first_step);
 /* Counts the rows a run of `steps` steps from first_step added. */
 void nf__probes_commit(nf_network *net, int64_t first_step, int64_t steps);
 void nf__probe_clear(nf_probe *p);
+/* The probe with id `probe` (else a failure naming fn and the id). */
+nf_status nf__probe_find(nf_network *net, const char *fn, int32_t probe, nf_probe **out);
 
 #endif /* NF_ENGINE_INTERNAL_H */

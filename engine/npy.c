@@ -127,14 +127,11 @@ nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim, co
 
 nf_status nf_probe_write_npy(nf_network *net, int32_t probe, const char *path) {
     static const char fn[] = "nf_probe_write_npy";
-    if (!net)
-        return NF_ERR_INVALID_ARGUMENT;
-    nf_object *o;
-    nf_status st = nf__lookup(net, fn, "probe", probe, NF_OBJ_PROBE, &o);
+    nf_probe *p;
+    nf_status st = net ? nf__probe_find(net, fn, probe, &p) : NF_ERR_INVALID_ARGUMENT;
     if (st != NF_OK)
         return st;
     REQUIRE(path && *path, "%s: path must be a non-empty string", fn);
-    nf_probe *p = &net->probes.items[o->index];
     const int32_t batch = net->desc.batch;
     const size_t count = (size_t)(p->rows * p->row_floats);
     float *host = count ? malloc(count * sizeof *host) : NULL;

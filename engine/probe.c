@@ -151,17 +151,22 @@ nf_status nf_probe_rows(const nf_network *net, int32_t probe, int64_t *rows) {
     return NF_OK;
 }
 
+nf_status nf__probe_find(nf_network *net, const char *fn, int32_t probe, nf_probe **out) {
+    nf_object *o;
+    nf_status st = nf__lookup(net, fn, "probe", probe, NF_OBJ_PROBE, &o);
+    if (st == NF_OK)
+        *out = &net->probes.items[o->index];
+    return st;
+}
+
 nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_t capacity,
                         int64_t *rows) {
     static const char fn[] = "nf_probe_read";
-    if (!net)
-        return NF_ERR_INVALID_ARGUMENT;
-    nf_object *o;
-    nf_status st = nf__lookup(net, fn, "probe", probe, NF_OBJ_PROBE, &o);
+    nf_probe *p;
+    nf_status st = net ? nf__probe_find(net, fn, probe, &p) : NF_ERR_INVALID_ARGUMENT;
     if (st != NF_OK)
         return st;
     REQUIRE(rows, "%s: rows must not be NULL", fn);
-    nf_probe *p = &net->probes.items[o->index];
     const size_t need = (size_t)(p->rows * p->row_floats);
     REQUIRE(dst || need == 0, "%s: dst must not be NULL (%lld rows to read)", fn,
             (long long)p->rows);
@@ -171,7 +176,7 @@ nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_t capac
     if (need && (st = nf__download(net, dst, p->buf, need * sizeof(float))) != NF_OK)
         return st;
     *rows = p->rows;
-    p->rows = 0;
+    nf__probe_clear(p);
     return NF_OK;
 }
 
