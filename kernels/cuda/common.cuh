@@ -33,11 +33,13 @@ nf_status nf_cuda_fail(nf_backend_ctx *ctx, nf_status st, const char *file, int 
 #define NF_CUDA_CHECK(ctx, call)                                                              \
     do {                                                                                      \
         cudaError_t nf_e_ = (call);                                                           \
-        if (nf_e_ != cudaSuccess && (cudaGetLastError(), 1)) /* cleared for the next call */  \
+        if (nf_e_ != cudaSuccess) {                                                           \
+            cudaGetLastError(); /* clear it, or the next launch check reports it */           \
             return nf_cuda_fail((ctx),                                                        \
                                 nf_e_ == cudaErrorMemoryAllocation ? NF_ERR_OUT_OF_MEMORY     \
                                                                    : NF_ERR_BACKEND,          \
                                 __FILE__, __LINE__, #call, cudaGetErrorString(nf_e_));         \
+        }                                                                                     \
     } while (0)
 
 #define NF_CUBLAS_CHECK(ctx, call)                                                            \
