@@ -30,55 +30,17 @@
 #define LATENCY_TARGET_US 4.0
 
 int main(int argc, char **argv) {
-    nf_backend backend = NF_BACKEND_CPU;
-    int part_a = 1, part_b = 1, csv = 0;
-    int64_t steps_a = -1, steps_b = -1;
-    int32_t device = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--backend") && i + 1 < argc && !strcmp(argv[i + 1], "cpu")) {
-            backend = NF_BACKEND_CPU;
-            i++;
-        } else if (!strcmp(argv[i], "--backend") && i + 1 < argc && !strcmp(argv[i + 1], "cuda")) {
-            backend = NF_BACKEND_CUDA;
-            i++;
-        } else if (!strcmp(argv[i], "--part") && i + 1 < argc) {
-            const char *p = argv[++i];
-            part_a = !strcmp(p, "a") || !strcmp(p, "all");
-            part_b = !strcmp(p, "b") || !strcmp(p, "all");
-            if (!part_a && !part_b) {
-                fprintf(stderr, "--part must be a, b or all, got %s\n", p);
-                return 2;
-            }
-        } else if (!strcmp(argv[i], "--steps-a") && i + 1 < argc)
-            steps_a = atoll(argv[++i]);
-        else if (!strcmp(argv[i], "--steps-b") && i + 1 < argc)
-            steps_b = atoll(argv[++i]);
-        else if (!strcmp(argv[i], "--device") && i + 1 < argc)
-            device = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--csv"))
-            csv = 1;
-        else {
-            fprintf(stderr,
-                    "usage: %s [--backend cpu|cuda] [--part a|b|all] [--steps-a S] "
-                    "[--steps-b S] [--device D] [--csv]\n",
-                    argv[0]);
-            return 2;
-        }
-    }
-    const int cuda = backend == NF_BACKEND_CUDA;
     /* CPU defaults keep the whole run under a minute on two shared cores. */
-    if (steps_a < 0)
-        steps_a = cuda ? 10000 : 1000;
-    if (steps_b < 0)
-        steps_b = cuda ? 1024 : 3;
-    if (steps_a < 1 || steps_b < 1) {
-        fprintf(stderr, "--steps-a and --steps-b must be >= 1\n");
-        return 2;
-    }
-    if (!nf_backend_available(backend)) {
-        fprintf(stderr, "backend %s is not available here\n", nf_backend_name(backend));
-        return 1;
-    }
+    const int64_t default_a[2] = {1000, 10000}, default_b[2] = {3, 1024};
+    nfb_part_args args;
+    const int bad = nfb_part_args_parse(argc, argv, 1, default_a, default_b, &args);
+    if (bad)
+        return bad;
+    const nf_backend backend = args.backend;
+    const int cuda = backend == NF_BACKEND_CUDA, part_a = args.part_a, part_b = args.part_b;
+    const int csv = args.csv;
+    const int64_t steps_a = args.steps_a, steps_b = args.steps_b;
+    const int32_t device = args.device;
     char name[256] = "", err[512] = "";
     if (!cuda)
         nfb_cpu_name(name, sizeof name);
