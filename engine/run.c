@@ -163,17 +163,18 @@ static nf_status replay(nf_network *net, nf_replays *r, int64_t first_step, int6
 
 static nf_status run_steps(nf_network *net, nf_replays *r, int64_t first_step, int64_t steps) {
     nf_status st = NF_OK;
-    if (!net->be->capture_begin || steps < 2) {
-        for (int64_t t = 0; t < steps && st == NF_OK; t++)
-            st = step_once(net, first_step);
-        return st;
-    }
-    if (net->launched != net->objects.count + 1) { /* no kernel first loaded in a capture */
+    const bool records = net->be->capture_begin != NULL;
+    if (records && steps >= 2 && net->launched != net->objects.count + 1) {
+        /* one step uncaptured first, so that no kernel is first loaded in a capture */
         if ((st = step_once(net, first_step)) != NF_OK)
             return st;
         net->launched = net->objects.count + 1;
-        if (--steps < 2)
-            return steps ? step_once(net, first_step) : NF_OK;
+        steps--;
+    }
+    if (!records || steps < 2) {
+        for (int64_t t = 0; t < steps && st == NF_OK; t++)
+            st = step_once(net, first_step);
+        return st;
     }
     const int64_t per = steps < NF_STEPS_PER_GRAPH ? steps : NF_STEPS_PER_GRAPH;
     st = replay(net, r, first_step, per, steps / per);
