@@ -27,8 +27,6 @@ nf_status nf_cpu_sparse(nf_backend_ctx *ctx, const nf_sparse_args *a);
 nf_status nf_cpu_event(nf_backend_ctx *ctx, const nf_event_args *a);
 nf_status nf_cpu_rls_update(nf_backend_ctx *ctx, const nf_rls_args *a);
 nf_status nf_cpu_rls_masked(nf_backend_ctx *ctx, const nf_rls_masked_args *a);
-/* 1 when an RLS learner with this window updates at step counter t. */
-int nf_cpu_rls_due(int enabled, int64_t every, int64_t start, int64_t stop, int64_t t);
 nf_status nf_cpu_state_copy(nf_backend_ctx *ctx, const nf_state_ref *table, int32_t count,
                             void *store, int32_t restore);
 nf_status nf_cpu_state_check(nf_backend_ctx *ctx, const nf_state_ref *table, int32_t count,

@@ -12,12 +12,7 @@
 #include <cblas.h>
 
 #include "cpu.h"
-
-int nf_cpu_rls_due(int enabled, int64_t every, int64_t start, int64_t stop, int64_t t) {
-    if (!enabled || t < start || (stop > 0 && t >= stop))
-        return 0;
-    return (t - start + 1) % every == 0;
-}
+#include "kernels/math/rls.h"
 
 /* The upper triangle of P -= c (k k^T), row by row (rows shorten, so the
  * threads take them round-robin in small chunks). */
@@ -60,7 +55,7 @@ static void move_targets(const nf_rls_args *a, int32_t b, int32_t copy, const fl
 
 nf_status nf_cpu_rls_update(nf_backend_ctx *ctx, const nf_rls_args *a) {
     const int32_t n = a->n;
-    if (!nf_cpu_rls_due(a->enabled, a->every, a->start, a->stop, ctx->counter))
+    if (!nf_rls_due(a->enabled, a->every, a->start, a->stop, ctx->counter))
         return NF_OK;
     for (int32_t b = 0; b < a->batch; b++) {
         const int32_t copy = a->per_batch ? b : 0;

@@ -9,6 +9,7 @@
  * T is float, or double for an F64 P (W stays float).
  */
 #include "cpu.h"
+#include "kernels/math/rls.h"
 
 #define DEFINE_MASKED_ROW(T, name)                                                           \
     static void name(const nf_rls_masked_args *a, int32_t b, int32_t copy, int32_t i) {      \
@@ -49,7 +50,7 @@ DEFINE_MASKED_ROW(float, masked_row_f32)
 DEFINE_MASKED_ROW(double, masked_row_f64)
 
 nf_status nf_cpu_rls_masked(nf_backend_ctx *ctx, const nf_rls_masked_args *a) {
-    if (!nf_cpu_rls_due(a->enabled, a->every, a->start, a->stop, ctx->counter))
+    if (!nf_rls_due(a->enabled, a->every, a->start, a->stop, ctx->counter))
         return NF_OK;
     const int parallel = a->p_total >= NF_CPU_PARALLEL_MIN / 4 && a->rows > 1;
     for (int32_t b = 0; b < a->batch; b++) {

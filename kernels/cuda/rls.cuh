@@ -3,18 +3,16 @@
 #define NF_CUDA_RLS_CUH
 
 #include "common.cuh"
+#include "kernels/math/rls.h"
 
 nf_status nf_cuda_rls_update(nf_backend_ctx *ctx, const nf_rls_args *a);
 nf_status nf_cuda_rls_masked(nf_backend_ctx *ctx, const nf_rls_masked_args *a);
 
 /* True when a learner with this window updates at the device counter's step. */
 static __device__ __forceinline__ bool nf_cuda_rls_due(const int64_t *counter, int enabled,
-                                                       long long every, long long start,
-                                                       long long stop) {
-    const long long t = *counter;
-    if (!enabled || t < start || (stop > 0 && t >= stop))
-        return false;
-    return (t - start + 1) % every == 0;
+                                                       int64_t every, int64_t start,
+                                                       int64_t stop) {
+    return nf_rls_due(enabled, every, start, stop, *counter);
 }
 
 /* The sum of every thread's v over the block (blockDim.x a power of two, at most
