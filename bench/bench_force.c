@@ -60,16 +60,13 @@ static int force_build(nf_backend backend, int32_t device, int32_t batch, int32_
     nd.batch = batch;
     nd.dt = 0.0025;
     nd.seed = 750;
-    char msg[512];
     memset(f, 0, sizeof *f);
     f->n = n;
     f->batch = batch;
-    nf_status st = nf_network_create_ex(&nd, &f->net, msg, sizeof msg);
-    if (st != NF_OK) {
-        fprintf(stderr, "nf_network_create: %s: %s\n", nf_status_string(st), msg);
+    if (!(f->net = nfb_network_create(&nd)))
         return 1;
-    }
     nf_network *net = f->net;
+    nf_status st;
     const int per_batch = batch > 1;
     nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, n);
     pd.tau = 0.025f;

@@ -25,18 +25,11 @@
 #define DV          (-0.0002)
 #define MAX_REPEATS 21
 
-static int fail(nf_network *net, const char *where, nf_status st) {
-    fprintf(stderr, "%s: %s: %s\n", where, nf_status_string(st),
-            net ? nf_network_last_error(net) : "");
-    nf_network_destroy(net);
-    return 1;
-}
-
 #define TRY(call)                                                                                  \
     do {                                                                                           \
         nf_status st_ = (call);                                                                    \
         if (st_ != NF_OK)                                                                          \
-            return fail(net, #call, st_);                                                          \
+            return nfb_fail(net, #call, st_);                                                          \
     } while (0)
 
 int main(int argc, char **argv) {
@@ -60,13 +53,9 @@ int main(int argc, char **argv) {
     nd.dt = DT;
     nd.seed = 1;
     nd.backend = backend;
-    nf_network *net = NULL;
-    char msg[512];
-    nf_status st = nf_network_create_ex(&nd, &net, msg, sizeof msg);
-    if (st != NF_OK) {
-        fprintf(stderr, "nf_network_create: %s: %s\n", nf_status_string(st), msg);
+    nf_network *net = nfb_network_create(&nd);
+    if (!net)
         return 1;
-    }
     static float bias[N], w[N * N], count_w[N], zeros[N];
     for (int i = 0; i < N; i++) {
         bias[i] = (float)(1.1 + 0.9 * i / (N - 1));

@@ -102,3 +102,21 @@ int nfb_part_args_parse(int argc, char **argv, int allow_csv, const int64_t step
     *out = a;
     return 0;
 }
+
+nf_network *nfb_network_create(const nf_network_desc *d) {
+    nf_network *net = NULL;
+    char message[512];
+    nf_status st = nf_network_create_ex(d, &net, message, sizeof message);
+    if (st != NF_OK) {
+        fprintf(stderr, "nf_network_create: %s: %s\n", nf_status_string(st), message);
+        return NULL;
+    }
+    return net;
+}
+
+int nfb_fail(nf_network *net, const char *where, nf_status st) {
+    fprintf(stderr, "%s: %s: %s\n", where, nf_status_string(st),
+            net ? nf_network_last_error(net) : "");
+    nf_network_destroy(net);
+    return 1;
+}

@@ -17,6 +17,14 @@ int nfb_cmp_double(const void *a, const void *b);
 void nfb_cpu_name(char *name, size_t capacity);
 double nfb_host_copy_bandwidth(void);
 
+/* Creates a network; on failure prints the status and the message to stderr
+ * and returns NULL. */
+nf_network *nfb_network_create(const nf_network_desc *d);
+
+/* Prints the failed call, its status and the network's message to stderr,
+ * destroys net (NULL is fine); returns 1, a main's failure status. */
+int nfb_fail(nf_network *net, const char *where, nf_status st);
+
 /* [--backend cpu|cuda] [--part a|b|all] [--steps-a S] [--steps-b S]
  * [--device D], and [--csv] when allow_csv. Steps not given take
  * steps_a[cuda] / steps_b[cuda]. Returns 0, or the exit status: 2 after a

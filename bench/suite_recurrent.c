@@ -23,19 +23,11 @@ static float uniform_pm1(uint64_t *s) {
     return (float)((r >> 40) * (2.0 / 16777216.0) - 1.0);
 }
 
-/* Prints the failed call and the network's message; returns 1. */
-static int fail(nf_network *net, const char *where, nf_status st) {
-    fprintf(stderr, "%s: %s: %s\n", where, nf_status_string(st),
-            net ? nf_network_last_error(net) : "");
-    nf_network_destroy(net);
-    return 1;
-}
-
 #define TRY(where, call)                                                                           \
     do {                                                                                           \
         nf_status st_ = (call);                                                                    \
         if (st_ != NF_OK)                                                                          \
-            return fail(net, where, st_);                                                          \
+            return nfb_fail(net, where, st_);                                                          \
     } while (0)
 
 /* Runs `steps` once to warm up, then REPEATS timed runs; checks the output. */
@@ -52,7 +44,7 @@ static int time_runs(nf_network *net, int32_t pop, int64_t steps, nfb_timing *ou
     const size_t count = (size_t)nf_network_batch(net) * n;
     float *x = malloc(sizeof *x * count);
     if (!x)
-        return fail(net, "malloc", NF_ERR_OUT_OF_MEMORY);
+        return nfb_fail(net, "malloc", NF_ERR_OUT_OF_MEMORY);
     nf_status st = nf_population_get_state(net, pop, NF_STATE_OUTPUT, x);
     size_t bad = count, nonzero = 0;
     for (size_t i = 0; st == NF_OK && i < count; i++) {
@@ -62,7 +54,7 @@ static int time_runs(nf_network *net, int32_t pop, int64_t steps, nfb_timing *ou
     }
     free(x);
     if (st != NF_OK)
-        return fail(net, "nf_population_get_state(OUTPUT)", st);
+        return nfb_fail(net, "nf_population_get_state(OUTPUT)", st);
     if (bad != count || nonzero == 0) {
         fprintf(stderr, "the network's output after the runs is %s\n",
                 bad != count ? "not finite" : "all zero");
@@ -86,13 +78,10 @@ static nf_network *leaky_network(nf_backend backend, int32_t device, int32_t bat
     nd.batch = batch;
     nd.dt = 0.1;
     nd.seed = seed;
-    nf_network *net = NULL;
-    char message[512];
-    nf_status st = nf_network_create_ex(&nd, &net, message, sizeof message);
-    if (st != NF_OK) {
-        fprintf(stderr, "nf_network_create: %s: %s\n", nf_status_string(st), message);
+    nf_network *net = nfb_network_create(&nd);
+    if (!net)
         return NULL;
-    }
+    nf_status st;
     nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, n);
     pd.tau = 1.0f;
     pd.x_init_scale = 0.5f;
@@ -109,7 +98,7 @@ static nf_network *leaky_network(nf_backend backend, int32_t device, int32_t bat
         st = nf_connect(net, *pop, *pop, &cd, &recurrent);
     }
     if (st != NF_OK) {
-        fail(net, where, st);
+        nfb_fail(net, where, st);
         return NULL;
     }
     return net;
