@@ -27,6 +27,8 @@ const char *nf_status_string(nf_status s) {
 
 const char *nf_version(void) { return NF_VERSION_STRING; }
 
+int nf_version_number(void) { return NF_VERSION_NUMBER; }
+
 const char *nf_backend_name(nf_backend b) {
     switch (b) {
     case NF_BACKEND_AUTO: return "auto";

@@ -29,10 +29,32 @@
 extern "C" {
 #endif
 
+/* NF_API marks the library's exported functions: the shared library is built
+ * with hidden visibility and exports exactly the functions declared here.
+ * A program linking the static library defines nothing. */
+#if defined(_WIN32) && defined(NF_SHARED_BUILD)
+#define NF_API __declspec(dllexport)
+#elif defined(__GNUC__) && defined(NF_SHARED_BUILD)
+#define NF_API __attribute__((visibility("default")))
+#else
+#define NF_API
+#endif
+
+/* Versions. NF_VERSION_NUMBER is major * 10000 + minor * 100 + patch (100 for
+ * 0.1.0); a program checks that the header it was compiled with matches the
+ * library it runs with by comparing it with nf_version_number().
+ *
+ * Compatibility: descriptors (nf_*_desc) gain fields only at their end, and a
+ * caller gets every field's default from the matching *_defaults() function
+ * before setting the fields it needs, so a program that does so keeps
+ * compiling and means the same as fields are added. Before 1.0 the binary
+ * interface may change between minor versions (0.1 -> 0.2): recompile against
+ * the new header; within a minor version it does not change. */
 #define NF_VERSION_MAJOR 0
 #define NF_VERSION_MINOR 1
 #define NF_VERSION_PATCH 0
 #define NF_VERSION_STRING "0.1.0"
+#define NF_VERSION_NUMBER (NF_VERSION_MAJOR * 10000 + NF_VERSION_MINOR * 100 + NF_VERSION_PATCH)
 
 // --- status --------------------------------------------------------------
 
@@ -49,10 +71,13 @@ typedef enum nf_status {
 } nf_status;
 
 /* A static, never-NULL name for a status ("NF_ERR_INVALID_ARGUMENT: invalid argument"). */
-const char *nf_status_string(nf_status s);
+NF_API const char *nf_status_string(nf_status s);
 
 /* The library's version string, e.g. "0.1.0". */
-const char *nf_version(void);
+NF_API const char *nf_version(void);
+
+/* The library's NF_VERSION_NUMBER, e.g. 100 for 0.1.0. */
+NF_API int nf_version_number(void);
 
 // --- backends --------------------------------------------------------------
 
@@ -64,10 +89,10 @@ typedef enum nf_backend {
 
 /* 1 when networks can be created on backend b in this process, else 0.
  * NF_BACKEND_AUTO is always available. */
-int nf_backend_available(nf_backend b);
+NF_API int nf_backend_available(nf_backend b);
 
 /* A static name: "auto", "cpu", "cuda" ("unknown" otherwise). */
-const char *nf_backend_name(nf_backend b);
+NF_API const char *nf_backend_name(nf_backend b);
 
 /* What a backend runs on: the CPU (model name, logical processors, physical
  * and available memory) or one CUDA device (name, compute capability, total
@@ -88,7 +113,7 @@ typedef struct nf_device_info {
  * picks). Works without a GPU: CUDA then gives NF_ERR_NO_DEVICE with count 0
  * and the reason in info->detail. NF_ERR_INVALID_ARGUMENT for a NULL info, an
  * unknown backend or an ordinal out of range (info->detail says which). */
-nf_status nf_device_query(nf_backend b, int32_t device, nf_device_info *info);
+NF_API nf_status nf_device_query(nf_backend b, int32_t device, nf_device_info *info);
 
 // --- network -----------------------------------------------------------------
 
@@ -102,28 +127,28 @@ typedef struct nf_network_desc {
     int32_t device;     /* CUDA device ordinal (CUDA backend only); default 0 */
 } nf_network_desc;
 
-nf_network_desc nf_network_defaults(void); /* dt 0.001, batch 1, seed 0, AUTO, device 0 */
+NF_API nf_network_desc nf_network_defaults(void); /* dt 0.001, batch 1, seed 0, AUTO, device 0 */
 
 /* Creates a network. On failure *out is NULL and nothing is allocated.
  * Status: NF_ERR_INVALID_ARGUMENT (bad descriptor), NF_ERR_NO_DEVICE (CUDA asked
  * for, none usable), NF_ERR_OUT_OF_MEMORY, NF_ERR_BACKEND. */
-nf_status nf_network_create(const nf_network_desc *d, nf_network **out);
+NF_API nf_status nf_network_create(const nf_network_desc *d, nf_network **out);
 
 /* As nf_network_create, and on failure writes the reason (NUL-terminated,
  * truncated to `capacity` bytes) into `message` when it is not NULL. */
-nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char *message,
+NF_API nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char *message,
                                size_t capacity);
 
-void nf_network_destroy(nf_network *net); /* frees everything; NULL is a no-op */
+NF_API void nf_network_destroy(nf_network *net); /* frees everything; NULL is a no-op */
 
 /* The message of the last failed call on `net` ("" after none). Owned by the
  * network; the next failing call overwrites it. */
-const char *nf_network_last_error(const nf_network *net);
+NF_API const char *nf_network_last_error(const nf_network *net);
 
-nf_backend nf_network_backend(const nf_network *net); /* the resolved backend (never AUTO) */
-int32_t nf_network_batch(const nf_network *net);
-double nf_network_dt(const nf_network *net);
-int64_t nf_network_step_count(const nf_network *net); /* steps run since create or reset */
+NF_API nf_backend nf_network_backend(const nf_network *net); /* the resolved backend (never AUTO) */
+NF_API int32_t nf_network_batch(const nf_network *net);
+NF_API double nf_network_dt(const nf_network *net);
+NF_API int64_t nf_network_step_count(const nf_network *net); /* steps run since create or reset */
 
 // --- populations -----------------------------------------------------------
 
@@ -216,20 +241,20 @@ typedef struct nf_population_desc {
  * no filter: nengo's for the nengo models (LIF in nengo form), Nicola &
  * Clopath's for IZHIKEVICH (their order, bias 1000) and THETA. Unknown m
  * gives RELU defaults. */
-nf_population_desc nf_population_defaults(nf_model m, int32_t n);
+NF_API nf_population_desc nf_population_defaults(nf_model m, int32_t n);
 
 /* Switches a LIF descriptor to a form with that form's defaults: NENGO
  * (bias 0) or NICOLA_CLOPATH (bias -40, the reference's v_peak offset). */
-nf_status nf_lif_form_apply(nf_population_desc *d, nf_lif_form form);
+NF_API nf_status nf_lif_form_apply(nf_population_desc *d, nf_lif_form form);
 
 /* Fills the Izhikevich fields of d with a nengo preset (order NENGO, bias 0). */
-nf_status nf_izhikevich_preset_apply(nf_population_desc *d, nf_izhikevich_preset preset);
+NF_API nf_status nf_izhikevich_preset_apply(nf_population_desc *d, nf_izhikevich_preset preset);
 
 /* Adds a population; its initial state is drawn from the network seed. */
-nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_t *id);
+NF_API nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_t *id);
 
 /* Per-neuron gain and bias, [n] each; either may be NULL to leave it. */
-nf_status nf_population_set_gain_bias(nf_network *net, int32_t pop, const float *gains,
+NF_API nf_status nf_population_set_gain_bias(nf_network *net, int32_t pop, const float *gains,
                                       const float *biases);
 
 typedef enum nf_state_kind {
@@ -246,22 +271,22 @@ typedef enum nf_state_kind {
 
 /* Copies a state variable in or out, [batch][n]. Refused for variables the
  * population's model does not have (NF_ERR_INVALID_ARGUMENT, naming them). */
-nf_status nf_population_set_state(nf_network *net, int32_t pop, nf_state_kind which,
+NF_API nf_status nf_population_set_state(nf_network *net, int32_t pop, nf_state_kind which,
                                   const float *values);
-nf_status nf_population_get_state(nf_network *net, int32_t pop, nf_state_kind which,
+NF_API nf_status nf_population_get_state(nf_network *net, int32_t pop, nf_state_kind which,
                                   float *values);
-nf_status nf_population_size(const nf_network *net, int32_t pop, int32_t *n);
+NF_API nf_status nf_population_size(const nf_network *net, int32_t pop, int32_t *n);
 
 // --- inputs ---------------------------------------------------------------------
 
 /* Adds an external input of dimension dim (zero until set). Connect it to a
  * population with nf_connect(net, input_id, pop, ...). */
-nf_status nf_input_add(nf_network *net, int32_t dim, int32_t *id);
+NF_API nf_status nf_input_add(nf_network *net, int32_t dim, int32_t *id);
 
 /* Copies a sequence of `steps` rows [steps][batch][dim]. Each step of a run
  * consumes the next row; steps == 1 holds that value for every step. A run
  * longer than the rows left is refused. Setting rewinds the input to row 0. */
-nf_status nf_input_set(nf_network *net, int32_t input, int64_t steps, const float *values);
+NF_API nf_status nf_input_set(nf_network *net, int32_t input, int64_t steps, const float *values);
 
 // --- connections ------------------------------------------------------------------
 
@@ -300,19 +325,19 @@ typedef struct nf_connection_desc {
 } nf_connection_desc;
 
 /* Dense connection with the caller's [post][pre] weights (p 1, scale 1). */
-nf_connection_desc nf_connection_defaults(void);
+NF_API nf_connection_desc nf_connection_defaults(void);
 
 /* Connects pre (a population, an input or a readout: feedback U z) to the
  * population post. From a spiking population the pre filter is kept on the
  * post side and each step adds only the columns of neurons that spiked. */
-nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf_connection_desc *d,
+NF_API nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf_connection_desc *d,
                      int32_t *id);
 
 /* Number of stored weights: post*pre (dense) or nnz (sparse), times batch when
  * per_batch; 1 for identity (which is always shared by the batch). */
-nf_status nf_connection_weight_count(const nf_network *net, int32_t conn, int64_t *count);
-nf_status nf_connection_set_weights(nf_network *net, int32_t conn, const float *w);
-nf_status nf_connection_get_weights(nf_network *net, int32_t conn, float *w);
+NF_API nf_status nf_connection_weight_count(const nf_network *net, int32_t conn, int64_t *count);
+NF_API nf_status nf_connection_set_weights(nf_network *net, int32_t conn, const float *w);
+NF_API nf_status nf_connection_get_weights(nf_network *net, int32_t conn, float *w);
 
 // --- readouts ---------------------------------------------------------------------
 
@@ -323,13 +348,13 @@ typedef struct nf_readout_desc {
 } nf_readout_desc;
 
 /* z = W_out s, with s the population's filtered output; dim >= 1. d may be NULL. */
-nf_status nf_readout_add(nf_network *net, int32_t pop, int32_t dim, const nf_readout_desc *d,
+NF_API nf_status nf_readout_add(nf_network *net, int32_t pop, int32_t dim, const nf_readout_desc *d,
                          int32_t *id);
-nf_status nf_readout_set_weights(nf_network *net, int32_t readout, const float *w);
-nf_status nf_readout_get_weights(nf_network *net, int32_t readout, float *w);
+NF_API nf_status nf_readout_set_weights(nf_network *net, int32_t readout, const float *w);
+NF_API nf_status nf_readout_get_weights(nf_network *net, int32_t readout, float *w);
 /* z [batch][dim]: the value fed back before the next step. */
-nf_status nf_readout_set_state(nf_network *net, int32_t readout, const float *z);
-nf_status nf_readout_get_state(nf_network *net, int32_t readout, float *z);
+NF_API nf_status nf_readout_set_state(nf_network *net, int32_t readout, const float *z);
+NF_API nf_status nf_readout_get_state(nf_network *net, int32_t readout, float *z);
 
 // --- learners (FORCE / recursive least squares) ----------------------------------
 
@@ -381,7 +406,7 @@ typedef struct nf_learner_desc {
 /* Steps between two finiteness checks of nf_network_run, at least (see nf_learner_add). */
 #define NF_CHECK_STEPS 256
 
-nf_learner_desc nf_learner_defaults(void);
+NF_API nf_learner_desc nf_learner_defaults(void);
 
 /* Trains during nf_network_run, after the readouts of each step. Errors:
  * READOUT e = z - f (z with the weights before the update; recurrent rows
@@ -419,20 +444,20 @@ nf_learner_desc nf_learner_defaults(void);
  * then S (steps 0 .. S-1 stand) and the network stays usable. Every run call
  * pays at least one copy and scan: long runs amortise it, single steps do not.
  * nf_network_reset keeps P and the learned weights. */
-nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id);
-nf_status nf_learner_set_enabled(nf_network *net, int32_t learner, int enabled);
+NF_API nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id);
+NF_API nf_status nf_learner_set_enabled(nf_network *net, int32_t learner, int enabled);
 /* P of every copy, [copies][n][n] (copies = batch for per-batch readouts, else 1);
  * MASKED: [copies][sum over rows of K_i^2], row i's P_i (K_i x K_i, row-major, over its
  * connected inputs in increasing order) after those of the rows before it.
  * The float functions round an F64 P on the way out and widen on the way in; the
  * _f64 ones take doubles whatever the precision (an F32 P rounds what it is given).
  * set refuses non-finite or non-symmetric values (each P_i separately). */
-nf_status nf_learner_get_p(nf_network *net, int32_t learner, float *p);
-nf_status nf_learner_set_p(nf_network *net, int32_t learner, const float *p);
-nf_status nf_learner_get_p_f64(nf_network *net, int32_t learner, double *p);
-nf_status nf_learner_set_p_f64(nf_network *net, int32_t learner, const double *p);
+NF_API nf_status nf_learner_get_p(nf_network *net, int32_t learner, float *p);
+NF_API nf_status nf_learner_set_p(nf_network *net, int32_t learner, const float *p);
+NF_API nf_status nf_learner_get_p_f64(nf_network *net, int32_t learner, double *p);
+NF_API nf_status nf_learner_set_p_f64(nf_network *net, int32_t learner, const double *p);
 /* Number of P values get_p writes: copies * n * n, or MASKED copies * sum K_i^2. */
-nf_status nf_learner_p_count(const nf_network *net, int32_t learner, int64_t *count);
+NF_API nf_status nf_learner_p_count(const nf_network *net, int32_t learner, int64_t *count);
 
 // --- probes ------------------------------------------------------------------
 
@@ -448,18 +473,18 @@ typedef enum nf_probe_kind {
 /* Records `what` of `target` at the end of every `every`-th step (steps
  * every-1, 2 every-1, ... counted from the probe's creation or the last reset).
  * Rows accumulate until read. */
-nf_status nf_probe_add(nf_network *net, int32_t target, nf_probe_kind what, int32_t every,
+NF_API nf_status nf_probe_add(nf_network *net, int32_t target, nf_probe_kind what, int32_t every,
                        int32_t *id);
 /* As nf_probe_add with NF_PROBE_STATE, for a chosen state variable. */
-nf_status nf_probe_add_state(nf_network *net, int32_t pop, nf_state_kind which, int32_t every,
+NF_API nf_status nf_probe_add_state(nf_network *net, int32_t pop, nf_state_kind which, int32_t every,
                              int32_t *id);
 /* Values per row (batch * dim). */
-nf_status nf_probe_row_size(const nf_network *net, int32_t probe, int64_t *floats);
+NF_API nf_status nf_probe_row_size(const nf_network *net, int32_t probe, int64_t *floats);
 /* Rows recorded and not yet read. */
-nf_status nf_probe_rows(const nf_network *net, int32_t probe, int64_t *rows);
+NF_API nf_status nf_probe_rows(const nf_network *net, int32_t probe, int64_t *rows);
 /* Copies every unread row, [rows][batch][dim], into dst (capacity in floats),
  * then forgets them. Too small a dst is refused and nothing is lost. */
-nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_t capacity,
+NF_API nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_t capacity,
                         int64_t *rows);
 
 // --- files (numpy .npy) ----------------------------------------------------------
@@ -471,13 +496,13 @@ nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_t capac
  * is not NULL, the reason (the path and the system's error text) is written
  * there, truncated to `capacity` bytes. Status: NF_ERR_INVALID_ARGUMENT,
  * NF_ERR_IO, NF_ERR_OUT_OF_MEMORY. */
-nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim,
+NF_API nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim,
                            const int64_t *shape, char *message, size_t capacity);
 
 /* Writes every unread row of a probe to `path` as a .npy array of shape
  * (rows, batch, dim), then forgets them (as nf_probe_read). On failure the
  * rows stay unread and nf_network_last_error names the path and the reason. */
-nf_status nf_probe_write_npy(nf_network *net, int32_t probe, const char *path);
+NF_API nf_status nf_probe_write_npy(nf_network *net, int32_t probe, const char *path);
 
 // --- running ------------------------------------------------------------------
 
@@ -489,15 +514,15 @@ typedef enum nf_mode {
 
 /* Advances the network `steps` steps (0 is a no-op), in the order of the
  * timestep described at the top of this file. */
-nf_status nf_network_run(nf_network *net, int64_t steps);
+NF_API nf_status nf_network_run(nf_network *net, int64_t steps);
 /* Back to the initial state: states redrawn from the seed, filters and readout
  * values as at creation, inputs rewound, probes emptied, step count 0.
  * Parameters (weights, gains, biases, inputs' values, mode, dt) are kept. */
-nf_status nf_network_reset(nf_network *net);
-nf_status nf_network_set_mode(nf_network *net, nf_mode mode);
-nf_mode nf_network_mode(const nf_network *net);
+NF_API nf_status nf_network_reset(nf_network *net);
+NF_API nf_status nf_network_set_mode(nf_network *net, nf_mode mode);
+NF_API nf_mode nf_network_mode(const nf_network *net);
 /* Changes dt; every dt-dependent constant is recomputed. */
-nf_status nf_network_set_dt(nf_network *net, double dt);
+NF_API nf_status nf_network_set_dt(nf_network *net, double dt);
 
 // --- sequence layers (keras-spiking) ------------------------------------------
 
@@ -560,18 +585,18 @@ typedef struct nf_layer_desc {
 } nf_layer_desc;
 
 /* Defaults for a layer of `kind` with `units` units (model RELU). */
-nf_layer_desc nf_layer_defaults(nf_layer_kind kind, int32_t units);
+NF_API nf_layer_desc nf_layer_defaults(nf_layer_kind kind, int32_t units);
 
 /* Creates a layer and its backend context. On failure *out is NULL and, for
  * _ex, the reason is written to message (truncated to capacity). Status:
  * NF_ERR_INVALID_ARGUMENT, NF_ERR_NO_DEVICE, NF_ERR_OUT_OF_MEMORY, NF_ERR_BACKEND. */
-nf_status nf_layer_create(const nf_layer_desc *d, nf_layer **out);
-nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *message,
+NF_API nf_status nf_layer_create(const nf_layer_desc *d, nf_layer **out);
+NF_API nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *message,
                              size_t capacity);
-void nf_layer_destroy(nf_layer *layer); /* NULL is a no-op */
+NF_API void nf_layer_destroy(nf_layer *layer); /* NULL is a no-op */
 /* The message of the last failed call on the layer ("" after none). */
-const char *nf_layer_last_error(const nf_layer *layer);
-nf_backend nf_layer_backend(const nf_layer *layer); /* resolved, never AUTO */
+NF_API const char *nf_layer_last_error(const nf_layer *layer);
+NF_API nf_backend nf_layer_backend(const nf_layer *layer); /* resolved, never AUTO */
 
 /* Applies the layer to `in` ([batch][time][units] or [time][batch][units] per
  * layout) and writes every step's output in the same layout
@@ -583,7 +608,7 @@ nf_backend nf_layer_backend(const nf_layer *layer); /* resolved, never AUTO */
  * buffers the layer keeps. Status: NF_ERR_INVALID_ARGUMENT (sizes, NULL,
  * batch change of a stateful layer), NF_ERR_UNSUPPORTED (device memory on the
  * CPU backend), NF_ERR_OUT_OF_MEMORY, NF_ERR_BACKEND. */
-nf_status nf_layer_apply(nf_layer *layer, const float *in, float *out, int32_t batch,
+NF_API nf_status nf_layer_apply(nf_layer *layer, const float *in, float *out, int32_t batch,
                          int64_t time, int32_t units, nf_layout layout, nf_memory memory,
                          int32_t return_sequences);
 
@@ -594,21 +619,21 @@ nf_status nf_layer_apply(nf_layer *layer, const float *in, float *out, int32_t b
  * kernel runs every layer per step, keeping the intermediate values in
  * registers. Each layer's state, statefulness and statistics behave as in
  * nf_layer_apply. Errors are reported on layers[0]. */
-nf_status nf_layer_chain_apply(nf_layer *const *layers, int32_t count, const float *in,
+NF_API nf_status nf_layer_chain_apply(nf_layer *const *layers, int32_t count, const float *in,
                                float *out, int32_t batch, int64_t time, int32_t units,
                                nf_layout layout, nf_memory memory, int32_t return_sequences);
 
 /* Back to the initial state: the next apply starts from desc's initial state. */
-nf_status nf_layer_reset(nf_layer *layer);
-nf_status nf_layer_set_mode(nf_layer *layer, nf_mode mode);
+NF_API nf_status nf_layer_reset(nf_layer *layer);
+NF_API nf_status nf_layer_set_mode(nf_layer *layer, nf_mode mode);
 
 /* State [batch][units], host memory: SPIKING_ACTIVATION NF_STATE_SPIKE_ACCUMULATOR
  * (v); filters NF_STATE_FILTER (LOWPASS y, ALPHA x1) and NF_STATE_FILTER_AUX
  * (ALPHA x0). get reads the state after the last apply (or set); set makes the
  * next apply start from it (and fixes the batch size). */
-nf_status nf_layer_set_state(nf_layer *layer, nf_state_kind which, int32_t batch,
+NF_API nf_status nf_layer_set_state(nf_layer *layer, nf_state_kind which, int32_t batch,
                              const float *values);
-nf_status nf_layer_get_state(nf_layer *layer, nf_state_kind which, int32_t batch,
+NF_API nf_status nf_layer_get_state(nf_layer *layer, nf_state_kind which, int32_t batch,
                              float *values);
 
 // --- firing-rate statistics -------------------------------------------------------
@@ -632,18 +657,18 @@ typedef struct nf_rate_stats {
  * stops (frees it) the counting for a population. Counting restarts at
  * nf_network_reset. A run that stops with NF_ERR_NUMERIC restores the sums
  * with the rest of the network, to the last good step. */
-nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, int32_t enabled);
+NF_API nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, int32_t enabled);
 
 /* Statistics over the steps since enabling or the last reset; q[nq] are
  * percentiles in [0, 100] (nq <= NF_RATE_STATS_MAX_PERCENTILES, q may be NULL
  * when nq is 0). rates, when not NULL, receives the n per-neuron rates.
  * NF_ERR_STATE when counting is off or no step ran. */
-nf_status nf_population_rate_stats(nf_network *net, int32_t pop, const double *q, int32_t nq,
+NF_API nf_status nf_population_rate_stats(nf_network *net, int32_t pop, const double *q, int32_t nq,
                                    nf_rate_stats *stats, float *rates);
 
 /* The same for a layer created with rate_stats, over its last apply (or
  * chain apply) and units (averaged over batch and time). */
-nf_status nf_layer_rate_stats(nf_layer *layer, const double *q, int32_t nq, nf_rate_stats *stats,
+NF_API nf_status nf_layer_rate_stats(nf_layer *layer, const double *q, int32_t nq, nf_rate_stats *stats,
                               float *rates);
 
 // --- energy estimates (keras-spiking ModelEnergy) -----------------------------
@@ -664,12 +689,12 @@ nf_status nf_layer_rate_stats(nf_layer *layer, const double *q, int32_t nq, nf_r
  * 2.19e-9 (spiking); plus those registered on the network. Status:
  * NF_ERR_INVALID_ARGUMENT (unknown device, steps < 1, dt <= 0), NF_ERR_STATE
  * (a spiking device needs a rate that was not measured). */
-nf_status nf_energy_estimate(nf_network *net, const char *device, int64_t steps_per_inference,
+NF_API nf_status nf_energy_estimate(nf_network *net, const char *device, int64_t steps_per_inference,
                              double dt, double *joules);
 
 /* Adds (or replaces) a device on this network only. name: 1..31 characters;
  * energies finite and >= 0. The built-in names cannot be replaced. */
-nf_status nf_energy_device_register(nf_network *net, const char *name, double e_synop,
+NF_API nf_status nf_energy_device_register(nf_network *net, const char *name, double e_synop,
                                     double e_neuron, int32_t spiking);
 
 /* Writes a keras-spiking-like table (one line per layer: name, connections,
@@ -678,7 +703,7 @@ nf_status nf_energy_device_register(nf_network *net, const char *name, double e_
  * NULL) gets the bytes the whole table takes, NUL included; a buf too small is
  * refused with NF_ERR_INVALID_ARGUMENT and left unchanged. Rates show "-"
  * where none was measured (only allowed when every device is non-spiking). */
-nf_status nf_energy_summary(nf_network *net, const char *const *devices, int32_t n_devices,
+NF_API nf_status nf_energy_summary(nf_network *net, const char *const *devices, int32_t n_devices,
                             int64_t steps_per_inference, double dt, char *buf, size_t capacity,
                             size_t *needed);
 
