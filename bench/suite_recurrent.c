@@ -6,7 +6,7 @@
  * every step (P n x n) at a chosen N; (b) a dense recurrent network, N 4096,
  * batch 256, shared weights; and cblas_sgemm's rate for (b)'s product shape.
  */
-#include <cblas.h>
+#include "kernels/cpu/cblas_select.h"
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

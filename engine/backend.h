@@ -276,8 +276,20 @@ const nf_backend_i *nf_cpu_backend(void);
 /* The CUDA backend's table (kernels/cuda), or NULL when it is not built. */
 const nf_backend_i *nf_cuda_backend(void);
 
-/* Number of usable CUDA devices (0 when there is no driver or device). */
+/* Number of CUDA devices the runtime sees (0 when there is no driver or
+ * device, or the library is built without CUDA). */
 int nf__cuda_device_count(void);
+
+/* 1 when CUDA device `device` exists and this build's CUDA code can run on it
+ * (machine code or PTX for its architecture); else 0 and why[] says why. */
+int nf__cuda_device_usable(int32_t device, char *why, size_t capacity);
+
+/* The backend for a request (engine/backend_select.c): AUTO -> CUDA when
+ * device is usable, else CPU; CPU -> CPU; CUDA -> CUDA, or NF_ERR_NO_DEVICE
+ * with "fn: backend cuda: <reason>" in why. */
+nf_status nf__backend_select(const char *fn, nf_backend requested, int32_t device,
+                             nf_backend *chosen, const nf_backend_i **be, char *why,
+                             size_t capacity);
 
 /* One CUDA device as nf_device_query reports it (kernels/cuda/device_query.cu). */
 typedef struct nf__cuda_device_info {

@@ -43,8 +43,10 @@ nf_status nf_device_query(nf_backend b, int32_t device, nf_device_info *info) {
     if (!info)
         return NF_ERR_INVALID_ARGUMENT;
     memset(info, 0, sizeof *info);
+    char auto_why[384] = "";
     if (b == NF_BACKEND_AUTO)
-        b = nf_backend_available(NF_BACKEND_CUDA) ? NF_BACKEND_CUDA : NF_BACKEND_CPU;
+        b = nf__cuda_device_usable(device, auto_why, sizeof auto_why) ? NF_BACKEND_CUDA
+                                                                       : NF_BACKEND_CPU;
     info->backend = b;
     info->device = device;
     if (b == NF_BACKEND_CPU) {
@@ -54,6 +56,8 @@ nf_status nf_device_query(nf_backend b, int32_t device, nf_device_info *info) {
             return NF_ERR_INVALID_ARGUMENT;
         }
         cpu_query(info);
+        if (auto_why[0])
+            snprintf(info->detail, sizeof info->detail, "auto chose the CPU: %s", auto_why);
         return NF_OK;
     }
     if (b != NF_BACKEND_CUDA) {
@@ -61,21 +65,19 @@ nf_status nf_device_query(nf_backend b, int32_t device, nf_device_info *info) {
                  "nf_device_query: backend %d is not an nf_backend", (int)b);
         return NF_ERR_INVALID_ARGUMENT;
     }
-    if (!nf_cuda_backend()) {
-        snprintf(info->detail, sizeof info->detail, "the CUDA backend is not built");
-        return NF_ERR_NO_DEVICE;
-    }
     nf__cuda_device_info props;
-    const nf_status st =
-        nf__cuda_device_describe(device, &props, info->detail, sizeof info->detail);
+    nf_status st = nf__cuda_device_describe(device, &props, info->detail, sizeof info->detail);
     info->count = props.count;
     if (st != NF_OK)
         return st;
+    /* A device this build has no code for is described, and refused. */
+    if (!nf__cuda_device_usable(device, info->detail, sizeof info->detail))
+        st = NF_ERR_NO_DEVICE;
     snprintf(info->name, sizeof info->name, "%s", props.name);
     info->memory_total = props.memory_total;
     info->memory_free = props.memory_free;
     info->processors = props.multiprocessors;
     info->cc_major = props.cc_major;
     info->cc_minor = props.cc_minor;
-    return NF_OK;
+    return st;
 }

@@ -48,17 +48,13 @@ nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char 
         return st;
     }
 
-    nf_backend chosen = d->backend;
-    if (chosen == NF_BACKEND_AUTO)
-        chosen = nf_backend_available(NF_BACKEND_CUDA) ? NF_BACKEND_CUDA : NF_BACKEND_CPU;
-    const nf_backend_i *be = chosen == NF_BACKEND_CUDA ? nf_cuda_backend() : nf_cpu_backend();
-    if (chosen == NF_BACKEND_CUDA && (!be || d->device >= nf__cuda_device_count())) {
-        snprintf(why, sizeof why,
-                 "nf_network_create: backend cuda: %s (device %d, %d usable)",
-                 be ? "no such CUDA device" : "no usable CUDA device in this build or machine",
-                 d->device, nf__cuda_device_count());
+    nf_backend chosen;
+    const nf_backend_i *be;
+    st = nf__backend_select("nf_network_create", d->backend, d->device, &chosen, &be, why,
+                            sizeof why);
+    if (st != NF_OK) {
         write_message(message, capacity, why);
-        return NF_ERR_NO_DEVICE;
+        return st;
     }
 
     nf_network *net = calloc(1, sizeof *net);

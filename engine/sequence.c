@@ -169,16 +169,14 @@ nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *messa
             snprintf(message, capacity, "%s", why);
         return NF_ERR_INVALID_ARGUMENT;
     }
-    nf_backend chosen = d->backend;
-    if (chosen == NF_BACKEND_AUTO)
-        chosen = nf_backend_available(NF_BACKEND_CUDA) ? NF_BACKEND_CUDA : NF_BACKEND_CPU;
-    const nf_backend_i *be = chosen == NF_BACKEND_CUDA ? nf_cuda_backend() : nf_cpu_backend();
-    if (chosen == NF_BACKEND_CUDA && (!be || d->device >= nf__cuda_device_count())) {
+    nf_backend chosen;
+    const nf_backend_i *be;
+    const nf_status selected = nf__backend_select("nf_layer_create", d->backend, d->device,
+                                                  &chosen, &be, why, sizeof why);
+    if (selected != NF_OK) {
         if (message && capacity)
-            snprintf(message, capacity,
-                     "nf_layer_create: backend cuda: no usable CUDA device %d (%d usable)",
-                     d->device, nf__cuda_device_count());
-        return NF_ERR_NO_DEVICE;
+            snprintf(message, capacity, "%s", why);
+        return selected;
     }
     nf_layer *layer = calloc(1, sizeof *layer);
     if (!layer) {

@@ -42,7 +42,14 @@ int nf_backend_available(nf_backend b) {
     switch (b) {
     case NF_BACKEND_AUTO:
     case NF_BACKEND_CPU: return 1;
-    case NF_BACKEND_CUDA: return nf_cuda_backend() != NULL && nf__cuda_device_count() > 0;
+    case NF_BACKEND_CUDA: {
+        char why[384];
+        const int count = nf__cuda_device_count();
+        for (int32_t d = 0; d < count; d++)
+            if (nf__cuda_device_usable(d, why, sizeof why))
+                return 1;
+        return 0;
+    }
     }
     return 0;
 }

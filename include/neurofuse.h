@@ -62,7 +62,7 @@ typedef enum nf_status {
     NF_OK = 0,
     NF_ERR_INVALID_ARGUMENT, /* an argument is NULL, out of range or inconsistent */
     NF_ERR_OUT_OF_MEMORY,    /* host or device allocation failed; nothing leaked */
-    NF_ERR_NO_DEVICE,        /* the CUDA backend was asked for where no GPU is usable */
+    NF_ERR_NO_DEVICE,        /* CUDA asked for: no usable GPU, or built without CUDA */
     NF_ERR_BACKEND,          /* a backend library call failed (message has its text) */
     NF_ERR_STATE,            /* the call does not fit the network's current state */
     NF_ERR_NUMERIC,          /* a non-finite value appeared */
@@ -82,7 +82,7 @@ NF_API int nf_version_number(void);
 // --- backends --------------------------------------------------------------
 
 typedef enum nf_backend {
-    NF_BACKEND_AUTO = 0, /* CUDA when a device is usable, else CPU */
+    NF_BACKEND_AUTO = 0, /* CUDA when the device can run this build's code, else CPU */
     NF_BACKEND_CPU,
     NF_BACKEND_CUDA
 } nf_backend;
@@ -106,13 +106,17 @@ typedef struct nf_device_info {
     uint64_t memory_free;   /* bytes (0 when unknown) */
     int32_t processors;     /* CPU: online logical processors; CUDA: multiprocessors */
     int32_t cc_major, cc_minor; /* CUDA compute capability (0 on the CPU) */
-    char detail[256];       /* why the query failed, or "" */
+    char detail[256];       /* why the query failed, why AUTO chose the CPU, or "" */
 } nf_device_info;
 
 /* Describes device `device` of backend b (NF_BACKEND_AUTO: the backend AUTO
- * picks). Works without a GPU: CUDA then gives NF_ERR_NO_DEVICE with count 0
- * and the reason in info->detail. NF_ERR_INVALID_ARGUMENT for a NULL info, an
- * unknown backend or an ordinal out of range (info->detail says which). */
+ * picks, CUDA only for a device this build has code for; when it picks the
+ * CPU, info->detail says why not CUDA). Works without a GPU: CUDA then gives
+ * NF_ERR_NO_DEVICE with count 0 and the reason in info->detail (no device,
+ * or a library built without CUDA). A GPU whose architecture this build has
+ * no code for is described (name, compute capability) and refused with
+ * NF_ERR_NO_DEVICE. NF_ERR_INVALID_ARGUMENT for a NULL info, an unknown
+ * backend or an ordinal out of range (info->detail says which). */
 NF_API nf_status nf_device_query(nf_backend b, int32_t device, nf_device_info *info);
 
 // --- network -----------------------------------------------------------------
@@ -489,7 +493,10 @@ NF_API nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_
 
 // --- files (numpy .npy) ----------------------------------------------------------
 
-/* Writes a C-order float32 array of ndim (0..32) dimensions shape[ndim] to
+/* The most dimensions nf_npy_write_f32 writes and nf_npy_read_f32 reads. */
+#define NF_NPY_MAX_DIMS 32
+
+/* Writes a C-order float32 array of ndim (0..NF_NPY_MAX_DIMS) dimensions shape[ndim] to
  * `path` in numpy's .npy format 1.0 (dtype '<f4', little-endian on every
  * host), replacing the file. `data` holds the product of shape values (may be
  * NULL when that is 0). On failure nothing is left at path and, when `message`
@@ -498,6 +505,40 @@ NF_API nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_
  * NF_ERR_IO, NF_ERR_OUT_OF_MEMORY. */
 NF_API nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim,
                            const int64_t *shape, char *message, size_t capacity);
+
+/* Reads the .npy file at `path` (numpy format 1.0, 2.0 or 3.0, C order) into
+ * a new float32 array *data of *ndim dimensions; shape (room for
+ * NF_NPY_MAX_DIMS values) receives the first *ndim. A 0-d array (shape ())
+ * gives *ndim 0 and one value; an array with a 0 in its shape gives no
+ * values. On success *data is never NULL (free it with nf_npy_free); on
+ * failure *data is NULL, *ndim is 0, nothing is allocated and, when `message`
+ * is not NULL, the reason (naming the file) is written there, truncated to
+ * `capacity` bytes. Bytes after the data are ignored, as numpy does.
+ * dtypes, converted to float32:
+ *   '<f4'                       as they are;
+ *   '<f8'                       rounded to the nearest float32 (too small a
+ *                               value becomes subnormal or 0; inf and NaN are
+ *                               kept); a finite value that would round to
+ *                               infinity (|x| >= 2^128 - 2^103) is refused;
+ *   '|i1' '<i2' '<i4' '<i8',
+ *   '|u1' '<u2' '<u4' '<u8'     only values float32 holds exactly (every
+ *                               |x| <= 2^24, larger ones with enough trailing
+ *                               zero bits); another is refused;
+ *   '|b1'                       0 or 1.
+ * A refused value is named by its position, flat and as an index. A Fortran-
+ * order header is read only where its layout equals C order's (at most one
+ * dimension above 1). Status: NF_ERR_INVALID_ARGUMENT (NULL arguments; not a
+ * .npy file; an unknown version; a malformed header, or one over 65536 bytes
+ * or longer than the file; a big-endian, object, structured or other dtype;
+ * Fortran order; a negative shape value, more than NF_NPY_MAX_DIMS
+ * dimensions, or a shape whose product overflows; a value as above), NF_ERR_IO
+ * (the file cannot be opened or read, or ends before its data does),
+ * NF_ERR_OUT_OF_MEMORY. */
+NF_API nf_status nf_npy_read_f32(const char *path, float **data, int32_t *ndim,
+                                 int64_t shape[NF_NPY_MAX_DIMS], char *message, size_t capacity);
+
+/* Frees an array from nf_npy_read_f32; NULL is a no-op. */
+NF_API void nf_npy_free(float *data);
 
 /* Writes every unread row of a probe to `path` as a .npy array of shape
  * (rows, batch, dim), then forgets them (as nf_probe_read). On failure the

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Builds neurofuse with its tests and runs the whole suite (CPU backend; CUDA
-# tests skip with a reason where no GPU is usable). Usage: bash scripts/test.sh
+# Builds neurofuse with its tests and runs the whole suite: C tests, the CLI,
+# the installed package and the exported symbols. CUDA tests skip with a
+# reason where no GPU is usable. NF_CUDA=AUTO|ON|OFF (environment) chooses
+# the CUDA backend as the CMake option does; NF_BUILD_DIR the build folder.
+# Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+source scripts/cuda-path.sh
 build=${NF_BUILD_DIR:-build}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DNF_BUILD_TESTS=ON
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DNF_BUILD_TESTS=ON -DNF_CUDA="${NF_CUDA:-AUTO}"
 cmake --build "$build" -j "$(nproc)"
 ctest --test-dir "$build" --output-on-failure

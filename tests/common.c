@@ -5,8 +5,11 @@
 #include <string.h>
 
 void nft_require_backend(nf_backend b) {
-    if (!nf_backend_available(b))
-        cr_skip_test("backend %s is not usable here (no CUDA device)", nf_backend_name(b));
+    if (!nf_backend_available(b)) {
+        nf_device_info info;
+        nf_device_query(b, 0, &info);
+        cr_skip_test("backend %s is not usable here: %s", nf_backend_name(b), info.detail);
+    }
 }
 
 nf_network *nft_network(nf_backend b, double dt, int32_t batch, uint64_t seed) {

@@ -5,7 +5,7 @@
  *   event   y[b] += x[b][j] W[:, j] for j with x[b][j] != 0 (rows of W^T)
  *   axpy    y += alpha x
  */
-#include <cblas.h>
+#include "cblas_select.h"
 
 #include "cpu.h"
 

@@ -9,7 +9,7 @@
  *   (Nicola & Clopath).
  * P, k and c are float, or double (nf_precision F64: r is widened first); W stays float.
  */
-#include <cblas.h>
+#include "cblas_select.h"
 
 #include "cpu.h"
 #include "kernels/math/rls.h"

@@ -1,6 +1,8 @@
 /*
  * CUDA device discovery for backend selection: how many devices the runtime
- * can use (0 without a driver or a GPU), and one device's name, compute
+ * sees (0 without a driver or a GPU), whether this build's code can run on a
+ * device (the runtime finds a kernel image for it: machine code of its
+ * architecture or PTX it can compile), and one device's name, compute
  * capability and memory for nf_device_query.
  */
 #include <cuda_runtime.h>
@@ -18,6 +20,47 @@ extern "C" int nf__cuda_device_count(void) {
         return 0;
     }
     return count;
+}
+
+/* An empty kernel: the runtime has an image of it for a device exactly when
+ * it has one of every kernel of the library (all are built for the same
+ * architectures). */
+static __global__ void nf__image_probe(void) {}
+
+extern "C" int nf__cuda_device_usable(int32_t device, char *why, size_t capacity) {
+    const int count = nf__cuda_device_count();
+    if (count == 0) {
+        snprintf(why, capacity, "no CUDA device: the runtime sees none (no GPU or no driver)");
+        return 0;
+    }
+    if (device < 0 || device >= count) {
+        snprintf(why, capacity, "no such CUDA device %d (%d present)", device, count);
+        return 0;
+    }
+    int previous = 0;
+    cudaFuncAttributes attributes;
+    cudaError_t e = cudaGetDevice(&previous);
+    if (e == cudaSuccess)
+        e = cudaSetDevice(device);
+    if (e == cudaSuccess)
+        e = cudaFuncGetAttributes(&attributes, nf__image_probe);
+    cudaGetLastError();
+    cudaSetDevice(previous);
+    cudaGetLastError();
+    if (e == cudaSuccess)
+        return 1;
+    cudaDeviceProp prop;
+    if (cudaGetDeviceProperties(&prop, device) == cudaSuccess)
+        snprintf(why, capacity,
+                 "CUDA device %d (%s, compute capability %d.%d) has no code in this build "
+                 "(built for %s); rebuild with -DCMAKE_CUDA_ARCHITECTURES=%d%d",
+                 device, prop.name, prop.major, prop.minor, NF_CUDA_ARCHITECTURES, prop.major,
+                 prop.minor);
+    else
+        snprintf(why, capacity, "CUDA device %d cannot run this build's CUDA code (built for %s): %s",
+                 device, NF_CUDA_ARCHITECTURES, cudaGetErrorString(e));
+    cudaGetLastError();
+    return 0;
 }
 
 extern "C" nf_status nf__cuda_device_describe(int32_t device, nf__cuda_device_info *out,

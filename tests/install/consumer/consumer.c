@@ -2,7 +2,8 @@
  * An outside program built against an installed neurofuse (find_package or
  * pkg-config). Two ReLU neurons with biases 0.5 and 2 feed a lowpass filter
  * (tau 10 ms, dt 1 ms, zero-order hold: y_k = b (1 - exp(-k dt / tau)));
- * prints the version and the filtered outputs after 10 steps, which
+ * checks that header and library versions agree (NF_VERSION_NUMBER), prints
+ * the version and the filtered outputs after 10 steps, which
  * tests/install/run.sh compares with b (1 - e^-1) = 0.31606, 1.26424.
  * It also writes them with nf_npy_write_f32 to argv[1] when given.
  */
@@ -11,6 +12,11 @@
 #include <neurofuse.h>
 
 int main(int argc, char **argv) {
+    if (nf_version_number() != NF_VERSION_NUMBER) {
+        fprintf(stderr, "header %d and library %d disagree\n", NF_VERSION_NUMBER,
+                nf_version_number());
+        return 1;
+    }
     nf_network_desc nd = nf_network_defaults();
     nd.backend = NF_BACKEND_CPU;
     nf_network *net = NULL;
