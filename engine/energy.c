@@ -1,5 +1,5 @@
 /*
- * Energy estimates per inference (keras-spiking ModelEnergy, REFERENCE.md).
+ * Energy estimates per inference (keras-spiking ModelEnergy, docs/equations.md).
  * Layers are the populations (connections = synapses into them, neurons = n)
  * and the readouts (connections = dim x n, no neurons). For T steps of dt:
  *   non-spiking device: E = e_synop connections + e_neuron neurons

@@ -1,7 +1,7 @@
 /*
  * Nicola & Clopath (2017): spiking networks (LIF, Izhikevich, Theta) with
  * double-exponential synapses learn a 5 Hz sine by FORCE on their readout,
- * with feedback (REFERENCE.md canonical task). RLS from 5 s to 10 s, test
+ * with feedback (docs/equations.md canonical task). RLS from 5 s to 10 s, test
  * from 10 s to 15 s; prints the training and testing mean absolute error (a
  * zero output scores 2/pi = 0.64), and the error of each second of the run.
  * Usage: force_nicola_clopath [--model lif|izhikevich|theta|all] [--n N]

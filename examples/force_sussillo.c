@@ -1,6 +1,6 @@
 /*
  * Sussillo & Abbott (2009), FORCE with external feedback: a chaotic network of
- * 1000 tanh units learns a sum of four sines (REFERENCE.md canonical task).
+ * 1000 tanh units learns a sum of four sines (docs/equations.md canonical task).
  * Prints the training and testing mean absolute error and the speed.
  * Usage: force_sussillo [--batch B] [--train-steps T] [--test-steps T] [--backend cpu|cuda]
  */

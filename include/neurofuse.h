@@ -173,7 +173,7 @@ typedef enum nf_model {
  * [0, 1], seconds) or Nicola & Clopath's forward-Euler form (millivolts). */
 typedef enum nf_lif_form { NF_LIF_NENGO = 0, NF_LIF_NICOLA_CLOPATH } nf_lif_form;
 
-/* Which Izhikevich update order (see REFERENCE): Nicola & Clopath's general
+/* Which Izhikevich update order (see docs/equations.md): Nicola & Clopath's general
  * 2007 model (v and u from the previous v; dt in ms), or nengo's 2003 model
  * (v reset before u is updated from the new v; dt in seconds). */
 typedef enum nf_izhikevich_order {
@@ -573,7 +573,7 @@ NF_API nf_status nf_network_set_dt(nf_network *net, double dt);
  *                       v += r dt; k = floor(v); v -= k; out = amplitude k / dt
  *                       (k may be 0, > 1 or negative); rate mode: out = amplitude r
  *   LOWPASS             y = a y + (1 - a) x, a = exp(-dt/tau) (ZOH; tau 0: y = x)
- *   ALPHA               the ZOH alpha filter of REFERENCE.md, output x1
+ *   ALPHA               the ZOH alpha filter of docs/equations.md, output x1
  * The equations are the network's (kernels/math), so a layer gives the same
  * numbers as a population of that model (gain 1, bias 0) or that filter fed
  * the same input. A filter with spiking_only set (keras-spiking's

@@ -3,7 +3,7 @@
 plain numpy (float64, as their MATLAB script LIFFORCESINE.m): the reference
 that examples/tasks/nicola_clopath.c is checked against.
 
-Network (REFERENCE.md canonical task): N LIF neurons in their form (mV,
+Network (docs/equations.md canonical task): N LIF neurons in their form (mV,
 tau_m 10 ms, tau_ref 2 ms, v_reset -65, v_peak -40, bias -40), recurrent
 weights OMEGA = G N(0,1) Bernoulli(p) / (sqrt(N) p) with each row's nonzeros
 shifted to zero mean, feedback E = Q U(-1,1), readout BPhi from 0,

@@ -1,5 +1,5 @@
 /*
- * Nicola & Clopath (2017), spiking FORCE on a 5 Hz sine (REFERENCE.md
+ * Nicola & Clopath (2017), spiking FORCE on a 5 Hz sine (docs/equations.md
  * canonical task). Per step: J = bias + OMEGA r + E z with r the
  * double-exponential filtered spikes (r = r e^(-dt/tr) + h dt,
  * h = h e^(-dt/td) + spikes/(tr td)); z = w.r; e = z - sin(2 pi 5 t); every

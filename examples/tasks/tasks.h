@@ -1,5 +1,5 @@
 /*
- * The canonical FORCE tasks of REFERENCE.md, built on a network so that the
+ * The canonical FORCE tasks of docs/equations.md, built on a network so that the
  * examples, the tests and the benchmarks train exactly the same thing.
  */
 #ifndef NF_TASKS_H
@@ -9,7 +9,7 @@
 
 #include "neurofuse.h"
 
-/* Sussillo & Abbott's sum of four sines, external feedback (REFERENCE.md):
+/* Sussillo & Abbott's sum of four sines, external feedback (docs/equations.md):
  * N leaky tanh units (tau 1, dt 0.1), recurrent weights g/sqrt(p N) N(0,1)
  * with probability p, feedback U(-1, 1), readout from 0, x0 ~ 0.5 N(0, 1),
  * z0 ~ 0.5 N(0, 1); RLS with alpha, every `every` steps. */
@@ -106,7 +106,7 @@ typedef struct nf_nc_task {
     nf_precision p_precision; /* NF_PRECISION_F64, as the reference's MATLAB */
 } nf_nc_task;
 
-/* The REFERENCE.md parameters for model (LIF, IZHIKEVICH or THETA; others give LIF's). */
+/* The docs/equations.md parameters for model (LIF, IZHIKEVICH or THETA; others give LIF's). */
 nf_nc_task nf_nc_defaults(nf_model model);
 
 typedef struct nf_nc_net {

@@ -1,5 +1,5 @@
 /*
- * Izhikevich neurons, two update orders (see REFERENCE.md).
+ * Izhikevich neurons, two update orders (see docs/equations.md).
  *
  * Nicola & Clopath (2007 general model, ms / mV / pA / pF):
  *   v' = v + dt (k (v - v_r)(v - v_t) - u + J) / C
