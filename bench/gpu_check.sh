@@ -6,7 +6,9 @@
 # logs as gpu_check_<stamp>_logs.tar.gz beside it when OUT is set), and print a
 # short summary table last.
 #
-# Usage, from anywhere in the repository (see /work/shared/gpu/README.md for .gpu/):
+# A GPU machine without a package registry needs Criterion and OpenBLAS carried
+# in .gpu/ (headers, libraries, and .gpu/env.sh that points the build at them).
+# Usage, from anywhere in the repository:
 #   NF_COMMIT=<sha> bash bench/gpu_check.sh [--steps LIST] [--budget SECONDS]
 #   LIST: comma-separated, from build,tests,bench-cuda,memcheck,racecheck,bench-cpu
 #         (default all, in that order); SECONDS: the whole script's time (default
@@ -129,7 +131,7 @@ echo "gpu check $stamp: device $gpu; commit $commit$dirty; budget ${budget} s"
 built=0
 if want build; then
     run_step configure 150 "$logs/configure.log" \
-        "cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DNF_BUILD_TESTS=ON -DCMAKE_CUDA_ARCHITECTURES=90"
+        "cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DNF_BUILD_TESTS=ON -DNF_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES=90"
     if [[ $LAST_RC == 0 ]]; then
         run_step build 420 "$logs/build.log" "cmake --build $build -j16"
         [[ $LAST_RC == 0 ]] && built=1
@@ -349,7 +351,7 @@ for log in "${BENCH_LOGS[@]}"; do
         sed "s|^ *|$(basename "$log" .log): |"
 done
 if [[ $(rc_of configure) != 0 && $(rc_of configure) != - && ! -f .gpu/env.sh ]]; then
-    echo "configure failed and .gpu/env.sh is absent: pack the dependencies first (bash ../shared/gpu/pack-deps.sh) and carry .gpu"
+    echo "configure failed and .gpu/env.sh is absent: pack Criterion and OpenBLAS into .gpu/ first (with .gpu/env.sh) and carry .gpu"
 fi
 echo "device: $gpu; commit: $commit"
 echo "verdict: $verdict"

@@ -1,5 +1,5 @@
 /*
- * Synaptic filters against their closed forms (REFERENCE "Filters"): Lowpass and
+ * Synaptic filters against their closed forms (docs/equations.md "Filters"): Lowpass and
  * Alpha (ZOH, so the continuous responses to a piecewise-constant input are hit
  * exactly at the sample times) and Nicola & Clopath's double exponential (its
  * discrete closed form), driven by a RELU population (gain 1, amplitude 1) whose
@@ -115,7 +115,7 @@ static double double_exp_closed(int64_t k, double dt, double tr, double td, int 
            ((1.0 - pow(ed, k + 1.0)) / (1.0 - ed) - (1.0 - pow(er, k + 1.0)) / (1.0 - er));
 }
 
-/* REFERENCE's recursion in double, to check the closed form above. */
+/* docs/equations.md's recursion in double, to check the closed form above. */
 static void double_exp_recursion(double *out, int64_t n, double dt, double tr, double td,
                                  int impulse) {
     double r = 0.0, h = 0.0, ed = exp(-dt / td);
@@ -433,7 +433,7 @@ NFT_BACKEND_TEST(filters, alpha_state_round_trip_and_free_response, .timeout = 3
     NFT_OK(net, nf_population_get_state(net, pop, NF_STATE_FILTER_AUX, got));
     nft_assert_all_equal(x0, got, 6, "alpha FILTER_AUX (x0) round trip");
 
-    /* u = 0, REFERENCE's ZOH update in double for n steps. */
+    /* u = 0, docs/equations.md's ZOH update in double for n steps. */
     const int64_t n = 15;
     const double e = exp(-dt / tau), p = dt / tau, q = p / tau;
     double ex1[6], ex0[6];

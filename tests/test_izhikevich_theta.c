@@ -1,6 +1,6 @@
 /*
  * Izhikevich neurons in both update orders and the theta neuron against their
- * updates integrated by hand in double (REFERENCE "Izhikevich", "Theta neuron"):
+ * updates integrated by hand in double (docs/equations.md "Izhikevich", "Theta neuron"):
  *   Nicola & Clopath: v' = v + dt (k (v - v_r)(v - v_t) - u + J)/C,
  *                     u' = u + dt a (b (v - v_r) - u) (old v); v' >= v_peak: v' = c, u' += d
  *   nengo: J = max(J, -30); v += 1000 dt (0.04 v^2 + 5 v + 140 - u + J); spike at v >= 30,

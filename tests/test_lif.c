@@ -1,5 +1,5 @@
 /*
- * Spiking LIF neurons (REFERENCE "LIF, nengo form" and "LIF, Nicola & Clopath
+ * Spiking LIF neurons (docs/equations.md "LIF, nengo form" and "LIF, Nicola & Clopath
  * form"). nengo: spike counts over 1 s equal floor or ceil of the LIFRate rate at
  * several dt, trajectories (voltage, refractory time, spikes) against the update
  * integrated by hand in double, the refractory window (voltage held at 0 for
@@ -38,7 +38,7 @@ static double ref_lif_rate(double J, double tau_rc, double tau_ref) {
     return j > 0.0 ? 1.0 / (tau_ref + tau_rc * log1p(1.0 / j)) : 0.0;
 }
 
-/* One nengo LIF step (REFERENCE); returns 1 on a spike. */
+/* One nengo LIF step (docs/equations.md); returns 1 on a spike. */
 static int ref_lif_step(double J, double dt, double tau_rc, double tau_ref, double min_voltage,
                         double *v, double *ref) {
     *ref -= dt;

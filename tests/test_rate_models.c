@@ -1,5 +1,5 @@
 /*
- * Rate models against REFERENCE "Rate models", computed in double in the test:
+ * Rate models against docs/equations.md "Rate models", computed in double in the test:
  * RectifiedLinear, Sigmoid, Tanh, LIFRate, SoftLIFRate (nengo_dl form, both
  * asymptotic branches), the leaky rate unit (one and several steps against hand
  * integration and its closed form x_k = J + (x_0 - J)(1 - dt/tau)^k), amplitude,
@@ -25,7 +25,7 @@ TestSuite(rate_models, .timeout = 60);
 #define LEAKY_RTOL 1e-5
 #define LEAKY_ATOL 1e-6
 
-/* The references' constants (REFERENCE), as the float values a descriptor holds. */
+/* The references' constants (docs/equations.md), as the float values a descriptor holds. */
 #define REF_TAU_RC          0.02f
 #define REF_TAU_REF_LIF     0.002f
 #define REF_TAU_REF_SIGMOID 0.0025f

@@ -1,5 +1,5 @@
 /*
- * The spiking conversion of rate models (REFERENCE "Spiking conversion",
+ * The spiking conversion of rate models (docs/equations.md "Spiking conversion",
  * keras-spiking SpikingActivation): v += rate(J) dt; k = floor(v); v -= k;
  * out = amplitude k / dt. With the accumulator set to v0, the spike count after
  * t steps is floor(v0 + sum of rate dt) exactly; negative rates give negative
@@ -27,7 +27,7 @@ TestSuite(spiking, .timeout = 120);
 #define RATE_RTOL 1e-5
 #define RATE_ATOL 1e-6
 
-// --- reference rates (double, REFERENCE "Rate models") ----------------------------
+// --- reference rates (double, docs/equations.md "Rate models") ----------------------------
 
 static double ref_rate(const nf_population_desc *d, double J) {
     switch (d->model) {
