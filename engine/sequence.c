@@ -49,6 +49,11 @@ static bool is_rate_activation(nf_model m) {
            m == NF_MODEL_LIF_RATE || m == NF_MODEL_SOFTLIF_RATE;
 }
 
+/* Models whose layer default is keras-spiking's activation itself, not nengo's scaled rate. */
+static bool is_keras_activation(nf_model m) {
+    return m == NF_MODEL_SIGMOID || m == NF_MODEL_TANH;
+}
+
 static bool bad_tau(nf_layer_kind kind, float tau) {
     return !isfinite(tau) || (kind == NF_LAYER_ALPHA ? !(tau > 0.0f) : tau < 0.0f);
 }
@@ -193,8 +198,10 @@ nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *messa
         const nf_population_desc def = nf_population_defaults(d->model, d->units);
         if (layer->desc.tau_rc == 0.0f)
             layer->desc.tau_rc = def.tau_rc;
+        /* keras-spiking's sigmoid and tanh are the plain functions (rate =
+         * activation(x)): tau_ref 1, where a population keeps nengo's 0.0025. */
         if (layer->desc.tau_ref == 0.0f)
-            layer->desc.tau_ref = def.tau_ref;
+            layer->desc.tau_ref = is_keras_activation(d->model) ? 1.0f : def.tau_ref;
         if (layer->desc.sigma == 0.0f)
             layer->desc.sigma = def.sigma;
         if (layer->desc.amplitude == 0.0f)

@@ -612,7 +612,9 @@ typedef struct nf_layer_desc {
     /* SPIKING_ACTIVATION */
     nf_model model;         /* RELU, SIGMOID, TANH, LIF_RATE or SOFTLIF_RATE */
     float amplitude;        /* 1 */
-    float tau_rc, tau_ref;  /* LIF_RATE, SOFTLIF_RATE 0.02, 0.002; SIGMOID, TANH tau_ref 0.0025 */
+    float tau_rc, tau_ref;  /* LIF_RATE, SOFTLIF_RATE 0.02, 0.002; SIGMOID, TANH tau_ref 1, so
+                               r = sigmoid(x), tanh(x) as keras-spiking (populations: 0.0025);
+                               0 = these defaults */
     float sigma;            /* SOFTLIF_RATE: 1 */
     uint64_t seed;          /* initial v of (b, u) = uniform [0, 1) at position b units + u of
                                the Philox stream of seed (as a network's first population) */

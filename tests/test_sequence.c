@@ -7,7 +7,9 @@
  * split in two equal to one call, return_sequences, both layouts, rate mode,
  * chains, state get/set, rate statistics and argument errors.
  */
+#if NFT_HAVE_CUDA
 #include <cuda_runtime_api.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -202,6 +204,7 @@ NFT_BACKEND_TEST(sequence, equals_network_population_for_each_model, .timeout = 
                                            NF_PROBE_OUTPUT, (nf_mode)mode);
             nf_layer_desc d = nf_layer_defaults(NF_LAYER_SPIKING_ACTIVATION, units);
             d.model = models[m];
+            d.tau_ref = pd.tau_ref; /* a layer's sigmoid and tanh default to tau_ref 1 */
             d.seed = 77;
             d.mode = (nf_mode)mode;
             nf_layer *layer = make_layer(backend, &d);
@@ -399,7 +402,13 @@ NFT_BACKEND_TEST(sequence, errors_are_refused_with_messages, .timeout = 60) {
 }
 
 /* The CPU result against CUDA, from host buffers and from device buffers (skipped
- * without a GPU): rate-mode outputs to 1e-5 relative, spike counts within 1%. */
+ * without a GPU or in a build without CUDA): rate-mode outputs to 1e-5 relative, spike
+ * counts within 1%. */
+#if !NFT_HAVE_CUDA
+Test(sequence, cuda_matches_cpu_host_and_device_memory) {
+    cr_skip_test("built without CUDA (NF_CUDA=OFF)");
+}
+#else
 Test(sequence, cuda_matches_cpu_host_and_device_memory) {
     nft_require_backend(NF_BACKEND_CUDA);
     const int32_t units = 300, batch = 5;
@@ -461,6 +470,7 @@ Test(sequence, cuda_matches_cpu_host_and_device_memory) {
     free(ref);
     free(got);
 }
+#endif
 
 NFT_BACKEND_TEST(sequence, negative_rates_give_negative_spikes, .timeout = 60) {
     /* tanh(+-20) is +-1 in float: rates +-400 Hz, +-0.390625 per step of 1/1024 s, exact */
@@ -469,6 +479,7 @@ NFT_BACKEND_TEST(sequence, negative_rates_give_negative_spikes, .timeout = 60) {
     const float v0[2] = {0.5f, 0.5f};
     nf_layer_desc d = nf_layer_defaults(NF_LAYER_SPIKING_ACTIVATION, units);
     d.model = NF_MODEL_TANH;
+    d.tau_ref = 0.0025f; /* nengo's Tanh scale, 400 Hz */
     d.dt = DT_EXACT;
     d.initial = v0;
     nf_layer *layer = make_layer(backend, &d);
@@ -493,4 +504,53 @@ NFT_BACKEND_TEST(sequence, negative_rates_give_negative_spikes, .timeout = 60) {
     free(in);
     free(out);
     nf_layer_destroy(layer);
+}
+
+NFT_BACKEND_TEST(sequence, sigmoid_tanh_defaults_are_keras_activations, .timeout = 60) {
+    /* keras-spiking: rate = sigmoid(x) or tanh(x), unscaled; in spiking mode
+     * v0 + rate dt T of them spike over T steps (rates exact at DT_EXACT). */
+    const int32_t units = 5;
+    const int64_t T = 64;
+    const float x[5] = {-3.0f, -0.5f, 0.0f, 0.75f, 20.0f};
+    const nf_model models[2] = {NF_MODEL_SIGMOID, NF_MODEL_TANH};
+    float *in = nft_alloc((size_t)T * units, sizeof(float));
+    float *out = nft_alloc((size_t)T * units, sizeof(float));
+    for (int64_t t = 0; t < T; t++)
+        memcpy(in + t * units, x, sizeof x);
+    for (int m = 0; m < 2; m++) {
+        float want[5];
+        for (int32_t u = 0; u < units; u++)
+            want[u] = m == 0 ? 1.0f / (1.0f + expf(-x[u])) : tanhf(x[u]);
+        nf_layer_desc d = nf_layer_defaults(NF_LAYER_SPIKING_ACTIVATION, units);
+        d.model = models[m];
+        d.mode = NF_MODE_RATE;
+        nf_layer *layer = make_layer(backend, &d);
+        LAYER_OK(layer, nf_layer_apply(layer, in, out, 1, T, units, NF_LAYOUT_TIME_MAJOR,
+                                       NF_MEMORY_HOST, 1));
+        nft_assert_all_close(want, out + (T - 1) * units, units, 1e-6, 1e-7,
+                             "rate mode: the activation itself");
+        nf_layer_destroy(layer);
+
+        const float v0[5] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+        d.mode = NF_MODE_SPIKING;
+        d.dt = 0.25; /* rate 1 at dt 0.25: a spike every 4 steps */
+        d.initial = v0;
+        layer = make_layer(backend, &d);
+        for (int64_t t = 0; t < T; t++)
+            for (int32_t u = 0; u < units; u++)
+                in[t * units + u] = 20.0f; /* sigmoid(20) = tanh(20) = 1 in float */
+        LAYER_OK(layer, nf_layer_apply(layer, in, out, 1, T, units, NF_LAYOUT_TIME_MAJOR,
+                                       NF_MEMORY_HOST, 1));
+        for (int32_t u = 0; u < units; u++) {
+            double count = 0.0;
+            for (int64_t t = 0; t < T; t++)
+                count += out[t * units + u] * d.dt;
+            cr_assert_eq(count, (double)T / 4.0, "rate 1 Hz at dt 0.25: %g spikes", count);
+        }
+        for (int64_t t = 0; t < T; t++)
+            memcpy(in + t * units, x, sizeof x);
+        nf_layer_destroy(layer);
+    }
+    free(in);
+    free(out);
 }
