@@ -19,7 +19,6 @@ Errors raise NeurofuseError subclasses with the library's message.
 ``neurofuse.layers`` has keras-spiking's layers for numpy sequences.
 """
 from . import _build_info
-from ._lib import ffi as _ffi, lib as _lib
 from .errors import (BackendError, FileIOError, InvalidArgumentError, NeurofuseError,
                      NoDeviceError, NumericError, OutOfMemoryError, StateError,
                      UnsupportedError)

@@ -131,7 +131,7 @@ def as_f32(values, what, dtype=np.float32):
             raise invalid(f"{what}: not an array of numbers ({e})") from None
     if values.dtype.kind not in "biuf":
         raise invalid(f"{what}: dtype {values.dtype} is not a real number type")
-    return np.ascontiguousarray(values, dtype=dtype)
+    return np.asarray(values, dtype=dtype, order="C")
 
 
 def shaped(values, shape, what, dtype=np.float32):
@@ -140,7 +140,7 @@ def shaped(values, shape, what, dtype=np.float32):
     if a.shape == tuple(shape):
         return a
     try:
-        return np.ascontiguousarray(np.broadcast_to(a, shape))
+        return np.array(np.broadcast_to(a, shape), dtype=dtype, order="C")
     except ValueError:
         raise invalid(f"{what}: an array of shape {a.shape} does not fit "
                       f"shape {tuple(shape)}") from None

@@ -1,0 +1,71 @@
+"""The binding against the header: every public C function has a Python twin, the
+generated module knows every function and constant, and the versions agree."""
+import pathlib
+import re
+
+import neurofuse as nf
+from neurofuse import _lib
+
+from conftest import REPO
+
+PACKAGE = pathlib.Path(nf.__file__).resolve().parent
+
+# C functions whose work a richer twin does: name -> the function that covers it.
+COVERED_BY = {
+    "nf_network_create": "nf_network_create_ex",  # the same, plus the failure's message
+    "nf_layer_create": "nf_layer_create_ex",
+}
+
+
+def header_functions(path):
+    """The NF_API function names of a header (as tests/abi/run.sh reads them)."""
+    text = pathlib.Path(path).read_text()
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    text = re.sub(r"//[^\n]*", " ", text)
+    return sorted(set(re.findall(r"\bNF_API\b[^;{(#]*?\b(nf_[A-Za-z0-9_]+)\s*\(", text)))
+
+
+def package_source():
+    return "\n".join(p.read_text() for p in PACKAGE.glob("*.py") if p.name != "_ffi.py")
+
+
+def test_header_shipped_with_the_package_is_the_repository_one():
+    shipped = PACKAGE / "include" / "neurofuse.h"
+    assert shipped.read_text() == (REPO / "include" / "neurofuse.h").read_text(), \
+        "the package was built from another header: rebuild it"
+
+
+def test_every_public_function_has_a_python_twin():
+    functions = header_functions(REPO / "include" / "neurofuse.h")
+    assert len(functions) > 50
+    source = package_source()
+    used = set(re.findall(r"\blib\.(nf_[A-Za-z0-9_]+)\b", source))
+    missing = [f for f in functions if f not in used and f not in COVERED_BY]
+    assert not missing, f"C functions without a Python twin in python/neurofuse: {missing}"
+    for f, twin in COVERED_BY.items():
+        assert twin in used, f"{f}: its covering function {twin} is not used"
+
+
+def test_generated_module_has_every_function_and_constant():
+    functions = header_functions(PACKAGE / "include" / "neurofuse.h")
+    for f in functions:
+        assert hasattr(_lib.lib, f), f
+    text = (PACKAGE / "include" / "neurofuse.h").read_text()
+    for name, value in re.findall(r"^#define (NF_[A-Z0-9_]+) (\d+)\s*$", text, re.M):
+        assert getattr(_lib.lib, name) == int(value), name
+
+
+def test_versions_agree():
+    assert nf.version_number() == _lib.lib.NF_VERSION_NUMBER
+    assert nf.__version__ == nf.version()
+    m = re.search(r'#define NF_VERSION_STRING "([^"]+)"',
+                  (REPO / "include" / "neurofuse.h").read_text())
+    assert nf.version() == m.group(1)
+
+
+def test_enum_names_come_from_the_header():
+    assert set(_lib.MODELS) == {"relu", "sigmoid", "tanh", "lif_rate", "softlif_rate", "lif",
+                                "leaky_rate", "izhikevich", "theta"}
+    assert set(_lib.STATES) == {"voltage", "refractory", "recovery", "x",
+                                "spike_accumulator", "output", "filter", "filter_aux"}
+    assert set(_lib.BACKENDS) == {"auto", "cpu", "cuda"}
