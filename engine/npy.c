@@ -12,7 +12,6 @@
 
 #include "internal.h"
 
-#define NPY_MAX_DIMS 32
 #define NPY_ALIGN    64
 #define NPY_CHUNK    4096 /* floats converted and written at a time */
 
@@ -80,9 +79,9 @@ nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim, co
     if (!path || !*path)
         return npy_fail(message, capacity, NF_ERR_INVALID_ARGUMENT,
                         "%s: path must be a non-empty string", fn);
-    if (ndim < 0 || ndim > NPY_MAX_DIMS)
+    if (ndim < 0 || ndim > NF_NPY_MAX_DIMS)
         return npy_fail(message, capacity, NF_ERR_INVALID_ARGUMENT,
-                        "%s: ndim must be in 0..%d, got %d", fn, NPY_MAX_DIMS, ndim);
+                        "%s: ndim must be in 0..%d, got %d", fn, NF_NPY_MAX_DIMS, ndim);
     if (ndim > 0 && !shape)
         return npy_fail(message, capacity, NF_ERR_INVALID_ARGUMENT,
                         "%s: shape must not be NULL for ndim %d", fn, ndim);
