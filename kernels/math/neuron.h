@@ -31,10 +31,12 @@ NF_HD static inline float nf_model_rate(const nf_model_params *p, float J) {
     }
 }
 
-/* A rate, passed through the spiking conversion when it applies this step. */
+/* A rate, passed through the spiking conversion when it applies this step. The
+ * spike height is k / dt, a float division as keras-spiking's (k * (1/dt) can
+ * differ by an ulp: 1000 against 999.99994 at dt 0.001). */
 NF_HD static inline float nf_rate_output(const nf_model_params *p, float rate, float *acc) {
     if (p->convert && !p->rate_mode)
-        return p->amplitude * nf_spike_count(rate, p->dt, acc) * p->inv_dt;
+        return p->amplitude * (nf_spike_count(rate, p->dt, acc) / p->dt);
     return p->amplitude * rate;
 }
 
