@@ -1,6 +1,6 @@
 /*
- * Connections pre -> post: validation, construction and the signal each
- * reads. Weights are [post][pre] (dense) or CSR over [post][pre] (sparse);
+ * Connections pre -> post: validation and construction (what each adds in a
+ * step, and the signal it reads, are propagate.c). Weights are [post][pre] (dense) or CSR over [post][pre] (sparse);
  * identity adds scale * pre. From a spiking population (propagation AUTO or
  * EVENT) the weights are stored transposed, W^T [pre][post] or CSC, and the
  * pre's filter runs on the post side: each step acc = W out (only the
@@ -14,19 +14,6 @@
 
 #include "internal.h"
 #include "weights.h"
-
-const float *nf__signal(const nf_network *net, int32_t pre_id) {
-    const nf_object *o = &net->objects.items[pre_id];
-    switch (o->kind) {
-    case NF_OBJ_POPULATION: {
-        const nf_population *p = &net->pops.items[o->index];
-        return p->f0 ? p->f0 : p->out;
-    }
-    case NF_OBJ_INPUT: return nf__input_row(net, &net->inputs.items[o->index]);
-    case NF_OBJ_READOUT: return net->readouts.items[o->index].z;
-    default: return NULL;
-    }
-}
 
 /* Size of what a pre object provides. */
 static int32_t pre_size(const nf_network *net, const nf_object *o) {
@@ -223,34 +210,5 @@ nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf_connec
     net->rng_next += span;
     net->conns.items[net->conns.count] = c;
     *id = nf__object_push(net, NF_OBJ_CONNECTION, net->conns.count++);
-    return NF_OK;
-}
-
-nf_status nf__event_resync(nf_network *net, nf_connection *c) {
-    const nf_population *pre = &net->pops.items[net->objects.items[c->pre].index];
-    const size_t count = (size_t)net->desc.batch * c->n_post;
-    float *targets[] = {c->pf0 ? c->pf0 : c->acc, c->pf1};
-    const float *sources[] = {c->pf0 ? pre->f0 : pre->out, pre->f1};
-    for (int k = 0; k < 2; k++) {
-        if (!targets[k])
-            continue;
-        nf_status st = nf__fill(net, targets[k], 0.0f, count);
-        if (st == NF_OK)
-            st = nf__event_accumulate(net, c, sources[k], targets[k]);
-        if (st != NF_OK)
-            return st;
-    }
-    return NF_OK;
-}
-
-nf_status nf__event_resync_from(nf_network *net, int32_t pop_id) {
-    for (int32_t i = 0; i < net->conns.count; i++) {
-        nf_connection *c = &net->conns.items[i];
-        if (c->event && c->pre == pop_id) {
-            nf_status st = nf__event_resync(net, c);
-            if (st != NF_OK)
-                return st;
-        }
-    }
     return NF_OK;
 }

@@ -154,7 +154,7 @@ struct nf_network {
     char error[512];
 };
 
-// --- errors and validation (network.c)
+// --- errors and validation (core.c)
 
 /* Records a formatted message and returns st. */
 nf_status nf__fail(nf_network *net, nf_status st, const char *fmt, ...)
@@ -188,7 +188,7 @@ nf_status nf__reserve_object(nf_network *net, void **items, int32_t *capacity, i
             return nf__fail(net, NF_ERR_INVALID_ARGUMENT, __VA_ARGS__);                     \
     } while (0)
 
-// --- backend memory helpers (network.c)
+// --- backend memory helpers (core.c)
 
 /* Allocates `count` zeroed floats (or bytes via nf__alloc_bytes) of backend memory. */
 nf_status nf__alloc(nf_network *net, size_t count, float **out);
@@ -238,11 +238,17 @@ const char *nf__model_name(nf_model m);
 
 // --- connections (connection.c, weights.c)
 
-/* The signal a connection reads from its pre object this step. */
+/* The signal a connection reads from its pre object this step (propagate.c). */
 const float *nf__signal(const nf_network *net, int32_t pre_id);
-/* Adds a connection's contribution of this step (W signal) into y [batch][n_post]. */
+/* y += W x on an event connection, only the nonzero x counted (propagate.c). */
+nf_status nf__event_accumulate(nf_network *net, const nf_connection *c, const float *x, float *y);
+/* Adds a connection's contribution of this step (W signal) into y [batch][n_post]
+ * (propagate.c). */
 nf_status nf__connection_contribute(nf_network *net, const nf_connection *c, float *y);
-/* Brings an event connection's post-side state to W times the pre's state. */
+/* Step 3b for an event connection: acc = W out of the pre's spikes this step,
+ * then its post-side filter advances with acc (propagate.c). */
+nf_status nf__connection_propagate_events(nf_network *net, nf_connection *c);
+/* Brings an event connection's post-side state to W times the pre's state (propagate.c). */
 nf_status nf__event_resync(nf_network *net, nf_connection *c);
 /* Resynchronises every event connection whose pre is the population `pop_id`. */
 nf_status nf__event_resync_from(nf_network *net, int32_t pop_id);
@@ -254,7 +260,7 @@ int64_t nf__connection_weight_count(const nf_connection *c);
 /* Queues every learner's RLS step (after the readouts of a step). */
 nf_status nf__learners_step(nf_network *net);
 void nf__learner_free(nf_network *net, nf_learner *l);
-/* Resolves a learner id (errors name fn). */
+/* Resolves a learner id (errors name fn; learner_p.c). */
 nf_status nf__learner_find(nf_network *net, const char *fn, int32_t learner, nf_learner **out);
 /* Bytes of one P value. */
 size_t nf__learner_p_size(const nf_learner *l);
@@ -271,25 +277,39 @@ nf_status nf__learner_plan_masked(nf_network *net, const char *fn, const nf_lear
                                   nf_learner *l, nf_masked_plan *plan);
 nf_status nf__learner_masked_buffers(nf_network *net, nf_learner *l, const nf_masked_plan *plan);
 void nf__masked_plan_free(nf_masked_plan *plan);
-/* Checks the desired connections of a CURRENTS or MASKED learner (rows each). */
+/* Checks the desired connections of a CURRENTS or MASKED learner (rows each;
+ * learner_masked.c). */
 nf_status nf__learner_check_desired(nf_network *net, const char *fn, const nf_learner_desc *d,
                                     nf_learner *l);
 
+// --- a timestep and runs of them (run.c, replay.c)
+
+/* Queues one step of a run that began at step first_step (the five steps). */
+nf_status nf__step_once(nf_network *net, int64_t first_step);
+/* Recorded runs of a few lengths, kept through one nf_network_run. */
+typedef struct nf_replays {
+    void *graph[3];
+    int64_t len[3];
+} nf_replays;
+/* Runs `steps` steps, replaying recordings on backends that record. */
+nf_status nf__run_steps(nf_network *net, nf_replays *r, int64_t first_step, int64_t steps);
+void nf__replays_free(nf_network *net, nf_replays *r);
+
 // --- numeric checks of a run (run_guard.c)
 
-/* (Re)builds the table of run state when objects were added since. */
-nf_status nf__guard_prepare(nf_network *net);
-/* Chooses the state of the stretch [t0, t0 + steps): every step's, and that of
- * the learners due in it. */
-void nf__guard_select(nf_network *net, int64_t t0, int64_t steps);
-/* The length of the next checked stretch from t0 (at most `left` steps):
- * NF_CHECK_STEPS, or longer when the state to copy is large next to a step's
- * work; selects its state. */
-int64_t nf__guard_stretch(nf_network *net, int64_t t0, int64_t left);
-/* Copies the selected run state aside (restore 0) or back (restore 1). */
-nf_status nf__guard_copy(nf_network *net, int32_t restore);
-/* *bad = the first checked buffer holding a non-finite value, or -1 (waits for the backend). */
-nf_status nf__guard_check(nf_network *net, int32_t *bad);
+/* Begins a checked stretch at t0 of at most `left` steps: *len = its length,
+ * and the state it can change is copied aside. */
+nf_status nf__guard_begin(nf_network *net, int64_t t0, int64_t left, int64_t *len);
+/* Ends the stretch just run: *bad = -1 when every checked value is finite,
+ * else the failing entry (then nf__guard_locate). */
+nf_status nf__guard_commit(nf_network *net, int32_t *bad);
+/* The stretch [t0, t0 + len) of a run begun at `first` ended with a
+ * non-finite value: finds the first step that made one and leaves the
+ * network at the end of the step before; *good = the steps from t0 that
+ * stand; NF_ERR_NUMERIC naming the object and step. */
+nf_status nf__guard_locate(nf_network *net, nf_replays *r, int64_t first, int64_t t0,
+                           int64_t len, int64_t *good);
+/* Frees the table (rebuilt on the next run). */
 void nf__guard_free(nf_network *net);
 
 // --- inputs, probes (input.c, probe.c)

@@ -132,25 +132,6 @@ static nf_status plan_currents(nf_network *net, const char *fn, const nf_learner
     return nf__learner_check_desired(net, fn, d, l);
 }
 
-nf_status nf__learner_check_desired(nf_network *net, const char *fn, const nf_learner_desc *d,
-                                    nf_learner *l) {
-    REQUIRE(d->desired && d->n_desired >= 1 && d->n_desired <= NF_LEARNER_MAX_DESIRED,
-            "%s: desired must list 1 to %d connections, got %d", fn, NF_LEARNER_MAX_DESIRED,
-            d->desired ? d->n_desired : 0);
-    for (int32_t i = 0; i < d->n_desired; i++) {
-        nf_object *o;
-        nf_status st = nf__lookup(net, fn, "desired[i]", d->desired[i], NF_OBJ_CONNECTION, &o);
-        if (st != NF_OK)
-            return st;
-        const nf_connection *dc = &net->conns.items[o->index];
-        REQUIRE(dc->n_post == l->rows,
-                "%s: desired[%d] (connection %d) feeds %d neurons, the learning connection %d",
-                fn, i, d->desired[i], dc->n_post, l->rows);
-        l->desired[i] = o->index;
-    }
-    return NF_OK;
-}
-
 static nf_status learner_buffers(nf_network *net, const nf_learner_desc *d, nf_learner *l,
                                  const nf_masked_plan *plan) {
     const size_t batch = (size_t)net->desc.batch, psize = nf__learner_p_size(l);
@@ -221,14 +202,6 @@ nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id)
     net->learners.items[net->learners.count] = l;
     *id = nf__object_push(net, NF_OBJ_LEARNER, net->learners.count++);
     return NF_OK;
-}
-
-nf_status nf__learner_find(nf_network *net, const char *fn, int32_t learner, nf_learner **out) {
-    nf_object *o;
-    nf_status st = nf__lookup(net, fn, "learner", learner, NF_OBJ_LEARNER, &o);
-    if (st == NF_OK)
-        *out = &net->learners.items[o->index];
-    return st;
 }
 
 nf_status nf_learner_set_enabled(nf_network *net, int32_t learner, int enabled) {

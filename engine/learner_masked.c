@@ -6,6 +6,7 @@
  * its own P_i (K_i x K_i) at p_off[i], p_off[i+1] = p_off[i] + K_i^2.
  * The error of row i is (W r)_i - f_i (a target input of dim rows) or
  * (W r)_i - J_d,i (desired connections); see learner.c and nf_rls_masked_args.
+ * The check of desired connections, shared with CURRENTS learners, is here.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -169,4 +170,23 @@ nf_status nf__learner_masked_buffers(nf_network *net, nf_learner *l, const nf_ma
     if (st == NF_OK)
         st = nf__upload(net, l->p_off, plan->p_off, rows * sizeof(int64_t));
     return st;
+}
+
+nf_status nf__learner_check_desired(nf_network *net, const char *fn, const nf_learner_desc *d,
+                                    nf_learner *l) {
+    REQUIRE(d->desired && d->n_desired >= 1 && d->n_desired <= NF_LEARNER_MAX_DESIRED,
+            "%s: desired must list 1 to %d connections, got %d", fn, NF_LEARNER_MAX_DESIRED,
+            d->desired ? d->n_desired : 0);
+    for (int32_t i = 0; i < d->n_desired; i++) {
+        nf_object *o;
+        nf_status st = nf__lookup(net, fn, "desired[i]", d->desired[i], NF_OBJ_CONNECTION, &o);
+        if (st != NF_OK)
+            return st;
+        const nf_connection *dc = &net->conns.items[o->index];
+        REQUIRE(dc->n_post == l->rows,
+                "%s: desired[%d] (connection %d) feeds %d neurons, the learning connection %d",
+                fn, i, d->desired[i], dc->n_post, l->rows);
+        l->desired[i] = o->index;
+    }
+    return NF_OK;
 }

@@ -1,6 +1,6 @@
 /*
- * A learner's P: its initial value I/alpha (every P_i of a MASKED learner)
- * and the caller's copies in and out, float or double whatever the storage
+ * A learner's P: finding a learner by id, P's initial value I/alpha (every
+ * P_i of a MASKED learner) and the caller's copies in and out, float or double whatever the storage
  * (widened or rounded on the way). Layout: [copies][n][n], or MASKED
  * [copies][sum K_i^2] with the K_i x K_i blocks row after row.
  */
@@ -180,4 +180,12 @@ nf_status nf_learner_set_p(nf_network *net, int32_t learner, const float *p) {
 
 nf_status nf_learner_set_p_f64(nf_network *net, int32_t learner, const double *p) {
     return set_p(net, "nf_learner_set_p_f64", learner, p, true);
+}
+
+nf_status nf__learner_find(nf_network *net, const char *fn, int32_t learner, nf_learner **out) {
+    nf_object *o;
+    nf_status st = nf__lookup(net, fn, "learner", learner, NF_OBJ_LEARNER, &o);
+    if (st == NF_OK)
+        *out = &net->learners.items[o->index];
+    return st;
 }

@@ -125,7 +125,8 @@ static int32_t list_state(nf_network *net) {
     return n;
 }
 
-nf_status nf__guard_prepare(nf_network *net) {
+/* (Re)builds the table of run state when objects were added since. */
+static nf_status guard_prepare(nf_network *net) {
     nf_guard *g = &net->guard;
     if (g->built_for == net->objects.count)
         return NF_OK;
@@ -175,14 +176,17 @@ static bool learner_due_within(const nf_learner *l, int64_t t0, int64_t steps) {
     return first < hi;
 }
 
-void nf__guard_select(nf_network *net, int64_t t0, int64_t steps) {
+/* Chooses the state of the stretch [t0, t0 + steps): every step's, and that
+ * of the learners due in it. */
+static void guard_select(nf_network *net, int64_t t0, int64_t steps) {
     nf_guard *g = &net->guard;
     g->active[0] = 1;
     for (int32_t i = 0; i < net->learners.count; i++)
         g->active[i + 1] = learner_due_within(&net->learners.items[i], t0, steps);
 }
 
-nf_status nf__guard_copy(nf_network *net, int32_t restore) {
+/* Copies the selected run state aside (restore 0) or back (restore 1). */
+static nf_status guard_copy(nf_network *net, int32_t restore) {
     nf_guard *g = &net->guard;
     for (int32_t k = 0; k <= net->learners.count; k++) {
         const int32_t b = g->begin[k], n = g->begin[k + 1] - b;
@@ -195,7 +199,9 @@ nf_status nf__guard_copy(nf_network *net, int32_t restore) {
     return NF_OK;
 }
 
-nf_status nf__guard_check(nf_network *net, int32_t *bad) {
+/* *bad = the first checked buffer holding a non-finite value, or -1 (waits
+ * for the backend). */
+static nf_status guard_check(nf_network *net, int32_t *bad) {
     nf_guard *g = &net->guard;
     *bad = -1;
     if (g->count == 0)
@@ -257,9 +263,12 @@ static double selected_bytes(const nf_network *net) {
     return bytes;
 }
 
-int64_t nf__guard_stretch(nf_network *net, int64_t t0, int64_t left) {
+/* The length of the next checked stretch from t0 (at most `left` steps):
+ * NF_CHECK_STEPS, or longer when the state to copy is large next to a step's
+ * work; selects its state. */
+static int64_t guard_stretch(nf_network *net, int64_t t0, int64_t left) {
     int64_t len = left < NF_CHECK_STEPS ? left : NF_CHECK_STEPS;
-    nf__guard_select(net, t0, len);
+    guard_select(net, t0, len);
     /* A copy, a scan and a restore's worth: about 3 passes over the selection,
      * kept near 2% of the stretch's own traffic. */
     const double want = 150.0 * selected_bytes(net) / fmax(step_bytes(net), 1.0);
@@ -268,7 +277,109 @@ int64_t nf__guard_stretch(nf_network *net, int64_t t0, int64_t left) {
         int64_t grown = (int64_t)fmin(want, most);
         grown = (grown + NF_CHECK_STEPS - 1) / NF_CHECK_STEPS * NF_CHECK_STEPS;
         len = grown < left ? grown : left;
-        nf__guard_select(net, t0, len);
+        guard_select(net, t0, len);
     }
     return len;
+}
+
+// --- the interface of a checked run
+
+nf_status nf__guard_begin(nf_network *net, int64_t t0, int64_t left, int64_t *len) {
+    nf_status st = guard_prepare(net);
+    if (st != NF_OK)
+        return st;
+    *len = guard_stretch(net, t0, left);
+    return guard_copy(net, 0);
+}
+
+nf_status nf__guard_commit(nf_network *net, int32_t *bad) { return guard_check(net, bad); }
+
+static const char *kind_name(nf_object_kind kind) {
+    switch (kind) {
+    case NF_OBJ_POPULATION: return "population";
+    case NF_OBJ_CONNECTION: return "connection";
+    case NF_OBJ_READOUT: return "readout";
+    case NF_OBJ_LEARNER: return "learner";
+    default: return "object";
+    }
+}
+
+/* Puts back the copy taken at step t0 for the stretch [t0, t0 + len). */
+static nf_status rewind_to(nf_network *net, int64_t t0, int64_t len) {
+    guard_select(net, t0, len);
+    nf_status st = guard_copy(net, 1);
+    if (st == NF_OK && (st = net->be->counter_set(net->ctx, t0)) != NF_OK)
+        st = nf__backend_fail(net, st, "nf_network_run");
+    return st;
+}
+
+/* Runs [t0, t0 + len) in stretches of NF_CHECK_STEPS, each copied and checked;
+ * *bad_at = the start of the first failing one (its copy is held), or -1. */
+static nf_status narrow(nf_network *net, int64_t first, int64_t t0, int64_t len, nf_replays *r,
+                        int64_t *bad_at) {
+    nf_status st = NF_OK;
+    *bad_at = -1;
+    for (int64_t a = t0; a < t0 + len && st == NF_OK && *bad_at < 0; a += NF_CHECK_STEPS) {
+        const int64_t n = t0 + len - a < NF_CHECK_STEPS ? t0 + len - a : NF_CHECK_STEPS;
+        int32_t bad = -1;
+        guard_select(net, a, n);
+        if ((st = guard_copy(net, 0)) == NF_OK && (st = nf__run_steps(net, r, first, n)) == NF_OK)
+            st = guard_check(net, &bad);
+        if (bad >= 0)
+            *bad_at = a;
+    }
+    return st;
+}
+
+/* The stretch [t0, t0 + len) (its start copy held) ended with a non-finite
+ * value: back to its start, to the failing stretch of NF_CHECK_STEPS steps,
+ * then step by step (checking a learner's state only after its updates) to
+ * the first step that makes one, then back and forward to the end of the step
+ * before it. *good = the steps from t0 that stand. */
+nf_status nf__guard_locate(nf_network *net, nf_replays *r, int64_t first, int64_t t0,
+                          int64_t len, int64_t *good) {
+    int32_t bad = -1;
+    int64_t at = t0, t = 0;
+    nf_status st = rewind_to(net, t0, len);
+    if (st == NF_OK && len > NF_CHECK_STEPS) {
+        st = narrow(net, first, t0, len, r, &at);
+        if (st == NF_OK && at < 0) { /* not reproduced: the stretch stands as run */
+            *good = len;
+            return NF_OK;
+        }
+        len = t0 + len - at < NF_CHECK_STEPS ? t0 + len - at : NF_CHECK_STEPS;
+        if (st == NF_OK)
+            st = rewind_to(net, at, len);
+    }
+    for (; t < len && st == NF_OK; t++) {
+        if ((st = nf__step_once(net, first)) != NF_OK)
+            break;
+        guard_select(net, at + t, 1);
+        if ((st = guard_check(net, &bad)) != NF_OK || bad >= 0)
+            break;
+    }
+    if (st == NF_OK && bad < 0) { /* not reproduced step by step */
+        *good = at + len - t0;
+        return nf__fail(net, NF_ERR_NUMERIC,
+                        "nf_network_run: a non-finite value seen at the check after step %lld "
+                        "did not recur step by step; the network is at step count %lld",
+                        (long long)(at + len - 1), (long long)(at + len));
+    }
+    const nf_guard *g = &net->guard;
+    const int32_t id = bad >= 0 ? g->ids[bad] : 0;
+    const char *what = bad >= 0 ? g->what[bad] : "";
+    if (st == NF_OK)
+        st = rewind_to(net, at, len);
+    if (st == NF_OK)
+        st = nf__run_steps(net, r, first, t);
+    if (st == NF_OK && net->be->synchronize && (st = net->be->synchronize(net->ctx)) != NF_OK)
+        st = nf__backend_fail(net, st, "nf_network_run");
+    if (st != NF_OK)
+        return st;
+    *good = at + t - t0;
+    return nf__fail(net, NF_ERR_NUMERIC,
+                    "nf_network_run: %s %d %s became non-finite at step %lld; the network is "
+                    "restored to the end of the step before (step count %lld)",
+                    kind_name(net->objects.items[id].kind), id, what, (long long)(at + t),
+                    (long long)(at + t));
 }

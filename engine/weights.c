@@ -264,14 +264,6 @@ nf_status nf__weights_store(nf_network *net, nf_connection *c, const float *valu
     return st;
 }
 
-nf_status nf__event_accumulate(nf_network *net, const nf_connection *c, const float *x, float *y) {
-    nf_event_args a = {.batch = net->desc.batch, .pre = c->n_pre, .post = c->n_post,
-                       .per_batch = c->copies > 1, .nnz = c->nnz, .col_ptr = c->index_ptr,
-                       .row = c->index, .wt = c->w, .x = x, .y = y, .spikes = c->spikes};
-    nf_status st = net->be->event(net->ctx, &a);
-    return st == NF_OK ? st : nf__backend_fail(net, st, "event-driven propagation");
-}
-
 // --- public weight access
 
 static nf_status find_connection(nf_network *net, const char *fn, int32_t conn, const void *w,

@@ -25,7 +25,4 @@ void nf__host_weights_free(nf_host_weights *h);
 nf_status nf__sparse_transpose_index(nf_network *net, nf_connection *c, const nf_host_weights *h);
 /* Uploads weights given in the caller's order into c->w. */
 nf_status nf__weights_store(nf_network *net, nf_connection *c, const float *values);
-/* y += W x on an event connection (only the nonzero x count). */
-nf_status nf__event_accumulate(nf_network *net, const nf_connection *c, const float *x, float *y);
-
 #endif /* NF_ENGINE_WEIGHTS_H */
