@@ -3,63 +3,18 @@
  *  - RLS with P(0) = I/alpha converges to the regularised least-squares
  *    weights w = (R^T R + alpha I)^-1 R^T f on a random linear problem;
  *  - Sussillo & Abbott's FORCE.m (N = 200, 1440 steps, learning every step),
- *    replayed in Octave (../shared/fixtures): z(t), |w(t)|, the final w and
- *    trace(P) follow Octave within float32 tolerance;
+ *    replayed in Octave (tests/fixtures/sussillo_force_golden_N200, .npy
+ *    files read with nf_npy_read_f32): z(t), |w(t)|, the final w and trace(P)
+ *    follow Octave within float32 tolerance;
  *  - the Nicola & Clopath rule (w -= e k) against a hand computation.
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "common.h"
 #include "tasks/tasks.h"
 
 TestSuite(force, .timeout = 120);
-
-// --- a minimal reader for the fixture's JSON number arrays
-
-static char *read_file(const char *path) {
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open fixture %s", path);
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = nft_alloc((size_t)size + 1, 1);
-    cr_assert_eq(fread(text, 1, (size_t)size, f), (size_t)size);
-    fclose(f);
-    return text;
-}
-
-/* Reads every number of the value of "key" (a number or nested arrays) into
- * out, up to cap; returns the count. */
-static size_t json_numbers(const char *text, const char *key, double *out, size_t cap) {
-    char quoted[128];
-    snprintf(quoted, sizeof quoted, "\"%s\":", key);
-    const char *p = strstr(text, quoted);
-    cr_assert_not_null(p, "fixture has no key %s", key);
-    p += strlen(quoted);
-    int depth = 0;
-    size_t count = 0;
-    do {
-        while (*p == ' ' || *p == ',' || *p == '\n')
-            p++;
-        if (*p == '[') {
-            depth++;
-            p++;
-        } else if (*p == ']') {
-            depth--;
-            p++;
-        } else {
-            char *end;
-            double v = strtod(p, &end);
-            cr_assert(end != p, "fixture key %s: bad number near '%.20s'", key, p);
-            cr_assert(count < cap, "fixture key %s has more than %zu numbers", key, cap);
-            out[count++] = v;
-            p = end;
-        }
-    } while (depth > 0);
-    return count;
-}
 
 // --- RLS against batch least squares
 
@@ -147,54 +102,46 @@ NFT_BACKEND_TEST(force, rls_converges_to_regularised_least_squares, .timeout = 6
 #define GOLD_Z_ATOL 2e-5
 #define GOLD_W_RTOL 2e-4
 
+/* Reads the golden array `name` (float64 in the file, float32 here), asserting its shape. */
+static float *golden(const char *name, int32_t ndim, int64_t length) {
+    char path[512], msg[512] = "";
+    snprintf(path, sizeof path, "%s/sussillo_force_golden_N200/%s.npy", NFT_FIXTURES_DIR, name);
+    float *v = NULL;
+    int32_t got_ndim;
+    int64_t shape[NF_NPY_MAX_DIMS];
+    cr_assert_eq(nf_npy_read_f32(path, &v, &got_ndim, shape, msg, sizeof msg), NF_OK, "%s", msg);
+    cr_assert_eq(got_ndim, ndim, "%s: %d dimensions, expected %d", path, got_ndim, ndim);
+    for (int32_t d = 0; d < ndim; d++)
+        cr_assert_eq(shape[d], length, "%s: shape[%d] %lld, expected %lld", path, d,
+                     (long long)shape[d], (long long)length);
+    return v;
+}
+
+/* FORCE.m's parameters (the fixture's README): dt 0.1 in units of tau = 1,
+ * alpha 1 (P(0) = I), learning every step; the learner defaults are these. */
 NFT_BACKEND_TEST(force, sussillo_abbott_golden_trajectory, .timeout = 120) {
-    char *text = read_file(NFT_FIXTURES_DIR "/sussillo_force_golden_N200.json");
-    double *M = nft_alloc(GOLD_N * GOLD_N, sizeof *M), wf[GOLD_N], x0[GOLD_N], z0;
-    double *ft = nft_alloc(GOLD_T, sizeof *ft), *zt = nft_alloc(GOLD_T, sizeof *zt);
-    double *wlen = nft_alloc(GOLD_T, sizeof *wlen), wfinal[GOLD_N], trace;
-    /* Keys are looked up inside their section ("ft" is also a string in "params"). */
-    const char *inputs = strstr(text, "\"inputs\":");
-    cr_assert_not_null(inputs);
-    cr_assert_eq(json_numbers(inputs, "M_row_major", M, GOLD_N * GOLD_N), GOLD_N * GOLD_N);
-    cr_assert_eq(json_numbers(inputs, "wf", wf, GOLD_N), GOLD_N);
-    cr_assert_eq(json_numbers(inputs, "x0", x0, GOLD_N), GOLD_N);
-    cr_assert_eq(json_numbers(inputs, "z0", &z0, 1), 1);
-    cr_assert_eq(json_numbers(inputs, "ft", ft, GOLD_T), GOLD_T);
-    const char *outputs = strstr(text, "\"outputs\":");
-    cr_assert_not_null(outputs);
-    cr_assert_eq(json_numbers(outputs, "zt", zt, GOLD_T), GOLD_T);
-    cr_assert_eq(json_numbers(outputs, "wo_len", wlen, GOLD_T), GOLD_T);
-    cr_assert_eq(json_numbers(outputs, "final_wo", wfinal, GOLD_N), GOLD_N);
-    cr_assert_eq(json_numbers(outputs, "final_P_trace", &trace, 1), 1);
-    free(text);
+    float *M = golden("M", 2, GOLD_N), *wf = golden("wf", 1, GOLD_N), *x0 = golden("x0", 1, GOLD_N);
+    float *z0 = golden("z0", 0, 0), *ft = golden("ft", 1, GOLD_T);
+    float *zt = golden("zt", 1, GOLD_T), *wlen = golden("wo_len", 1, GOLD_T);
+    float *wfinal = golden("final_wo", 1, GOLD_N), *trace = golden("final_P_trace", 0, 0);
 
     nf_network *net = nft_network(backend, 0.1, 1, 1);
     nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, GOLD_N);
     pd.tau = 1.0f;
     int32_t pop, rec, target, readout, fb, learner, pz;
     NFT_OK(net, nf_population_add(net, &pd, &pop));
-    float *buf = nft_alloc(GOLD_N * GOLD_N, sizeof *buf);
-    for (int i = 0; i < GOLD_N * GOLD_N; i++)
-        buf[i] = (float)M[i];
     nf_connection_desc cd = nf_connection_defaults();
-    cd.weights = buf;
+    cd.weights = M;
     NFT_OK(net, nf_connect(net, pop, pop, &cd, &rec));
-    for (int i = 0; i < GOLD_N; i++)
-        buf[i] = (float)x0[i];
-    NFT_OK(net, nf_population_set_state(net, pop, NF_STATE_X, buf));
+    NFT_OK(net, nf_population_set_state(net, pop, NF_STATE_X, x0));
     NFT_OK(net, nf_readout_add(net, pop, 1, NULL, &readout));
-    float z0f = (float)z0;
-    NFT_OK(net, nf_readout_set_state(net, readout, &z0f));
-    for (int i = 0; i < GOLD_N; i++)
-        buf[i] = (float)wf[i];
-    cd.weights = buf;
+    NFT_OK(net, nf_readout_set_state(net, readout, z0));
+    cd.weights = wf;
     NFT_OK(net, nf_connect(net, readout, pop, &cd, &fb));
     NFT_OK(net, nf_input_add(net, 1, &target));
-    float *ftf = nft_alloc(GOLD_T, sizeof *ftf);
-    for (int t = 0; t < GOLD_T; t++)
-        ftf[t] = (float)ft[t];
-    NFT_OK(net, nf_input_set(net, target, GOLD_T, ftf));
+    NFT_OK(net, nf_input_set(net, target, GOLD_T, ft));
     nf_learner_desc ld = nf_learner_defaults();
+    cr_assert(ld.alpha == 1.0f && ld.every == 1, "FORCE.m's alpha 1 and learn_every 1");
     ld.readout = readout;
     ld.target = target;
     NFT_OK(net, nf_learner_add(net, &ld, &learner));
@@ -211,31 +158,29 @@ NFT_BACKEND_TEST(force, sussillo_abbott_golden_trajectory, .timeout = 120) {
         for (int i = 0; i < GOLD_N; i++)
             len += (double)w[i] * w[i];
         len = sqrt(len);
-        worst_z = fmax(worst_z, fabs(z - zt[t]));
-        worst_w = fmax(worst_w, fabs(len - wlen[t]) / fmax(wlen[t], 1e-3));
-        cr_assert(fabs(z - zt[t]) <= GOLD_Z_ATOL, "step %d: z %.7g, Octave %.7g", t, (double)z,
-                  zt[t]);
-        cr_assert(fabs(len - wlen[t]) <= GOLD_W_RTOL * fmax(wlen[t], 1e-3),
-                  "step %d: |w| %.7g, Octave %.7g", t, len, wlen[t]);
+        const double dz = fabs((double)z - zt[t]), ref_len = wlen[t];
+        worst_z = fmax(worst_z, dz);
+        worst_w = fmax(worst_w, fabs(len - ref_len) / fmax(ref_len, 1e-3));
+        cr_assert(dz <= GOLD_Z_ATOL, "step %d: z %.7g, Octave %.7g", t, (double)z, (double)zt[t]);
+        cr_assert(fabs(len - ref_len) <= GOLD_W_RTOL * fmax(ref_len, 1e-3),
+                  "step %d: |w| %.7g, Octave %.7g", t, len, ref_len);
     }
     for (int i = 0; i < GOLD_N; i++)
-        cr_assert(fabs(w[i] - wfinal[i]) <= GOLD_W_RTOL * 10 * fabs(wfinal[i]) + 1e-4,
-                  "final w[%d] %.7g, Octave %.7g", i, (double)w[i], wfinal[i]);
+        cr_assert(fabs((double)w[i] - wfinal[i]) <= GOLD_W_RTOL * 10 * fabs(wfinal[i]) + 1e-4,
+                  "final w[%d] %.7g, Octave %.7g", i, (double)w[i], (double)wfinal[i]);
     float *P = nft_alloc(GOLD_N * GOLD_N, sizeof *P);
     NFT_OK(net, nf_learner_get_p(net, learner, P));
     double tr = 0.0;
     for (int i = 0; i < GOLD_N; i++)
         tr += P[i * GOLD_N + i];
-    cr_assert(nft_close(trace, tr, 1e-4, 0.0), "trace(P) %.7g, Octave %.7g", tr, trace);
+    cr_assert(nft_close(trace[0], tr, 1e-4, 0.0), "trace(P) %.7g, Octave %.7g", tr,
+              (double)trace[0]);
     cr_log_info("golden: max |z - z_octave| %.3g, max relative |w| deviation %.3g, trace(P) "
-                "%.6g vs %.6g", worst_z, worst_w, tr, trace);
+                "%.6g vs %.6g", worst_z, worst_w, tr, (double)trace[0]);
     free(P);
-    free(ftf);
-    free(buf);
-    free(M);
-    free(ft);
-    free(zt);
-    free(wlen);
+    float *const arrays[] = {M, wf, x0, z0, ft, zt, wlen, wfinal, trace};
+    for (size_t k = 0; k < sizeof arrays / sizeof *arrays; k++)
+        nf_npy_free(arrays[k]);
     nf_network_destroy(net);
 }
 
