@@ -1,12 +1,13 @@
 /*
- * Random draws from the network seed. The stream is cuRAND's Philox4_32_10
- * for `seed`; draws take stream positions in the order objects are created
- * (a population's initial state, a connection's generated weights, a
- * readout's initial z), each draw of `count` values taking the next
- * ceil(count / 4) * 4 positions. Uniform draws u in (0, 1] become
- * lo + (hi - lo)(1 - u), so they lie in [lo, hi). Normal draws of an odd
- * count are made one longer (Philox gives normals in pairs) and the last
- * value dropped.
+ * Random draws from the network seed. The stream is the library's
+ * Philox4x32-10 for `seed` (kernels/math/philox.h), equal bit for bit to the
+ * stream of cuRAND's Philox4_32_10 host generator. Draws take stream
+ * positions in the order objects are created (a population's initial state,
+ * a connection's generated weights, a readout's initial z), each draw of
+ * `count` values taking the next ceil(count / 4) * 4 positions. Uniform draws
+ * u in (0, 1] become lo + (hi - lo)(1 - u), so they lie in [lo, hi). Normals
+ * come in pairs (two stream positions); a draw of an odd count ends with the
+ * first value of its last pair.
  */
 #include "internal.h"
 
@@ -22,18 +23,6 @@ nf_status nf__draw_uniform(nf_network *net, uint64_t offset, float *dst, size_t 
 
 nf_status nf__draw_normal(nf_network *net, uint64_t offset, float *dst, size_t count,
                           float std) {
-    nf_status st;
-    if (count % 2 == 0) {
-        st = net->be->rng_normal(net->ctx, net->desc.seed, offset, dst, count, 0.0f, std);
-        return st == NF_OK ? st : nf__backend_fail(net, st, "drawing normal numbers");
-    }
-    float *tmp;
-    st = nf__alloc(net, count + 1, &tmp);
-    if (st != NF_OK)
-        return st;
-    st = net->be->rng_normal(net->ctx, net->desc.seed, offset, tmp, count + 1, 0.0f, std);
-    if (st == NF_OK)
-        st = net->be->copy(net->ctx, dst, tmp, count * sizeof(float));
-    nf__free(net, tmp);
+    nf_status st = net->be->rng_normal(net->ctx, net->desc.seed, offset, dst, count, 0.0f, std);
     return st == NF_OK ? st : nf__backend_fail(net, st, "drawing normal numbers");
 }

@@ -12,21 +12,11 @@ static nf_status cpu_init(int32_t device, nf_backend_ctx **out) {
     nf_backend_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return NF_ERR_OUT_OF_MEMORY;
-    nf_status st = nf_cpu_rng_init(ctx);
-    if (st != NF_OK) {
-        free(ctx);
-        return st;
-    }
     *out = ctx;
     return NF_OK;
 }
 
-static void cpu_shutdown(nf_backend_ctx *ctx) {
-    if (!ctx)
-        return;
-    nf_cpu_rng_free(ctx);
-    free(ctx);
-}
+static void cpu_shutdown(nf_backend_ctx *ctx) { free(ctx); }
 
 static const char *cpu_last_error(const nf_backend_ctx *ctx) { return ctx ? ctx->error : ""; }
 

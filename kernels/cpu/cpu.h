@@ -13,7 +13,6 @@
 #define NF_CPU_PARALLEL_MIN (1 << 18)
 
 struct nf_backend_ctx {
-    void *rng;       /* curandGenerator_t (host Philox4_32_10) */
     int64_t counter; /* the step counter (see nf_backend_i.counter_set) */
     char error[256];
 };
@@ -36,7 +35,5 @@ nf_status nf_cpu_rng_uniform(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset
                              size_t count);
 nf_status nf_cpu_rng_normal(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,
                             size_t count, float mean, float std);
-nf_status nf_cpu_rng_init(nf_backend_ctx *ctx);
-void nf_cpu_rng_free(nf_backend_ctx *ctx);
 
 #endif /* NF_CPU_H */

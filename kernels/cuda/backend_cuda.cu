@@ -1,16 +1,18 @@
 /*
  * The CUDA backend's table: device memory on one stream, cuBLAS for dense
- * products, cuRAND's device Philox4_32_10 generator (the same stream as the
- * CPU backend's host generator for the same seed and offset), a device step
- * counter, and stream capture into CUDA graphs so that a run replays one
- * recording of many steps instead of launching every kernel. The entry
- * points that begin an operation (memory, draws, a run) select the
+ * products, the library's Philox stream (kernels/math/philox.h: uniforms
+ * drawn by a kernel, normals on the host, both equal to the CPU backend's), a
+ * device step counter, and stream capture into CUDA graphs so that a run
+ * replays one recording of many steps instead of launching every kernel. The
+ * entry points that begin an operation (memory, draws, a run) select the
  * network's device, so networks on different devices can share a thread.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.cuh"
+#include "kernels/cpu/philox_fill.h"
+#include "kernels/math/philox.h"
 #include "population_step.cuh"
 #include "products.cuh"
 #include "rls.cuh"
@@ -27,17 +29,6 @@ nf_status nf_cuda_fail(nf_backend_ctx *ctx, nf_status st, const char *file, int 
     return st;
 }
 
-const char *nf_curand_status_string(curandStatus_t s) {
-    switch (s) {
-    case CURAND_STATUS_ALLOCATION_FAILED: return "cuRAND: allocation failed";
-    case CURAND_STATUS_INITIALIZATION_FAILED: return "cuRAND: initialization failed";
-    case CURAND_STATUS_LAUNCH_FAILURE: return "cuRAND: kernel launch failed";
-    case CURAND_STATUS_LENGTH_NOT_MULTIPLE: return "cuRAND: length not a multiple";
-    case CURAND_STATUS_ARCH_MISMATCH: return "cuRAND: architecture mismatch";
-    default: return "cuRAND: error";
-    }
-}
-
 // --- lifecycle
 
 static void cuda_shutdown(nf_backend_ctx *ctx) {
@@ -46,10 +37,6 @@ static void cuda_shutdown(nf_backend_ctx *ctx) {
     cudaSetDevice(ctx->device);
     if (ctx->stream)
         cudaStreamSynchronize(ctx->stream);
-    if (ctx->rng)
-        curandDestroyGenerator(ctx->rng);
-    if (ctx->host_rng)
-        curandDestroyGenerator(ctx->host_rng);
     if (ctx->cublas)
         cublasDestroy(ctx->cublas);
     cudaFree(ctx->cublas_workspace);
@@ -88,10 +75,6 @@ static nf_status init_handles(nf_backend_ctx *ctx) {
     NF_CUDA_CHECK(ctx, cudaMalloc(&ctx->cublas_workspace, NF_CUBLAS_WORKSPACE_BYTES));
     NF_CUBLAS_CHECK(ctx, cublasSetWorkspace(ctx->cublas, ctx->cublas_workspace,
                                             NF_CUBLAS_WORKSPACE_BYTES));
-    NF_CURAND_CHECK(ctx, curandCreateGenerator(&ctx->rng, CURAND_RNG_PSEUDO_PHILOX4_32_10));
-    NF_CURAND_CHECK(ctx, curandSetStream(ctx->rng, ctx->stream));
-    NF_CURAND_CHECK(ctx,
-                    curandCreateGeneratorHost(&ctx->host_rng, CURAND_RNG_PSEUDO_PHILOX4_32_10));
     NF_CUDA_CHECK(ctx, cudaMalloc(&ctx->counter, sizeof(int64_t)));
     NF_CUDA_CHECK(ctx, cudaMemsetAsync(ctx->counter, 0, sizeof(int64_t), ctx->stream));
     return warm_up_cublas(ctx);
@@ -202,27 +185,32 @@ static nf_status cuda_affine_flip(nf_backend_ctx *ctx, float *dst, size_t count,
     return NF_OK;
 }
 
-static nf_status rng_position(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset) {
-    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
-    NF_CURAND_CHECK(ctx, curandSetPseudoRandomGeneratorSeed(ctx->rng, seed));
-    NF_CURAND_CHECK(ctx, curandSetGeneratorOffset(ctx->rng, offset));
-    return NF_OK;
+/* One thread per Philox block of the draw: the conversion to float is exact
+ * integer arithmetic, so the values equal the CPU backend's. */
+static __global__ void uniform_kernel(uint64_t seed, uint64_t offset, float *dst,
+                                      unsigned long long count, unsigned long long blocks) {
+    for (unsigned long long j = blockIdx.x * (unsigned long long)blockDim.x + threadIdx.x;
+         j < blocks; j += (unsigned long long)gridDim.x * blockDim.x)
+        nf_philox_uniform_block(seed, offset, dst, (size_t)count, j);
 }
 
 static nf_status cuda_rng_uniform(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset,
                                   float *dst, size_t count) {
-    nf_status st = rng_position(ctx, seed, offset);
-    if (st != NF_OK || !count)
-        return st;
-    NF_CURAND_CHECK(ctx, curandGenerateUniform(ctx->rng, dst, count));
+    NF_CUDA_CHECK(ctx, cudaSetDevice(ctx->device));
+    const uint64_t blocks = nf_philox_draw_blocks(offset, count);
+    if (!blocks)
+        return NF_OK;
+    uniform_kernel<<<nf_cuda_blocks(ctx, (long long)blocks, 256), 256, 0, ctx->stream>>>(
+        seed, offset, dst, (unsigned long long)count, (unsigned long long)blocks);
+    NF_CUDA_LAUNCHED(ctx);
     return NF_OK;
 }
 
-/* Normal draws come from a host Philox generator and are uploaded: the device
- * generator turns the same 32-bit values into normals with a fast sincos, so
- * its values would differ from the CPU backend's in the last bits. Draws
- * happen only when a network is built or reset. Chunks start at offsets that
- * are multiples of 4, where the Philox stream continues unchanged. */
+/* Normal draws are made on the host (nf_philox_normal, the CPU backend's
+ * code) and uploaded: a device's logf and sinf round differently from the C
+ * library's, so device normals would differ from the CPU backend's in the
+ * last bits. Draws happen only when a network is built or reset. A value
+ * depends only on its stream position, so the draw may be cut into chunks. */
 static nf_status cuda_rng_normal(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,
                                  size_t count, float mean, float std) {
     const size_t chunk = (size_t)1 << 22;
@@ -236,16 +224,7 @@ static nf_status cuda_rng_normal(nf_backend_ctx *ctx, uint64_t seed, uint64_t of
     nf_status st = NF_OK;
     for (size_t done = 0; done < count && st == NF_OK; done += chunk) {
         const size_t n = count - done < chunk ? count - done : chunk;
-        curandStatus_t r = curandSetPseudoRandomGeneratorSeed(ctx->host_rng, seed);
-        if (r == CURAND_STATUS_SUCCESS)
-            r = curandSetGeneratorOffset(ctx->host_rng, offset + done);
-        if (r == CURAND_STATUS_SUCCESS)
-            r = curandGenerateNormal(ctx->host_rng, tmp, n, mean, std);
-        if (r != CURAND_STATUS_SUCCESS) {
-            st = nf_cuda_fail(ctx, NF_ERR_BACKEND, __FILE__, __LINE__,
-                              "curandGenerateNormal (host)", nf_curand_status_string(r));
-            break;
-        }
+        nf_philox_normal(seed, offset + done, tmp, n, mean, std);
         cudaError_t e = cudaMemcpyAsync(dst + done, tmp, n * sizeof(float),
                                         cudaMemcpyHostToDevice, ctx->stream);
         if (e == cudaSuccess)

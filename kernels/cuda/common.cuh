@@ -1,6 +1,6 @@
 /*
- * The CUDA backend's context and its error handling: every CUDA, cuBLAS and
- * cuRAND call goes through a check that writes file:line, the call and the
+ * The CUDA backend's context and its error handling: every CUDA and cuBLAS
+ * call goes through a check that writes file:line, the call and the
  * library's error text into the context and returns a status (never exits).
  */
 #ifndef NF_CUDA_COMMON_CUH
@@ -8,7 +8,6 @@
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
-#include <curand.h>
 #include <stdio.h>
 
 #include "engine/backend.h"
@@ -19,8 +18,6 @@ struct nf_backend_ctx {
     cudaStream_t stream;
     cublasHandle_t cublas;
     void *cublas_workspace;
-    curandGenerator_t rng;  /* device Philox4_32_10: uniform draws */
-    curandGenerator_t host_rng; /* host Philox4_32_10: normal draws (see cuda_rng_normal) */
     int64_t *counter;       /* device step counter */
     int capturing;          /* inside cudaStreamBeginCapture .. EndCapture */
     char error[512];
@@ -52,18 +49,8 @@ nf_status nf_cuda_fail(nf_backend_ctx *ctx, nf_status st, const char *file, int 
                                 __FILE__, __LINE__, #call, cublasGetStatusString(nf_s_));      \
     } while (0)
 
-#define NF_CURAND_CHECK(ctx, call)                                                            \
-    do {                                                                                      \
-        curandStatus_t nf_r_ = (call);                                                        \
-        if (nf_r_ != CURAND_STATUS_SUCCESS)                                                   \
-            return nf_cuda_fail((ctx), NF_ERR_BACKEND, __FILE__, __LINE__, #call,             \
-                                nf_curand_status_string(nf_r_));                              \
-    } while (0)
-
 /* Checks the launch just made. */
 #define NF_CUDA_LAUNCHED(ctx) NF_CUDA_CHECK(ctx, cudaGetLastError())
-
-const char *nf_curand_status_string(curandStatus_t s);
 
 /* Blocks of `threads` for a grid-stride loop over `count` elements. */
 static inline unsigned nf_cuda_blocks(const nf_backend_ctx *ctx, long long count,
