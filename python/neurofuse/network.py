@@ -634,7 +634,7 @@ class Network:
         - ``kind``: "dense" (default), "sparse" (default for a scipy matrix) or
           "identity" (``post_i += scale pre_i``);
         - ``init``: "given" (default with weights), "zero" (default without), "normal"
-          (``scale * N(0, 1) * Bernoulli(p)``, scale None or 0: ``g/sqrt(p n_pre)``) or
+          (``scale * N(0, 1) * Bernoulli(p)``; scale None or 0: ``g/sqrt(p n_pre)``) or
           "uniform" (``U(low, high) * Bernoulli(p)``), drawn from the network's seed;
         - ``zero_mean_rows``: shift each generated row's nonzeros to zero mean;
         - ``propagation``: "auto" (event-driven from spiking populations), "dense" or
@@ -661,6 +661,8 @@ class Network:
         d.per_batch = 1 if per_batch else 0
         d.propagation = choose(_PROPAGATIONS, propagation, "propagation")
         d.zero_mean_rows = 1 if zero_mean_rows else 0
+        if scale is None and name_of(_INITS, d.init) == "normal":
+            scale = 0.0  # the std g/sqrt(p n_pre)
         for name, value in (("g", g), ("p", p), ("scale", scale), ("low", low),
                             ("high", high)):
             if value is not None:
