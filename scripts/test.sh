@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds neurofuse with its tests and runs the whole suite: C tests, the CLI,
-# the installed package and the exported symbols. CUDA tests skip with a
+# the installed package, the exported symbols, and the Python package
+# (scripts/test-python.sh: wheel, pytest, fresh-venv check). CUDA tests skip with a
 # reason where no GPU is usable. NF_CUDA=AUTO|ON|OFF (environment) chooses
 # the CUDA backend as the CMake option does; NF_BUILD_DIR the build folder.
 # Usage: bash scripts/test.sh
@@ -12,3 +13,4 @@ build=${NF_BUILD_DIR:-build}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DNF_BUILD_TESTS=ON -DNF_CUDA="${NF_CUDA:-AUTO}"
 cmake --build "$build" -j "$(nproc)"
 ctest --test-dir "$build" --output-on-failure
+bash scripts/test-python.sh
