@@ -25,7 +25,10 @@ Not applicable: gradients (neurofuse has no autodiff, so ``spiking_aware_trainin
 chooses only the forward pass above), ``return_state`` (use ``get_state``),
 ``unroll``, trainable ``tau``/``initial_level``.
 """
+from __future__ import annotations
+
 import secrets
+from typing import Optional, Sequence
 
 import numpy as np
 
@@ -142,7 +145,7 @@ class _Layer:
         return np.empty((time, batch, units) if self.time_major else (batch, time, units),
                         np.float32)
 
-    def __call__(self, inputs, training=False, initial_state=None):
+    def __call__(self, inputs, training: bool = False, initial_state=None) -> np.ndarray:
         """Applies the layer: ``inputs`` (batch, time, units) -> the output sequence (or
         its last step). ``initial_state`` (batch, units): the state this call starts
         from (a SpikingActivation's v, a filter's output level)."""
@@ -162,14 +165,14 @@ class _Layer:
             self._check(lib.nf_layer_reset(self._p))
         return out
 
-    def reset_states(self, states=None):
+    def reset_states(self, states=None) -> None:
         """Back to the initial state (keras' reset_states); with ``states`` (batch,
         units), the next call starts from those instead."""
         self._check(lib.nf_layer_reset(self._p))
         if states is not None:
             self.set_state(states)
 
-    def get_state(self, name=None, batch=None):
+    def get_state(self, name: Optional[str] = None, batch: Optional[int] = None) -> np.ndarray:
         """The state after the last call, (batch, units): SpikingActivation
         "spike_accumulator" (v); filters "filter" (the output level) or "filter_aux"
         (Alpha's second variable)."""
@@ -179,7 +182,7 @@ class _Layer:
         self._check(lib.nf_layer_get_state(self._p, which, batch, fbuf(out)))
         return out
 
-    def set_state(self, values, name=None, batch=None):
+    def set_state(self, values, name: Optional[str] = None, batch: Optional[int] = None) -> None:
         """Makes the next call start from ``values`` (broadcast to (batch, units))."""
         which = self._which(name)
         if self._layer is None:
@@ -200,7 +203,7 @@ class _Layer:
                           f"got {name!r}")
         return STATES[name]
 
-    def rate_stats(self, percentiles=()):
+    def rate_stats(self, percentiles: Sequence[float] = ()) -> RateStats:
         """Rate statistics over the last call (needs ``rate_stats=True``)."""
         q = _percentiles(percentiles)
         stats = ffi.new("nf_rate_stats *")
@@ -228,10 +231,12 @@ class SpikingActivation(_Layer):
     _kind = "spiking_activation"
     _state_names = ("spike_accumulator",)
 
-    def __init__(self, activation, dt=0.001, seed=None, spiking_aware_training=True, *,
-                 return_sequences=True, stateful=False, time_major=False, amplitude=None,
-                 tau_rc=None, tau_ref=None, sigma=None, backend="auto", device=0,
-                 rate_stats=False):
+    def __init__(self, activation: str, dt: float = 0.001, seed: Optional[int] = None,
+                 spiking_aware_training: bool = True, *, return_sequences: bool = True,
+                 stateful: bool = False, time_major: bool = False,
+                 amplitude: Optional[float] = None, tau_rc: Optional[float] = None,
+                 tau_ref: Optional[float] = None, sigma: Optional[float] = None,
+                 backend: str = "auto", device: int = 0, rate_stats: bool = False):
         super().__init__(dt=dt, return_sequences=return_sequences, stateful=stateful,
                          time_major=time_major, backend=backend, device=device,
                          rate_stats=rate_stats)
@@ -308,9 +313,10 @@ class Lowpass(_Filter):
 
     _kind = "lowpass"
 
-    def __init__(self, tau, dt=0.001, apply_during_training=True, initial_level=None, *,
-                 return_sequences=True, stateful=False, time_major=False, backend="auto",
-                 device=0, rate_stats=False):
+    def __init__(self, tau, dt: float = 0.001, apply_during_training: bool = True,
+                 initial_level=None, *, return_sequences: bool = True, stateful: bool = False,
+                 time_major: bool = False, backend: str = "auto", device: int = 0,
+                 rate_stats: bool = False):
         super().__init__(tau, dt, apply_during_training, initial_level, return_sequences,
                          stateful, time_major, backend, device, rate_stats)
 
@@ -320,9 +326,10 @@ class Alpha(_Filter):
 
     _kind = "alpha"
 
-    def __init__(self, tau, dt=0.001, apply_during_training=True, initial_level=None, *,
-                 return_sequences=True, stateful=False, time_major=False, backend="auto",
-                 device=0, rate_stats=False):
+    def __init__(self, tau, dt: float = 0.001, apply_during_training: bool = True,
+                 initial_level=None, *, return_sequences: bool = True, stateful: bool = False,
+                 time_major: bool = False, backend: str = "auto", device: int = 0,
+                 rate_stats: bool = False):
         super().__init__(tau, dt, apply_during_training, initial_level, return_sequences,
                          stateful, time_major, backend, device, rate_stats)
 
@@ -335,7 +342,8 @@ class chain:
     (default: the last layer's and the first's); each layer keeps its own state,
     statefulness, mode per call and statistics."""
 
-    def __init__(self, layers, return_sequences=None, time_major=None):
+    def __init__(self, layers: Sequence[_Layer], return_sequences: Optional[bool] = None,
+                 time_major: Optional[bool] = None):
         self.layers = list(layers)
         if not 1 <= len(self.layers) <= lib.NF_LAYER_CHAIN_MAX:
             raise invalid(f"chain: 1 to {lib.NF_LAYER_CHAIN_MAX} layers, got "
@@ -347,7 +355,7 @@ class chain:
                                  else bool(return_sequences))
         self.time_major = self.layers[0].time_major if time_major is None else bool(time_major)
 
-    def __call__(self, inputs, training=False):
+    def __call__(self, inputs, training: bool = False) -> np.ndarray:
         first = self.layers[0]
         x = as_f32(inputs, "inputs")
         if x.ndim != 3:

@@ -1,4 +1,8 @@
 """Library-wide functions: version, backends and devices, .npy files, energy estimates."""
+from __future__ import annotations
+
+from typing import Sequence, Union
+
 import numpy as np
 
 from ._lib import (BACKENDS, as_f32, choose, error, ffi, integer, invalid, lib, path_bytes,
@@ -6,27 +10,27 @@ from ._lib import (BACKENDS, as_f32, choose, error, ffi, integer, invalid, lib, 
 from .network import Network, _device_name
 
 
-def version():
+def version() -> str:
     """The C library's version string, e.g. "0.1.0"."""
     return text(lib.nf_version())
 
 
-def version_number():
+def version_number() -> int:
     """The C library's NF_VERSION_NUMBER (major * 10000 + minor * 100 + patch)."""
     return lib.nf_version_number()
 
 
-def status_string(status):
+def status_string(status: int) -> str:
     """The name and description of an nf_status value."""
     return text(lib.nf_status_string(integer(status, "status")))
 
 
-def backend_available(backend):
+def backend_available(backend: str) -> bool:
     """Whether networks can be created on "cpu", "cuda" (or "auto", always) here."""
     return bool(lib.nf_backend_available(choose(BACKENDS, backend, "backend")))
 
 
-def device_info(backend="auto", device=0):
+def device_info(backend: str = "auto", device: int = 0) -> dict:
     """What a backend runs on, as a dict: backend, device, count, name, memory_total,
     memory_free (bytes), processors, compute_capability (CUDA), detail (why the
     query failed or why "auto" chose the CPU) and available (False where CUDA has
@@ -50,7 +54,7 @@ def device_info(backend="auto", device=0):
     }
 
 
-def write_npy(path, array):
+def write_npy(path, array) -> None:
     """Writes an array as float32 to a .npy file (nf_npy_write_f32; numpy reads it)."""
     a = as_f32(array, "array")
     if a.ndim > lib.NF_NPY_MAX_DIMS:
@@ -63,7 +67,7 @@ def write_npy(path, array):
         raise error(st, text(msg))
 
 
-def read_npy(path):
+def read_npy(path) -> np.ndarray:
     """Reads a .npy file into a new float32 array (nf_npy_read_f32: float, integer and
     bool dtypes whose values float32 holds)."""
     data = ffi.new("float **")
@@ -90,7 +94,7 @@ def _network(net):
     return net
 
 
-def energy_estimate(net, device, steps, dt):
+def energy_estimate(net: Network, device: str, steps: int, dt: float) -> float:
     """keras-spiking's ModelEnergy estimate, in joules per inference of ``steps`` steps
     of length ``dt``, on ``device`` ("cpu", "gpu", "arm", "loihi", "spinnaker",
     "spinnaker2" or one registered on the network). A spiking device needs measured
@@ -103,7 +107,8 @@ def energy_estimate(net, device, steps, dt):
     return joules[0]
 
 
-def energy_summary(net, devices=("cpu", "loihi"), steps=1, dt=0.001):
+def energy_summary(net: Network, devices: Union[str, Sequence[str]] = ("cpu", "loihi"),
+                   steps: int = 1, dt: float = 0.001) -> str:
     """The per-layer energy table (connections, neurons, rates, J per inference on each
     device, then the totals) as a string."""
     net = _network(net)

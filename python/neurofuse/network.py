@@ -4,8 +4,12 @@ A thin layer over the C API (include/neurofuse.h): every method is one or a few
 C calls; arrays go in as C-contiguous float32 (converted once) and come out as
 fresh numpy arrays the C call fills. All state is laid out [batch][n].
 """
+from __future__ import annotations
+
 from dataclasses import dataclass, field
+import os
 import sys
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -26,6 +30,9 @@ _RULES = enum_names("nf_rls_rule", "NF_RLS_")
 _PROBES = enum_names("nf_probe_kind", "NF_PROBE_")
 _UINT64_MAX = 2**64 - 1
 _INT64 = (-(2**63), 2**63 - 1)
+
+ArrayLike = Union[np.ndarray, Sequence, float]
+PathLike = Union[str, bytes, os.PathLike]
 
 # Model parameters accepted as keywords by Network.add_population, by model:
 # keyword -> (sub-struct or None, field) of nf_population_desc.
@@ -91,6 +98,9 @@ class DoubleExp:
         f.tau_decay = real(self.decay, "DoubleExp decay")
 
 
+Filter = Union[Lowpass, Alpha, DoubleExp]
+
+
 @dataclass
 class RateStats:
     """Firing-rate statistics (nf_rate_stats): per-neuron rate = mean |output| over the
@@ -131,7 +141,7 @@ class Population(_Object):
         super().__init__(network, id_)
         self.n, self.model, self.spiking = n, model, spiking
 
-    def get_state(self, name):
+    def get_state(self, name: str) -> np.ndarray:
         """A state variable, shape (batch, n): "voltage", "refractory", "recovery", "x",
         "spike_accumulator", "output", "filter" or "filter_aux" (those the model has)."""
         net = self.network
@@ -140,14 +150,15 @@ class Population(_Object):
                                                fbuf(out)))
         return out
 
-    def set_state(self, name, values):
+    def set_state(self, name: str, values: ArrayLike) -> None:
         """Sets a state variable from an array broadcast to (batch, n)."""
         net = self.network
         which = choose(STATES, name, "state")
         a = shaped(values, (net.batch, self.n), f"{name} values")
         net._check(lib.nf_population_set_state(net._p, self.id, which, fbuf(a)))
 
-    def set_gain_bias(self, gains=None, biases=None):
+    def set_gain_bias(self, gains: Optional[ArrayLike] = None,
+                      biases: Optional[ArrayLike] = None) -> None:
         """Per-neuron gains and/or biases, each (n,) (a scalar is broadcast)."""
         net = self.network
         g = None if gains is None else shaped(gains, (self.n,), "gains")
@@ -157,18 +168,18 @@ class Population(_Object):
             ffi.NULL if b is None else fbuf(b)))
 
     @property
-    def size(self):
+    def size(self) -> int:
         """n, as the library reports it (nf_population_size)."""
         n = ffi.new("int32_t *")
         self.network._check(lib.nf_population_size(self.network._p, self.id, n))
         return n[0]
 
-    def enable_rate_stats(self, enabled=True):
+    def enable_rate_stats(self, enabled: bool = True) -> None:
         """Starts (zeroed now) or stops counting per-neuron mean |output|."""
         net = self.network
         net._check(lib.nf_population_rate_stats_enable(net._p, self.id, 1 if enabled else 0))
 
-    def rate_stats(self, percentiles=(), rates=False):
+    def rate_stats(self, percentiles: Sequence[float] = (), rates: bool = False) -> RateStats:
         """RateStats over the steps since enabling (or the last reset)."""
         net = self.network
         q = _percentiles(percentiles)
@@ -204,7 +215,7 @@ class Input(_Object):
         super().__init__(network, id_)
         self.dim = dim
 
-    def set(self, values):
+    def set(self, values: ArrayLike) -> None:
         """Sets the input's rows and rewinds it to row 0. Shapes:
         ``(steps, batch, dim)`` as it is (batch 1 is broadcast over the batch);
         ``(steps, dim)`` the same row for every batch element; ``(dim,)`` or a scalar:
@@ -234,7 +245,7 @@ class Connection(_Object):
         self.pre, self.post, self.kind, self.per_batch = pre, post, kind, per_batch
 
     @property
-    def weight_count(self):
+    def weight_count(self) -> int:
         """Stored weights: post*pre (dense) or nnz (sparse), times batch when per_batch;
         1 for identity."""
         count = ffi.new("int64_t *")
@@ -251,7 +262,7 @@ class Connection(_Object):
         return ()
 
     @property
-    def weights(self):
+    def weights(self) -> np.ndarray:
         """Dense: (post, pre), or (batch, post, pre) per batch element; sparse: the CSR
         values (nnz,) or (batch, nnz); identity: the scale, shape ()."""
         out = np.empty(self._shape(), np.float32)
@@ -278,7 +289,7 @@ class Readout(_Object):
         return lead + (self.dim, self.population.n)
 
     @property
-    def weights(self):
+    def weights(self) -> np.ndarray:
         """W_out, (dim, n), or (batch, dim, n) per batch element."""
         out = np.empty(self._wshape(), np.float32)
         self.network._check(lib.nf_readout_get_weights(self.network._p, self.id, fbuf(out)))
@@ -290,7 +301,7 @@ class Readout(_Object):
         self.network._check(lib.nf_readout_set_weights(self.network._p, self.id, fbuf(a)))
 
     @property
-    def z(self):
+    def z(self) -> np.ndarray:
         """The readout's value, (batch, dim): what is fed back before the next step."""
         out = np.empty((self.network.batch, self.dim), np.float32)
         self.network._check(lib.nf_readout_get_state(self.network._p, self.id, fbuf(out)))
@@ -313,7 +324,7 @@ class Learner(_Object):
         self._n, self._copies, self._enabled = n, copies, True
 
     @property
-    def enabled(self):
+    def enabled(self) -> bool:
         """Whether the learner updates during runs (as last set; True when added)."""
         return self._enabled
 
@@ -324,7 +335,7 @@ class Learner(_Object):
         self._enabled = bool(value)
 
     @property
-    def p_count(self):
+    def p_count(self) -> int:
         """Number of P values: copies * n * n, or (masked) copies * sum of K_i^2."""
         count = ffi.new("int64_t *")
         self.network._check(lib.nf_learner_p_count(self.network._p, self.id, count))
@@ -336,7 +347,7 @@ class Learner(_Object):
             return (self._copies, count // self._copies)
         return (count // (self._n * self._n), self._n, self._n)
 
-    def get_P(self, dtype=None):
+    def get_P(self, dtype=None) -> np.ndarray:
         """P: (copies, n, n), or (masked) (copies, sum of K_i^2) with each row's P_i
         after those of the rows before it. dtype float32 or float64 (default: the
         learner's precision); an F64 P is rounded on the way out to float32."""
@@ -351,7 +362,7 @@ class Learner(_Object):
             raise invalid(f"P dtype must be float32 or float64, got {dtype}")
         return out
 
-    def set_P(self, values):
+    def set_P(self, values: ArrayLike) -> None:
         """Sets P (shape as get_P; symmetric and finite). A float64 array goes in as
         doubles (kept exactly by an F64 P), anything else as float32."""
         net = self.network
@@ -375,20 +386,20 @@ class Probe(_Object):
         self.dim = dim
 
     @property
-    def rows(self):
+    def rows(self) -> int:
         """Rows recorded and not yet read."""
         rows = ffi.new("int64_t *")
         self.network._check(lib.nf_probe_rows(self.network._p, self.id, rows))
         return rows[0]
 
     @property
-    def row_size(self):
+    def row_size(self) -> int:
         """Values per row: batch * dim."""
         size = ffi.new("int64_t *")
         self.network._check(lib.nf_probe_row_size(self.network._p, self.id, size))
         return size[0]
 
-    def read(self):
+    def read(self) -> np.ndarray:
         """Every unread row as a new array (rows, batch, dim), then forgets them."""
         net = self.network
         rows = self.rows
@@ -398,7 +409,7 @@ class Probe(_Object):
                                      out.size, got))
         return out[:got[0]]
 
-    def write_npy(self, path):
+    def write_npy(self, path: PathLike) -> None:
         """Writes every unread row to a .npy file, shape (rows, batch, dim), then
         forgets them (on failure they stay unread)."""
         net = self.network
@@ -427,7 +438,8 @@ class Network:
     Checkpoints (``save``/``load``) come with the library's checkpoint support.
     """
 
-    def __init__(self, dt=0.001, batch=1, seed=0, backend="auto", device=0):
+    def __init__(self, dt: float = 0.001, batch: int = 1, seed: int = 0,
+                 backend: str = "auto", device: int = 0):
         d = lib.nf_network_defaults()
         d.dt = real(dt, "dt")
         d.batch = integer(batch, "batch")
@@ -451,7 +463,7 @@ class Network:
             raise closed("the network")
         return p
 
-    def close(self):
+    def close(self) -> None:
         """Frees the C network now (once; later calls do nothing). Methods of the
         network and its objects then raise StateError."""
         p, self._ptr = self._ptr, None
@@ -459,7 +471,7 @@ class Network:
             ffi.release(p)
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
         return self._ptr is None
 
     def __enter__(self):
@@ -489,41 +501,41 @@ class Network:
     # -- properties --
 
     @property
-    def backend(self):
+    def backend(self) -> str:
         """"cpu" or "cuda": the backend the network runs on (never "auto")."""
         return text(lib.nf_backend_name(lib.nf_network_backend(self._p)))
 
     @property
-    def batch(self):
+    def batch(self) -> int:
         return lib.nf_network_batch(self._p)
 
     @property
-    def dt(self):
+    def dt(self) -> float:
         """The timestep; setting it recomputes every dt-dependent constant."""
         return lib.nf_network_dt(self._p)
 
     @dt.setter
-    def dt(self, value):
+    def dt(self, value: float) -> None:
         self._check(lib.nf_network_set_dt(self._p, real(value, "dt")))
 
     @property
-    def mode(self):
+    def mode(self) -> str:
         """"spiking" (the default) or "rate": rate models and nengo LIF output their
         rates, filters marked spiking_only pass their input through."""
         return name_of(MODES, lib.nf_network_mode(self._p))
 
     @mode.setter
-    def mode(self, value):
+    def mode(self, value: str) -> None:
         self._check(lib.nf_network_set_mode(self._p, choose(MODES, value, "mode")))
 
     @property
-    def step_count(self):
+    def step_count(self) -> int:
         """Steps run since creation or the last reset."""
         return lib.nf_network_step_count(self._p)
 
     # -- running --
 
-    def run(self, steps, progress=False):
+    def run(self, steps: int, progress: bool = False) -> None:
         """Advances ``steps`` steps (0 does nothing). ``progress``: show a progress bar
         (tqdm when installed, else a line on stderr), running in about 100 parts."""
         p = self._ptr
@@ -540,16 +552,19 @@ class Network:
         steps = integer(steps, "steps", *_INT64)
         _run_with_progress(self, steps)
 
-    def reset(self):
+    def reset(self) -> None:
         """Back to the initial state (states redrawn from the seed, probes emptied,
         inputs rewound, step count 0); weights, P and parameters are kept."""
         self._check(lib.nf_network_reset(self._p))
 
     # -- building --
 
-    def add_population(self, model, n, *, spiking=False, gain=None, bias=None, gains=None,
-                       biases=None, filter=None, form=None, order=None, preset=None,
-                       **model_params):
+    def add_population(self, model: str, n: int, *, spiking: bool = False,
+                       gain: Optional[float] = None, bias: Optional[float] = None,
+                       gains: Optional[ArrayLike] = None, biases: Optional[ArrayLike] = None,
+                       filter: Optional[Filter] = None, form: Optional[str] = None,
+                       order: Optional[str] = None, preset: Optional[str] = None,
+                       **model_params: float) -> Population:
         """Adds ``n`` neurons of ``model`` ("relu", "sigmoid", "tanh", "lif_rate",
         "softlif_rate", "lif", "leaky_rate", "izhikevich", "theta") with the
         references' defaults (nf_population_defaults), changed by:
@@ -617,15 +632,18 @@ class Network:
         if status != lib.NF_OK:
             raise error(status, f"{what}: refused by the library")
 
-    def add_input(self, dim):
+    def add_input(self, dim: int) -> Input:
         """An external input of dimension ``dim`` (zero until set)."""
         iid = ffi.new("int32_t *")
         self._check(lib.nf_input_add(self._p, integer(dim, "dim"), iid))
         return Input(self, iid[0], dim)
 
-    def connect(self, pre, post, weights=None, *, kind=None, init=None, g=None, p=None,
-                scale=None, low=None, high=None, zero_mean_rows=False, per_batch=False,
-                propagation="auto"):
+    def connect(self, pre: Union[Population, Input, Readout], post: Population,
+                weights=None, *, kind: Optional[str] = None, init: Optional[str] = None,
+                g: Optional[float] = None, p: Optional[float] = None,
+                scale: Optional[float] = None, low: Optional[float] = None,
+                high: Optional[float] = None, zero_mean_rows: bool = False,
+                per_batch: bool = False, propagation: str = "auto") -> Connection:
         """Connects ``pre`` (a Population, an Input, or a Readout: feedback ``U z``) to
         the population ``post``.
 
@@ -700,8 +718,9 @@ class Network:
         self._check(lib.nf_connect(self._p, pre.id, post.id, ffi.addressof(d), cid))
         return Connection(self, cid[0], pre, post, kname, bool(per_batch))
 
-    def add_readout(self, population, dim, weights=None, per_batch=False, *,
-                    z_init_scale=0.0):
+    def add_readout(self, population: Population, dim: int,
+                    weights: Optional[ArrayLike] = None, per_batch: bool = False, *,
+                    z_init_scale: float = 0.0) -> Readout:
         """``z = W_out s`` of dimension ``dim`` from a population's filtered output.
         ``weights``: (dim, n), or (batch, dim, n) with ``per_batch``; None: zeros.
         ``z_init_scale``: initial z ~ N(0, scale^2)."""
@@ -721,9 +740,13 @@ class Network:
         self._check(lib.nf_readout_add(self._p, population.id, dim, d, rid))
         return Readout(self, rid[0], population, dim, bool(per_batch))
 
-    def add_learner(self, kind="readout", readout=None, target=None, *, alpha=1.0, every=1,
-                    start=0, stop=None, connection=None, row_scale=None, desired=(),
-                    mask=None, rule="sussillo_abbott", precision="f32"):
+    def add_learner(self, kind: str = "readout", readout: Optional[Readout] = None,
+                    target: Optional[Input] = None, *, alpha: float = 1.0, every: int = 1,
+                    start: int = 0, stop: Optional[int] = None,
+                    connection: Optional[Connection] = None,
+                    row_scale: Optional[ArrayLike] = None,
+                    desired: Sequence[Connection] = (), mask: Optional[ArrayLike] = None,
+                    rule: str = "sussillo_abbott", precision: str = "f32") -> Learner:
         """A FORCE learner (recursive least squares, P(0) = I/alpha, an update every
         ``every`` steps of the window [start, stop)):
 
@@ -795,7 +818,7 @@ class Network:
         copies = self.batch if (connection is not None and connection.per_batch) else 1
         return Learner(self, lid[0], kname, name_of(_PRECISIONS, d.p_precision), n, copies)
 
-    def probe(self, target, what="output", every=1):
+    def probe(self, target: _Object, what: str = "output", every: int = 1) -> Probe:
         """Records ``what`` of ``target`` at the end of every ``every``-th step:
         "output" (a population's output or a readout's z), "filtered" (a population's
         filtered output), "state" (its primary state), "error" (a learner's), "input"
@@ -818,7 +841,8 @@ class Network:
         self._check(lib.nf_probe_row_size(self._p, pid[0], size))
         return Probe(self, pid[0], size[0] // self.batch)
 
-    def register_energy_device(self, name, e_synop, e_neuron, spiking):
+    def register_energy_device(self, name: str, e_synop: float, e_neuron: float,
+                               spiking: bool) -> None:
         """Adds (or replaces) an energy device on this network: J per synaptic
         operation and per neuron update, spiking or not."""
         self._check(lib.nf_energy_device_register(
