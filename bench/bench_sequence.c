@@ -10,7 +10,6 @@
  * an H100, which only a GPU run can check.
  * Usage: bench_sequence [--backend cpu|cuda] [--csv] [--units U] [--batch B] [--time T]
  */
-#include <cuda_runtime_api.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,9 +121,9 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < count; i++) /* relu input 0..~500 Hz, a few spikes per 8 steps */
         h_in[i] = (float)((i * 2654435761u) % 1000) * 0.5f;
     if (cuda) {
-        if (cudaMalloc((void **)&in, bytes) != cudaSuccess ||
-            cudaMalloc((void **)&out, bytes) != cudaSuccess ||
-            cudaMemcpy(in, h_in, bytes, cudaMemcpyHostToDevice) != cudaSuccess)
+        in = nfb_device_buffer(h_in, bytes);
+        out = nfb_device_buffer(NULL, bytes);
+        if (!in || !out)
             return fprintf(stderr, "device buffers of %zu bytes could not be made\n", bytes), 1;
     } else {
         in = h_in;
@@ -167,8 +166,8 @@ int main(int argc, char **argv) {
                     : "needs a GPU run",
                spiking_rate);
     if (cuda) {
-        cudaFree(in);
-        cudaFree(out);
+        nfb_device_free(in);
+        nfb_device_free(out);
     } else {
         free(out);
     }

@@ -247,3 +247,22 @@ done:
     cudaGetLastError();
     return result;
 }
+
+extern "C" void *nfb_device_buffer(const void *host, size_t bytes) {
+    void *p = NULL;
+    if (cudaMalloc(&p, bytes) != cudaSuccess) {
+        cudaGetLastError();
+        return NULL;
+    }
+    if (host && cudaMemcpy(p, host, bytes, cudaMemcpyHostToDevice) != cudaSuccess) {
+        cudaGetLastError();
+        cudaFree(p);
+        return NULL;
+    }
+    return p;
+}
+
+extern "C" void nfb_device_free(void *p) {
+    if (p)
+        cudaFree(p);
+}

@@ -36,6 +36,12 @@ double nfb_device_copy_bandwidth(int device, char *name, size_t name_capacity, c
  * Returns 0 with a message in err on failure. */
 double nfb_cublas_sgemm_flops(int device, int m, int n, int k, char *err, size_t err_capacity);
 
+/* A device buffer of `bytes` on the current CUDA device, filled from `host`
+ * when it is not NULL; NULL when it cannot be made (or without CUDA). */
+void *nfb_device_buffer(const void *host, size_t bytes);
+/* Frees a buffer of nfb_device_buffer (NULL is a no-op). */
+void nfb_device_free(void *p);
+
 #ifdef __cplusplus
 }
 #endif

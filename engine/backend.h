@@ -205,7 +205,7 @@ typedef struct nf_backend_i {
     nf_status (*copy)(nf_backend_ctx *ctx, void *dst, const void *src, size_t bytes);
     nf_status (*fill)(nf_backend_ctx *ctx, float *dst, float value, size_t count);
 
-    // --- random draws (cuRAND Philox4_32_10: host generator / device generator)
+    // --- random draws (kernels/math/philox.h, equal to cuRAND's Philox4_32_10)
     /* dst[i] = the i-th uniform in (0, 1] of the Philox stream (seed) from offset. */
     nf_status (*rng_uniform)(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,
                              size_t count);
@@ -304,6 +304,13 @@ typedef struct nf__cuda_device_info {
  * Leaves the calling thread's current device as it was. */
 nf_status nf__cuda_device_describe(int32_t device, nf__cuda_device_info *out, char *err,
                                    size_t err_capacity);
+
+/* A context shared by the layers one thread creates on (be, device)
+ * (engine/backend_share.c): the first acquire starts it, the last release
+ * shuts it down. */
+nf_status nf__backend_share_acquire(const nf_backend_i *be, int32_t device,
+                                    nf_backend_ctx **out);
+void nf__backend_share_release(nf_backend_ctx *ctx);
 
 #ifdef __cplusplus
 }

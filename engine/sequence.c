@@ -152,7 +152,7 @@ void nf_layer_destroy(nf_layer *layer) {
         for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++)
             if (bufs[k])
                 layer->be->free(layer->ctx, bufs[k]);
-        layer->be->shutdown(layer->ctx);
+        nf__backend_share_release(layer->ctx);
     }
     free(layer->initial);
     free(layer);
@@ -210,7 +210,7 @@ nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *messa
     layer->backend = chosen;
     layer->be = be;
     layer->mode = d->mode;
-    nf_status st = be->init(d->device, &layer->ctx);
+    nf_status st = nf__backend_share_acquire(be, d->device, &layer->ctx);
     if (st != NF_OK) {
         layer->ctx = NULL;
         snprintf(why, sizeof why, "nf_layer_create: backend %s failed to start (%s)", be->name,

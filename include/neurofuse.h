@@ -580,7 +580,10 @@ NF_API nf_status nf_network_set_dt(nf_network *net, double dt);
  * apply_during_training = False) is the identity in rate mode and keeps its
  * state. The CUDA backend runs a whole sequence (and a chain of layers) in one
  * kernel, one thread per (batch, unit), the state in registers across steps.
- * A layer belongs to one thread at a time. */
+ * A layer belongs to one thread at a time. The layers one thread creates on
+ * the same backend and device share one backend context (on CUDA one stream
+ * and one cuBLAS handle, not one each), so they too must be used from one
+ * thread at a time; layers created on different threads share nothing. */
 typedef struct nf_layer nf_layer; /* opaque */
 
 typedef enum nf_layer_kind {
