@@ -124,14 +124,13 @@ static nf_status parse_dtype(const npy_ctx *x, npy_header *h) {
         d++;
     if (!strcmp(d, "O"))
         return npy_error(x, NF_ERR_INVALID_ARGUMENT,
-                         "dtype '%s' holds Python objects; only numeric arrays are read",
-                         h->descr);
+                         "dtype '%s' holds Python objects; only numeric arrays are read", h->descr);
     const char type = d[0];
     const int size = d[0] && d[1] >= '1' && d[1] <= '8' && !d[2] ? d[1] - '0' : 0;
-    const int known = (type == 'f' && (size == 4 || size == 8)) ||
-                      ((type == 'i' || type == 'u') && (size == 1 || size == 2 || size == 4 ||
-                                                        size == 8)) ||
-                      (type == 'b' && size == 1);
+    const int known =
+        (type == 'f' && (size == 4 || size == 8)) ||
+        ((type == 'i' || type == 'u') && (size == 1 || size == 2 || size == 4 || size == 8)) ||
+        (type == 'b' && size == 1);
     if (known && size > 1 && order == '>')
         return npy_error(x, NF_ERR_INVALID_ARGUMENT,
                          "dtype '%s' is big-endian; only little-endian ('<') data is read "
@@ -144,8 +143,10 @@ static nf_status parse_dtype(const npy_ctx *x, npy_header *h) {
                          "<i4, <i8, |u1, <u2, <u4, <u8 and |b1)",
                          h->descr);
     h->size = size;
-    h->kind = type == 'f' ? NPY_FLOAT : type == 'i' ? NPY_SIGNED : type == 'u' ? NPY_UNSIGNED
-                                                                                : NPY_BOOL;
+    h->kind = type == 'f'   ? NPY_FLOAT
+              : type == 'i' ? NPY_SIGNED
+              : type == 'u' ? NPY_UNSIGNED
+                            : NPY_BOOL;
     return NF_OK;
 }
 
@@ -186,14 +187,13 @@ static nf_status parse_shape(const npy_ctx *x, cursor *c, npy_header *h) {
         if (c->p >= c->end || !is_digit(*c->p))
             return malformed(x, c, "expected a dimension or ')' in the shape");
         if (h->ndim == NF_NPY_MAX_DIMS)
-            return npy_error(x, NF_ERR_INVALID_ARGUMENT,
-                             "the shape has more than %d dimensions", NF_NPY_MAX_DIMS);
+            return npy_error(x, NF_ERR_INVALID_ARGUMENT, "the shape has more than %d dimensions",
+                             NF_NPY_MAX_DIMS);
         int64_t v = 0;
         for (; c->p < c->end && is_digit(*c->p); c->p++) {
             const int digit = *c->p - '0';
             if (v > (INT64_MAX - digit) / 10)
-                return npy_error(x, NF_ERR_INVALID_ARGUMENT, "shape[%d] overflows int64",
-                                 h->ndim);
+                return npy_error(x, NF_ERR_INVALID_ARGUMENT, "shape[%d] overflows int64", h->ndim);
             v = 10 * v + digit;
         }
         if (c->p < c->end && (*c->p == 'L' || *c->p == 'l')) /* Python 2 wrote 3L */
@@ -280,21 +280,21 @@ static nf_status read_header(const npy_ctx *x, FILE *f, npy_header *h, long long
         return npy_error(x, NF_ERR_INVALID_ARGUMENT,
                          "not a .npy file: it does not start with \"\\x93NUMPY\"");
     if (got < 8)
-        return npy_error(x, NF_ERR_IO, "truncated: the file ends after %zu bytes, inside the "
-                                       "preamble",
-                         got);
+        return npy_error(x, NF_ERR_IO,
+                         "truncated: the file ends after %zu bytes, inside the preamble", got);
     const int major = pre[6], minor = pre[7];
     if (major < 1 || major > 3 || minor != 0)
         return npy_error(x, NF_ERR_INVALID_ARGUMENT,
-                         ".npy format version %d.%d is not supported (1.0, 2.0 and 3.0 are)",
-                         major, minor);
+                         ".npy format version %d.%d is not supported (1.0, 2.0 and 3.0 are)", major,
+                         minor);
     const size_t len_bytes = major == 1 ? 2 : 4, header_at = 8 + len_bytes;
     errno = 0;
     got = fread(pre + 8, 1, len_bytes, f);
     if (got < len_bytes)
         return ferror(f) ? npy_error(x, NF_ERR_IO, "cannot read: %s", io_text(f, errno))
-                         : npy_error(x, NF_ERR_IO, "truncated: the file ends after %zu bytes, "
-                                                   "inside the preamble",
+                         : npy_error(x, NF_ERR_IO,
+                                     "truncated: the file ends after %zu bytes, inside the "
+                                     "preamble",
                                      8 + got);
     uint32_t hlen = pre[8] | (uint32_t)pre[9] << 8;
     if (major > 1)
@@ -406,11 +406,8 @@ static int convert(const unsigned char *b, const npy_header *h, float *out) {
             *out = (float)d;
         }
         return 1;
-    case NPY_BOOL:
-        *out = u ? 1.0f : 0.0f;
-        return 1;
-    case NPY_UNSIGNED:
-        return exact_integer(u, 0, out);
+    case NPY_BOOL: *out = u ? 1.0f : 0.0f; return 1;
+    case NPY_UNSIGNED: return exact_integer(u, 0, out);
     case NPY_SIGNED: {
         const int64_t v = load_signed(b, h->size);
         const uint64_t mag = v < 0 ? UINT64_C(0) - (uint64_t)v : (uint64_t)v;
@@ -438,8 +435,8 @@ static nf_status refuse_value(const npy_ctx *x, const npy_header *h, size_t flat
         double d;
         memcpy(&d, &u, sizeof d);
         return npy_error(x, NF_ERR_INVALID_ARGUMENT,
-                         "value %zu, index %s, is %.17g, which rounds to infinity in float32",
-                         flat, index, d);
+                         "value %zu, index %s, is %.17g, which rounds to infinity in float32", flat,
+                         index, d);
     }
     char value[32];
     if (h->kind == NPY_UNSIGNED)
@@ -470,11 +467,10 @@ static nf_status read_values(const npy_ctx *x, FILE *f, const npy_header *h, siz
         const size_t got = fread(buf, (size_t)h->size, m, f);
         if (got != m) {
             free(v);
-            return ferror(f) ? npy_error(x, NF_ERR_IO, "reading the data failed: %s",
-                                         io_text(f, errno))
-                             : npy_error(x, NF_ERR_IO,
-                                         "truncated: the data ends after %zu of %zu values",
-                                         done + got, count);
+            return ferror(f)
+                       ? npy_error(x, NF_ERR_IO, "reading the data failed: %s", io_text(f, errno))
+                       : npy_error(x, NF_ERR_IO, "truncated: the data ends after %zu of %zu values",
+                                   done + got, count);
         }
         for (size_t i = 0; i < m; i++)
             if (!convert(buf + i * (size_t)h->size, h, &v[done + i])) {
