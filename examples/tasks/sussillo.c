@@ -2,10 +2,12 @@
  * Sussillo & Abbott (2009) FORCE learning of a sum of four sines with an
  * external feedback loop: x += dt (-x + M r + w_f z), r = tanh(x), z = w.r,
  * w trained by RLS every `every` steps. With per_batch, every batch element is
- * an independent network (its own M, w_f, w and P).
+ * an independent network (its own M, w_f, w and P). The same network learns
+ * any signal of one or more dimensions (nf_sussillo_build_signal).
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tasks.h"
 
@@ -29,7 +31,8 @@ double nf_mean_abs(const float *values, int64_t from, int64_t to, int32_t batch)
     return to > from ? sum / ((double)(to - from) * batch) : 0.0;
 }
 
-nf_status nf_sussillo_build(nf_network *net, const nf_sussillo_task *task, nf_sussillo_net *ids) {
+nf_status nf_sussillo_build_signal(nf_network *net, const nf_sussillo_task *task, int32_t dim,
+                                   const float *signal, nf_sussillo_net *ids) {
     const int32_t batch = nf_network_batch(net);
     nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, task->n);
     pd.tau = 1.0f;
@@ -49,7 +52,7 @@ nf_status nf_sussillo_build(nf_network *net, const nf_sussillo_task *task, nf_su
         return st;
 
     nf_readout_desc rd = {.z_init_scale = 0.5f, .per_batch = task->per_batch};
-    if ((st = nf_readout_add(net, ids->pop, 1, &rd, &ids->readout)) != NF_OK)
+    if ((st = nf_readout_add(net, ids->pop, dim, &rd, &ids->readout)) != NF_OK)
         return st;
     cd = nf_connection_defaults();
     cd.init = NF_WEIGHTS_UNIFORM;
@@ -59,15 +62,16 @@ nf_status nf_sussillo_build(nf_network *net, const nf_sussillo_task *task, nf_su
     if ((st = nf_connect(net, ids->readout, ids->pop, &cd, &ids->feedback)) != NF_OK)
         return st;
 
+    /* The signal's rows, repeated for every batch element: [steps][batch][dim]. */
     const int64_t steps = task->train_steps + task->test_steps;
-    float *f = malloc(sizeof *f * (size_t)steps * batch);
+    const size_t row = (size_t)dim;
+    float *f = malloc(sizeof *f * (size_t)steps * (size_t)batch * row + 1);
     if (!f)
         return NF_ERR_OUT_OF_MEMORY;
-    const double dt = nf_network_dt(net);
     for (int64_t t = 0; t < steps; t++)
         for (int32_t b = 0; b < batch; b++)
-            f[t * batch + b] = (float)nf_sussillo_target((double)(t + 1) * dt);
-    st = nf_input_add(net, 1, &ids->target);
+            memcpy(f + ((size_t)t * batch + b) * row, signal + (size_t)t * row, row * sizeof *f);
+    st = nf_input_add(net, dim, &ids->target);
     if (st == NF_OK)
         st = nf_input_set(net, ids->target, steps, f);
     free(f);
@@ -85,4 +89,17 @@ nf_status nf_sussillo_build(nf_network *net, const nf_sussillo_task *task, nf_su
     if ((st = nf_probe_add(net, ids->learner, NF_PROBE_ERROR, 1, &ids->error_probe)) != NF_OK)
         return st;
     return nf_probe_add(net, ids->readout, NF_PROBE_OUTPUT, 1, &ids->output_probe);
+}
+
+nf_status nf_sussillo_build(nf_network *net, const nf_sussillo_task *task, nf_sussillo_net *ids) {
+    const int64_t steps = task->train_steps + task->test_steps;
+    float *f = malloc(sizeof *f * (size_t)steps + 1);
+    if (!f)
+        return NF_ERR_OUT_OF_MEMORY;
+    const double dt = nf_network_dt(net);
+    for (int64_t t = 0; t < steps; t++)
+        f[t] = (float)nf_sussillo_target((double)(t + 1) * dt);
+    const nf_status st = nf_sussillo_build_signal(net, task, 1, f, ids);
+    free(f);
+    return st;
 }

@@ -40,6 +40,14 @@ typedef struct nf_sussillo_net {
  * the error and the output, every step. */
 nf_status nf_sussillo_build(nf_network *net, const nf_sussillo_task *task, nf_sussillo_net *ids);
 
+/* As nf_sussillo_build, with the caller's target of `dim` values per step:
+ * signal [train_steps + test_steps][dim], row t the target at step t, the
+ * same for every batch element. The readout, its feedback and the target
+ * input have dimension dim; the network is drawn from the seed in the same
+ * order, so with dim 1 and the sum of sines it is nf_sussillo_build's. */
+nf_status nf_sussillo_build_signal(nf_network *net, const nf_sussillo_task *task, int32_t dim,
+                                   const float *signal, nf_sussillo_net *ids);
+
 /* Mean |e| over rows [from, to) of an error probe read as [rows][batch]. */
 double nf_mean_abs(const float *values, int64_t from, int64_t to, int32_t batch);
 

@@ -3,8 +3,11 @@
 # stderr), --help everywhere (0, usage on stdout), `info` without a GPU saying
 # none, a short `demo` (plain progress lines when not a terminal; training
 # error below 0.01; target.npy equal to the closed-form sum of sines; error =
-# output - target; an SVG with its three lines), and `bench --quick --json`
-# giving a record of every kind with positive rates, and its --svg scaling figures.
+# output - target; an SVG with its three lines), `demo --target FILE.npy` (a
+# batch-1 run's own target.npy given back trains the same network to the same
+# output, byte for byte; a 2-d signal; unusable files refused with status 2),
+# and `bench --quick --json` giving a record of every kind with positive
+# rates, and its --svg scaling figures.
 # Usage: tests/cli/run.sh PATH_TO_NEUROFUSE
 set -uo pipefail
 nf=$1
@@ -87,6 +90,66 @@ assert all(len(p.get("d").split("L")) > 500 for p in paths)
 PY
 size=$(stat -c %s "$work/demo/plot.svg")
 [ "$size" -lt 200000 ] || fail "plot.svg is $size bytes"
+
+# --target FILE.npy: the sines a batch-1 run wrote as target.npy, given back,
+# make the same network learn the same signal: the same output to the byte.
+fixtures=$(cd "$(dirname "$0")/../fixtures/npy" && pwd)
+expect 0 out "training error" -- demo --batch 1 --train-steps 1000 --test-steps 200 \
+    --backend cpu --out "$work/sines"
+expect 0 out " 1000 training \+ 200 testing steps" -- demo --target "$work/sines/target.npy" \
+    --test-steps 200 --backend cpu --out "$work/own"
+cmp -s "$work/sines/output.npy" "$work/own/output.npy" ||
+    fail "--target with the demo's own target.npy did not reproduce its output.npy"
+# A (3, 4) file: 3 steps of a 4-d signal, split in half (1 + 2), written as (3, 1, 4).
+expect 0 out " 1 training \+ 2 testing steps" -- demo --target "$fixtures/f4_2d.npy" \
+    --backend cpu --out "$work/four"
+head -c 128 "$work/four/output.npy" | grep -q "'shape': (3, 1, 4)" ||
+    fail "--target (3, 4): output.npy is not (3, 1, 4)"
+expect 2 err "--target: .*none\.npy.*cannot open" -- demo --target "$work/none.npy" \
+    --out "$work/refused"
+expect 2 err "big-endian" -- demo --target "$fixtures/bad_big_endian.npy" --out "$work/refused"
+expect 2 err "has shape \(2, 3, 4\): its shape must be" -- demo \
+    --target "$fixtures/f4_3d.npy" --out "$work/refused"
+expect 2 err "step 0, dimension 0 is inf; a target must be finite" -- demo \
+    --target "$fixtures/f8_special.npy" --out "$work/refused"
+expect 2 err "--train-steps 4 is more than the target's 3 steps" -- demo \
+    --target "$fixtures/f4_2d.npy" --train-steps 4 --out "$work/refused"
+expect 2 err "task nc_lif takes none" -- demo --task nc_lif --target "$fixtures/f4_2d.npy" \
+    --out "$work/refused"
+[ ! -e "$work/refused" ] || fail "a refused --target created the output folder"
+# A 2-d signal (sine, half-amplitude cosine) written here: learned, and target.npy is the file.
+((!have_python)) || {
+    python3 - "$work/two.npy" <<'PY' || fail "writing the 2-d target"
+import math, struct, sys
+steps = 2400
+header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, 2), }" % steps
+header += " " * (-(10 + len(header) + 1) % 64) + "\n"
+values = []
+for t in range(steps):
+    s = (t + 1) * 0.1
+    values += [math.sin(2 * math.pi * s / 60), 0.5 * math.cos(2 * math.pi * s / 30)]
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+    f.write(struct.pack("<%df" % len(values), *values))
+PY
+    expect 0 out " 1200 training \+ 1200 testing steps" -- demo --target "$work/two.npy" \
+        --backend cpu --out "$work/two"
+    train=$(sed -n 's/^  training error \([0-9.]*\).*/\1/p' "$work/out")
+    awk -v e="$train" 'BEGIN { exit !(e > 0 && e < 0.01) }' ||
+        fail "--target 2-d: training error $train >= 0.01"
+    python3 - "$work/two.npy" "$work/two/target.npy" <<'PY' || fail "--target 2-d: target.npy"
+import struct, sys
+def load(path):
+    data = open(path, "rb").read()
+    hlen = struct.unpack("<H", data[8:10])[0]
+    return data[10:10 + hlen].decode(), struct.unpack("<%df" % ((len(data) - 10 - hlen) // 4),
+                                                      data[10 + hlen:])
+_, given = load(sys.argv[1])
+header, written = load(sys.argv[2])
+assert "'shape': (2400, 1, 2)" in header, header
+assert max(abs(a - b) for a, b in zip(given, written)) < 1e-6
+PY
+}
 
 expect 0 out "wrote $work/b.json" -- bench --quick --backend cpu --json "$work/b.json" \
     --svg "$work/svg"

@@ -1,6 +1,7 @@
 /*
  * neurofuse demo: trains a FORCE network on a reference task (the task's own
- * RLS rule, window and lengths; examples/tasks) on the best available
+ * RLS rule, window and lengths; examples/tasks), or with --target on the
+ * user's signal from a .npy file (demo_target.c), on the best available
  * backend, shows progress, prints the mean absolute error e = z - f over the
  * training and the testing steps and the speed, and writes into the output
  * folder target.npy, output.npy and error.npy, each (steps, batch, dim)
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "demo_target.h"
 #include "svg_plot.h"
 #include "task_registry.h"
 
@@ -33,13 +35,19 @@ static const char USAGE[] =
     "  --device D          CUDA device ordinal (default 0)\n"
     "  --train-steps N     training steps (default: the task's)\n"
     "  --test-steps N      testing steps after training (default: the task's)\n"
+    "  --target FILE.npy   train the sussillo network (dt 0.1) on your own signal instead:\n"
+    "                      shape (steps,) or (steps, dim) (or (steps, 1, dim), as a --batch 1\n"
+    "                      run's target.npy), row t the target at step t, finite values.\n"
+    "                      The run is the file's steps: the first half trains and the rest\n"
+    "                      tests, or --train-steps N trains on the first N, or --test-steps\n"
+    "                      M tests on the last M. A file that cannot be used exits 2.\n"
     "  --seed S            network seed (default 2009)\n"
     "  --out DIR           output folder (default ./neurofuse-demo)\n"
     "  --list-tasks        list the tasks and exit\n"
     "  -h, --help          this help\n";
 
 typedef struct demo_options {
-    const char *task, *out;
+    const char *task, *out, *target;
     int64_t batch, device, train, test, seed;
     nf_backend backend;
     int list;
@@ -77,6 +85,8 @@ static int handle(void *ctx, int argc, char **argv, int *i) {
         o->task = v;
     if (r == 0 && (r = cli_option(argc, argv, i, "--out", &v)) == 1)
         o->out = v;
+    if (r == 0 && (r = cli_option(argc, argv, i, "--target", &v)) == 1)
+        o->target = v;
     if (r < 0)
         return cli_usage_error("demo", USAGE, "%s needs a value", argv[*i]);
     return r == 1 ? CLI_OK : -1;
@@ -150,12 +160,14 @@ static void element_errors(const float *e, int64_t from, int64_t to, int32_t bat
 typedef struct demo_run {
     nf_network *net;
     float *z, *e, *f;
+    cli_target target;
 } demo_run;
 
 static int finish(demo_run *r, int status) {
     free(r->z);
     free(r->e);
     free(r->f);
+    cli_target_free(&r->target);
     nf_network_destroy(r->net);
     return status;
 }
@@ -255,13 +267,35 @@ int cli_demo(int argc, char **argv) {
     }
     if (o.train == 0 && o.test == 0)
         return cli_usage_error("demo", USAGE, "--train-steps 0 and --test-steps 0: no steps");
+    demo_run r = {0};
+    int64_t train = o.train, test = o.test;
+    cli_task custom;
+    char summary[256], why[1024];
+    if (o.target) {
+        if (strcmp(o.task, "sussillo"))
+            return cli_usage_error("demo", USAGE,
+                                   "--target trains the sussillo network; task %s takes none",
+                                   o.task);
+        if (cli_target_load(o.target, &r.target, why, sizeof why) ||
+            cli_target_split(&r.target, o.train, o.test, &train, &test, why, sizeof why)) {
+            cli_target_free(&r.target);
+            return cli_usage_error("demo", USAGE, "--target: %s", why);
+        }
+        custom = *task;
+        snprintf(summary, sizeof summary,
+                 "your signal, %lld steps x %d, on Sussillo & Abbott's network (1000 tanh units, "
+                 "output feedback)",
+                 (long long)r.target.steps, r.target.dim);
+        custom.name = o.target;
+        custom.summary = summary;
+        task = &custom;
+    }
     if (make_dirs(o.out) != 0) {
         fprintf(stderr, "neurofuse demo: cannot create the output folder '%s': %s\n", o.out,
                 strerror(errno));
-        return CLI_FAILED;
+        return finish(&r, CLI_FAILED);
     }
 
-    demo_run r = {0};
     nf_network_desc nd = nf_network_defaults();
     nd.batch = (int32_t)o.batch;
     nd.seed = (uint64_t)o.seed;
@@ -272,12 +306,15 @@ int cli_demo(int argc, char **argv) {
     if (s != NF_OK) {
         fprintf(stderr, "neurofuse demo: cannot create the network: %s\n  %s\n",
                 nf_status_string(s), msg);
-        return s == NF_ERR_NO_DEVICE || s == NF_ERR_INVALID_ARGUMENT ? CLI_USAGE : CLI_FAILED;
+        return finish(&r, s == NF_ERR_NO_DEVICE || s == NF_ERR_INVALID_ARGUMENT ? CLI_USAGE
+                                                                                 : CLI_FAILED);
     }
     if (!task->build)
         return run_only(&r, task, &o);
     cli_task_ids ids;
-    if ((s = task->build(r.net, o.train, o.test, &ids)) != NF_OK)
+    s = o.target ? cli_target_build(r.net, &r.target, train, test, &ids)
+                 : task->build(r.net, o.train, o.test, &ids);
+    if (s != NF_OK)
         return fail(&r, "building the task", s);
     int64_t row = 0;
     if ((s = nf_probe_row_size(r.net, ids.output_probe, &row)) != NF_OK)
