@@ -27,7 +27,7 @@ static nf_layer *lowpass(nf_backend backend, float tau) {
 /* Applies a unit step to the layer; 1 when every output equals the closed
  * form of a lowpass of time constant tau at dt 1 ms (to 1e-5). */
 static int step_response_ok(nf_layer *layer, float tau) {
-    static float in[BATCH * TIME * UNITS], out[BATCH * TIME * UNITS];
+    float in[BATCH * TIME * UNITS], out[BATCH * TIME * UNITS];
     for (size_t i = 0; i < sizeof in / sizeof *in; i++)
         in[i] = 1.0f;
     if (nf_layer_reset(layer) != NF_OK ||
