@@ -177,11 +177,20 @@ nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf_connec
     c.n_pre = pre_size(net, opre);
     c.n_post = net->pops.items[opost->index].desc.n;
     c.copies = d->per_batch ? net->desc.batch : 1;
-    if ((double)c.copies * c.n_pre * c.n_post > (double)(INT64_C(1) << 40))
-        return nf__fail(net, NF_ERR_OUT_OF_MEMORY,
-                        "%s: %d x %d x %d weights are more than this library stores", fn,
-                        c.copies, c.n_post, c.n_pre);
-    if ((st = check_connection(net, fn, d, c.n_pre, c.n_post, c.copies)) != NF_OK)
+    /* What is stored, by kind: identity one weight; given sparse nnz per
+     * copy; dense, and generated sparse (drawn dense, then kept), the matrix. */
+    size_t stored;
+    if (d->kind == NF_CONNECTION_IDENTITY)
+        st = nf__count3(net, fn, "identity weights", 1, 1, 1, sizeof(float), &stored);
+    else if (d->kind == NF_CONNECTION_SPARSE && d->init == NF_WEIGHTS_GIVEN)
+        st = nf__count3(net, fn, "sparse weights", c.copies, d->nnz > 0 ? d->nnz : 0, 1,
+                        sizeof(float), &stored);
+    else
+        st = nf__count3(net, fn, "weights", c.copies, c.n_post, c.n_pre, sizeof(float), &stored);
+    if (st == NF_OK)
+        st = nf__count3(net, fn, "post-side state", net->desc.batch, c.n_post, 1, sizeof(float),
+                        &stored);
+    if (st != NF_OK || (st = check_connection(net, fn, d, c.n_pre, c.n_post, c.copies)) != NF_OK)
         return st;
 
     const bool pre_spikes = opre->kind == NF_OBJ_POPULATION &&

@@ -5,6 +5,7 @@
  * nothing above it: no object file and no backend code but the table.
  */
 #include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,19 @@ nf_status nf__check_finite(nf_network *net, const char *fn, const char *what, co
         if (!isfinite(v[i]))
             return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
                             "%s: %s[%zu] must be finite, got %g", fn, what, i, (double)v[i]);
+    return NF_OK;
+}
+
+nf_status nf__count3(nf_network *net, const char *fn, const char *what, int64_t a, int64_t b,
+                     int64_t c, size_t elem, size_t *out) {
+    size_t ab, abc, bytes;
+    if (a < 0 || b < 0 || c < 0 || nf__mul_size((size_t)a, (size_t)b, &ab) ||
+        nf__mul_size(ab, (size_t)c, &abc) || nf__mul_size(abc, elem, &bytes) ||
+        bytes > (size_t)PTRDIFF_MAX)
+        return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
+                        "%s: %s of %lld x %lld x %lld values is more than memory can address",
+                        fn, what, (long long)a, (long long)b, (long long)c);
+    *out = abc;
     return NF_OK;
 }
 

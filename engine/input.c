@@ -17,9 +17,13 @@ nf_status nf_input_add(nf_network *net, int32_t dim, int32_t *id) {
     if (st != NF_OK)
         return st;
     nf_input in = {.dim = dim, .steps = 1, .cursor = 0};
-    if ((st = nf__alloc(net, (size_t)net->desc.batch * dim, &in.values)) != NF_OK)
+    size_t count;
+    if ((st = nf__count3(net, fn, "an input row", 1, net->desc.batch, dim, sizeof(float),
+                         &count)) != NF_OK)
         return st;
-    if ((st = nf__alloc(net, (size_t)net->desc.batch * dim, &in.stage)) != NF_OK) {
+    if ((st = nf__alloc(net, count, &in.values)) != NF_OK)
+        return st;
+    if ((st = nf__alloc(net, count, &in.stage)) != NF_OK) {
         nf__free(net, in.values);
         return st;
     }
@@ -39,7 +43,10 @@ nf_status nf_input_set(nf_network *net, int32_t input, int64_t steps, const floa
     REQUIRE(steps >= 1, "%s: steps must be >= 1, got %lld", fn, (long long)steps);
     REQUIRE(values, "%s: values must not be NULL", fn);
     nf_input *in = &net->inputs.items[o->index];
-    const size_t count = (size_t)steps * net->desc.batch * in->dim;
+    size_t count;
+    if ((st = nf__count3(net, fn, "values", steps, net->desc.batch, in->dim, sizeof(float),
+                         &count)) != NF_OK)
+        return st;
     if ((st = nf__check_finite(net, fn, "values", values, count)) != NF_OK)
         return st;
     float *buf;

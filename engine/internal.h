@@ -181,6 +181,15 @@ nf_status nf__reserve_object(nf_network *net, void **items, int32_t *capacity, i
     nf__reserve_object((net), (void **)&(arr).items, &(arr).capacity, (arr).count,           \
                        sizeof *(arr).items)
 
+/* *out = a b; true when that overflows size_t (then *out is unspecified). */
+static inline bool nf__mul_size(size_t a, size_t b, size_t *out) {
+    return __builtin_mul_overflow(a, b, out);
+}
+/* *out = a b c elements of `elem` bytes each fit in memory's address space
+ * (a, b, c >= 0): NF_OK, else NF_ERR_INVALID_ARGUMENT naming fn and what. */
+nf_status nf__count3(nf_network *net, const char *fn, const char *what, int64_t a, int64_t b,
+                     int64_t c, size_t elem, size_t *out);
+
 /* Returns NF_ERR_INVALID_ARGUMENT with a message unless cond holds (needs `net`). */
 #define REQUIRE(cond, ...)                                                                   \
     do {                                                                                     \
@@ -218,6 +227,15 @@ nf_model_params nf__model_params(const nf_population *p, double dt, nf_mode mode
 nf_filter_params nf__filter_params(const nf_filter_desc *f, double dt, nf_mode mode);
 /* Number of filter state variables of a filter kind (0, 1 or 2). */
 int nf__filter_vars(nf_filter_kind kind);
+
+// --- finite derived constants (params_check.c)
+
+/* NF_OK when dt and 1/dt are finite floats > 0; else a message naming fn. */
+nf_status nf__dt_check(nf_network *net, const char *fn, double dt);
+/* NF_OK when every derived constant of population p (object id pop) at dt is
+ * finite in both modes; else a message naming fn, pop and the constant. */
+nf_status nf__population_params_check(nf_network *net, const char *fn, const nf_population *p,
+                                      int32_t pop, double dt);
 
 // --- populations (population.c, state.c)
 

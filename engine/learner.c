@@ -186,10 +186,9 @@ nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id)
     }
     if (st == NF_OK && d->kind != NF_LEARNER_MASKED)
         l.p_count = (int64_t)l.n * l.n;
-    if (st == NF_OK &&
-        (double)l.copies * l.p_count * nf__learner_p_size(&l) > (double)(INT64_C(1) << 40))
-        st = nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: %d copies of %lld P values are too large",
-                      fn, l.copies, (long long)l.p_count);
+    size_t p_values;
+    if (st == NF_OK)
+        st = nf__count3(net, fn, "P", l.copies, l.p_count, 1, nf__learner_p_size(&l), &p_values);
     if (st == NF_OK)
         st = NF_RESERVE_OBJECT(net, net->learners);
     if (st == NF_OK)

@@ -32,8 +32,11 @@ nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char 
         snprintf(why, sizeof why, "nf_network_create: out must not be NULL");
     else if (!d)
         snprintf(why, sizeof why, "nf_network_create: desc must not be NULL");
-    else if (!(d->dt > 0.0) || !isfinite(d->dt))
-        snprintf(why, sizeof why, "nf_network_create: dt must be finite and > 0, got %g", d->dt);
+    else if (!(d->dt > 0.0) || !isfinite(d->dt) || !isfinite((float)d->dt) ||
+             !((float)d->dt > 0.0f) || !isfinite((float)(1.0 / d->dt)))
+        snprintf(why, sizeof why,
+                 "nf_network_create: dt must be > 0 and, with 1/dt, a finite float, got %g",
+                 d->dt);
     else if (d->batch < 1)
         snprintf(why, sizeof why, "nf_network_create: batch must be >= 1, got %d", d->batch);
     else if (d->backend != NF_BACKEND_AUTO && d->backend != NF_BACKEND_CPU &&

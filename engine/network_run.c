@@ -6,6 +6,7 @@
  * runs go: reset, mode, dt.
  */
 #include <math.h>
+#include <stdint.h>
 
 #include "internal.h"
 
@@ -58,6 +59,9 @@ nf_status nf_network_run(nf_network *net, int64_t steps) {
                 "%s: input %d has %lld rows left, the run needs %lld (set more rows or reset)",
                 fn, id, (long long)(in->steps - in->cursor), (long long)steps);
     }
+    REQUIRE(steps <= INT64_MAX - net->step,
+            "%s: %lld steps after step %lld would overflow the step count", fn,
+            (long long)steps, (long long)net->step);
     nf_status st = nf__probes_reserve(net, steps);
     if (st != NF_OK || steps == 0)
         return st;
@@ -120,8 +124,14 @@ nf_mode nf_network_mode(const nf_network *net) { return net ? net->mode : NF_MOD
 nf_status nf_network_set_dt(nf_network *net, double dt) {
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
-    REQUIRE(dt > 0.0 && isfinite(dt), "nf_network_set_dt: dt must be finite and > 0, got %g",
-            dt);
+    static const char fn[] = "nf_network_set_dt";
+    nf_status st = nf__dt_check(net, fn, dt);
+    for (int32_t id = 0; id < net->objects.count && st == NF_OK; id++)
+        if (net->objects.items[id].kind == NF_OBJ_POPULATION)
+            st = nf__population_params_check(
+                net, fn, &net->pops.items[net->objects.items[id].index], id, dt);
+    if (st != NF_OK)
+        return st;
     net->dt = dt;
     return NF_OK;
 }

@@ -273,9 +273,10 @@ nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_
     REQUIRE(d, "%s: desc must not be NULL", fn);
     REQUIRE(id, "%s: id must not be NULL", fn);
     nf_status st = check_population(net, fn, d);
-    if (st == NF_OK && (double)net->desc.batch * d->n > (double)(INT64_C(1) << 40))
-        st = nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: batch %d x n %d is too large", fn,
-                      net->desc.batch, d->n);
+    size_t elements;
+    if (st == NF_OK)
+        st = nf__count3(net, fn, "state", net->desc.batch, d->n, 1, 2 * sizeof(double),
+                        &elements);
     if (st == NF_OK)
         st = NF_RESERVE_OBJECT(net, net->pops);
     if (st != NF_OK)
@@ -290,6 +291,8 @@ nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_
     const bool has_s1 = d->model == NF_MODEL_LIF || d->model == NF_MODEL_IZHIKEVICH ||
                         (d->model == NF_MODEL_LEAKY_RATE && p.convert);
     const int fvars = nf__filter_vars(d->filter.kind);
+    if ((st = nf__population_params_check(net, fn, &p, net->objects.count, net->dt)) != NF_OK)
+        return st;
 
     st = nf__alloc(net, (size_t)d->n, &p.gain);
     if (st == NF_OK) st = nf__alloc(net, (size_t)d->n, &p.bias);

@@ -5,6 +5,8 @@
  * step t (0-based) when (t - S + 1) % every == 0; the backend decides that
  * from its step counter, so a step's work is the same at every step.
  */
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -190,38 +192,56 @@ static int64_t recordings(const nf_probe *p, int64_t from, int64_t steps) {
 
 nf_status nf__probes_reserve(nf_network *net, int64_t steps) {
     const int32_t count = net->probes.count;
-    float *grown[count > 0 ? count : 1];
-    int64_t caps[count > 0 ? count : 1];
+    if (count == 0)
+        return NF_OK;
+    /* the new buffers and capacities, on the heap: there may be millions */
+    float **grown = calloc((size_t)count, sizeof *grown);
+    int64_t *caps = calloc((size_t)count, sizeof *caps);
+    if (!grown || !caps) {
+        free(grown);
+        free(caps);
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "nf_network_run: out of host memory");
+    }
     nf_status st = NF_OK;
     int32_t i;
     for (i = 0; i < count && st == NF_OK; i++) {
         nf_probe *p = &net->probes.items[i];
-        int64_t need = p->rows + recordings(p, net->step, steps);
-        grown[i] = NULL;
+        const int64_t need = p->rows + recordings(p, net->step, steps);
         caps[i] = p->capacity;
         if (need <= p->capacity)
             continue;
-        caps[i] = need > 2 * p->capacity ? need : 2 * p->capacity;
-        st = nf__alloc(net, (size_t)(caps[i] * p->row_floats), &grown[i]);
+        caps[i] = p->capacity > INT64_MAX / 2 || need > 2 * p->capacity ? need : 2 * p->capacity;
+        size_t floats;
+        if (nf__mul_size((size_t)caps[i], (size_t)p->row_floats, &floats) ||
+            floats > SIZE_MAX / sizeof(float)) {
+            st = nf__fail(net, NF_ERR_OUT_OF_MEMORY,
+                          "nf_network_run: probe %d would hold %lld rows of %lld floats, more "
+                          "than memory can address; run fewer steps at a time and read it "
+                          "between runs", i, (long long)need, (long long)p->row_floats);
+            break;
+        }
+        st = nf__alloc(net, floats, &grown[i]);
         if (st == NF_OK && p->rows)
             st = net->be->copy(net->ctx, grown[i], p->buf,
                                (size_t)(p->rows * p->row_floats) * sizeof(float));
+        if (st == NF_ERR_OUT_OF_MEMORY)
+            st = nf__fail(net, st, "nf_network_run: out of memory for %lld rows of probe %d",
+                          (long long)need, i);
     }
-    if (st != NF_OK) {
-        for (int32_t k = 0; k < i; k++)
+    if (st == NF_OK)
+        for (i = 0; i < count; i++) {
+            if (!grown[i])
+                continue;
+            nf__free(net, net->probes.items[i].buf);
+            net->probes.items[i].buf = grown[i];
+            net->probes.items[i].capacity = caps[i];
+        }
+    else
+        for (int32_t k = 0; k < count; k++)
             nf__free(net, grown[k]);
-        return st == NF_ERR_OUT_OF_MEMORY
-                   ? nf__fail(net, st, "nf_network_run: out of memory for probe rows")
-                   : st;
-    }
-    for (i = 0; i < count; i++) {
-        if (!grown[i])
-            continue;
-        nf__free(net, net->probes.items[i].buf);
-        net->probes.items[i].buf = grown[i];
-        net->probes.items[i].capacity = caps[i];
-    }
-    return NF_OK;
+    free(grown);
+    free(caps);
+    return st;
 }
 
 nf_status nf__probes_record(nf_network *net, int64_t first_step) {

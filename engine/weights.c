@@ -158,6 +158,19 @@ nf_status nf__weights_build(nf_network *net, const nf_connection_desc *d, const 
         if (st != NF_OK)
             return st;
         apply_mask(d, c, dense, mask, mask_copies);
+        /* a scale or bounds near float's limit overflow: refuse, never store inf */
+        const size_t drawn = (size_t)c->copies * c->n_post * c->n_pre;
+        for (size_t i = 0; i < drawn; i++)
+            if (!isfinite(dense[i])) {
+                free(dense);
+                free(mask);
+                return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
+                                "nf_connect: generated weight %zu is not finite (%g): the %s "
+                                "overflows float; use a smaller %s",
+                                i, (double)dense[i],
+                                d->init == NF_WEIGHTS_NORMAL ? "scale" : "range",
+                                d->init == NF_WEIGHTS_NORMAL ? "scale or g" : "low and high");
+            }
         if (sparse)
             st = compress(net, c, dense, mask, d->p, h);
         free(mask);

@@ -2,16 +2,25 @@
  * The CPU backend's table: memory is host memory (calloc), copies are memcpy,
  * and the arithmetic lives in the other files of kernels/cpu.
  */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cpu.h"
+
+int nf_cpu_threads(void) { return omp_get_max_threads(); }
 
 static nf_status cpu_init(int32_t device, nf_backend_ctx **out) {
     (void)device;
     nf_backend_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return NF_ERR_OUT_OF_MEMORY;
+    /* The thread pool and team every later region reuses (see NF_CPU_PARALLEL). */
+    if (nf_cpu_threads() > 1) {
+#pragma omp parallel
+        {
+        }
+    }
     *out = ctx;
     return NF_OK;
 }

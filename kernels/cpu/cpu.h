@@ -12,6 +12,25 @@
  * parallel region costs microseconds, and far more when the cores are shared. */
 #define NF_CPU_PARALLEL_MIN (1 << 18)
 
+/* Runs a loop (the variadic argument) in an OpenMP region with `directive`
+ * only when `cond` holds and more than one thread is allowed; otherwise runs
+ * it plainly without entering the OpenMP runtime. A region that ends up with
+ * one thread (an `if` clause that fails, or one thread allowed) makes libgomp
+ * allocate a team each time, and libgomp exits the process when that
+ * allocation fails; regions of the full thread count reuse one team, made by
+ * the warm-up region of cpu_init. */
+#define NF_CPU_PARALLEL(cond, directive, ...)                                                \
+    do {                                                                                     \
+        if ((cond) && nf_cpu_threads() > 1) {                                                \
+            _Pragma(directive) __VA_ARGS__                                                   \
+        } else {                                                                             \
+            __VA_ARGS__                                                                      \
+        }                                                                                    \
+    } while (0)
+
+/* The threads an OpenMP region may use (reads a setting; allocates nothing). */
+int nf_cpu_threads(void);
+
 struct nf_backend_ctx {
     int64_t counter; /* the step counter (see nf_backend_i.counter_set) */
     char error[256];

@@ -47,7 +47,7 @@ static inline __attribute__((always_inline)) void step_share(const nf_pop_step_a
 /* Small populations run on the calling thread (a parallel region costs more
  * than their step); large ones are split evenly over the OpenMP threads. */
 #define NF_STEP_MODEL(MODEL)                                                                 \
-    if (total < NF_CPU_PARALLEL_MIN) {                                                       \
+    if (total < NF_CPU_PARALLEL_MIN || nf_cpu_threads() < 2) {                               \
         step_span(a, mp, MODEL, 0, total);                                                   \
     } else {                                                                                 \
         _Pragma("omp parallel") step_share(a, mp, MODEL, total);                             \
@@ -72,10 +72,10 @@ nf_status nf_cpu_filter_step(nf_backend_ctx *ctx, const nf_filter_params *f, con
     (void)ctx;
     const nf_filter_params fp = *f;
     const int64_t total = (int64_t)count;
-#pragma omp parallel for schedule(static) if (total >= NF_CPU_PARALLEL_MIN)
-    for (int64_t e = 0; e < total; e++) {
-        float aux = 0.0f;
-        nf_filter_step(&fp, u[e], &y0[e], y1 ? &y1[e] : &aux);
-    }
+    NF_CPU_PARALLEL(total >= NF_CPU_PARALLEL_MIN, "omp parallel for schedule(static)",
+                    for (int64_t e = 0; e < total; e++) {
+                        float aux = 0.0f;
+                        nf_filter_step(&fp, u[e], &y0[e], y1 ? &y1[e] : &aux);
+                    });
     return NF_OK;
 }

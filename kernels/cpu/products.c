@@ -31,17 +31,18 @@ nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a) {
 nf_status nf_cpu_sparse(nf_backend_ctx *ctx, const nf_sparse_args *a) {
     (void)ctx;
     const int64_t total = (int64_t)a->batch * a->rows;
-#pragma omp parallel for schedule(static) if (a->nnz * (int64_t)a->batch >= 4 * NF_CPU_PARALLEL_MIN)
-    for (int64_t e = 0; e < total; e++) {
-        int64_t b = e / a->rows;
-        int32_t i = (int32_t)(e % a->rows);
-        const float *val = a->per_batch ? a->val + b * a->nnz : a->val;
-        const float *x = a->x + b * a->cols;
-        float sum = 0.0f;
-        for (int32_t k = a->row_ptr[i]; k < a->row_ptr[i + 1]; k++)
-            sum += val[k] * x[a->col[k]];
-        a->y[e] += sum;
-    }
+    NF_CPU_PARALLEL(a->nnz * (int64_t)a->batch >= 4 * NF_CPU_PARALLEL_MIN,
+                    "omp parallel for schedule(static)",
+                    for (int64_t e = 0; e < total; e++) {
+                        int64_t b = e / a->rows;
+                        int32_t i = (int32_t)(e % a->rows);
+                        const float *val = a->per_batch ? a->val + b * a->nnz : a->val;
+                        const float *x = a->x + b * a->cols;
+                        float sum = 0.0f;
+                        for (int32_t k = a->row_ptr[i]; k < a->row_ptr[i + 1]; k++)
+                            sum += val[k] * x[a->col[k]];
+                        a->y[e] += sum;
+                    });
     return NF_OK;
 }
 
@@ -68,9 +69,9 @@ static void event_element(const nf_event_args *a, int32_t b) {
 
 nf_status nf_cpu_event(nf_backend_ctx *ctx, const nf_event_args *a) {
     (void)ctx;
-#pragma omp parallel for schedule(static) if (a->batch > 1 && (int64_t)a->batch * a->post >= NF_CPU_PARALLEL_MIN)
-    for (int32_t b = 0; b < a->batch; b++)
-        event_element(a, b);
+    NF_CPU_PARALLEL(a->batch > 1 && (int64_t)a->batch * a->post >= NF_CPU_PARALLEL_MIN,
+                    "omp parallel for schedule(static)",
+                    for (int32_t b = 0; b < a->batch; b++) event_element(a, b););
     return NF_OK;
 }
 

@@ -11,18 +11,18 @@
 
 void nf_philox_uniform(uint64_t seed, uint64_t offset, float *dst, size_t count) {
     const int64_t blocks = (int64_t)nf_philox_draw_blocks(offset, count);
-#pragma omp parallel for schedule(static) if (count >= NF_CPU_PARALLEL_MIN)
-    for (int64_t j = 0; j < blocks; j++)
-        nf_philox_uniform_block(seed, offset, dst, count, (uint64_t)j);
+    NF_CPU_PARALLEL(count >= NF_CPU_PARALLEL_MIN, "omp parallel for schedule(static)",
+                    for (int64_t j = 0; j < blocks; j++)
+                        nf_philox_uniform_block(seed, offset, dst, count, (uint64_t)j););
 }
 
 void nf_philox_normal(uint64_t seed, uint64_t offset, float *dst, size_t count, float mean,
                       float std) {
     /* Each block costs two logf, sinf, cosf, so far less work pays for threads. */
     const int64_t blocks = (int64_t)nf_philox_draw_blocks(offset, count);
-#pragma omp parallel for schedule(static) if (count >= NF_CPU_PARALLEL_MIN / 16)
-    for (int64_t j = 0; j < blocks; j++)
-        nf_philox_normal_block(seed, offset, dst, count, mean, std, (uint64_t)j);
+    NF_CPU_PARALLEL(count >= NF_CPU_PARALLEL_MIN / 16, "omp parallel for schedule(static)",
+                    for (int64_t j = 0; j < blocks; j++)
+                        nf_philox_normal_block(seed, offset, dst, count, mean, std, (uint64_t)j););
 }
 
 nf_status nf_cpu_rng_uniform(nf_backend_ctx *ctx, uint64_t seed, uint64_t offset, float *dst,

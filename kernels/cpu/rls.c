@@ -18,14 +18,14 @@
  * threads take them round-robin in small chunks). */
 #define DEFINE_RANK1(T, name)                                                                \
     static void name(T *p, const T *k, T c, int32_t n) {                                     \
-        const int par = (int64_t)n * n >= 8 * NF_CPU_PARALLEL_MIN;                           \
-        _Pragma("omp parallel for schedule(static, 16) if (par)")                            \
-        for (int32_t i = 0; i < n; i++) {                                                    \
-            const T ki = k[i];                                                               \
-            T *row = p + (size_t)i * n;                                                      \
-            for (int32_t j = i; j < n; j++)                                                  \
-                row[j] -= c * (ki * k[j]);                                                   \
-        }                                                                                    \
+        NF_CPU_PARALLEL((int64_t)n * n >= 8 * NF_CPU_PARALLEL_MIN,                           \
+                        "omp parallel for schedule(static, 16)",                             \
+                        for (int32_t i = 0; i < n; i++) {                                    \
+                            const T ki = k[i];                                               \
+                            T *row = p + (size_t)i * n;                                      \
+                            for (int32_t j = i; j < n; j++)                                  \
+                                row[j] -= c * (ki * k[j]);                                   \
+                        });                                                                  \
     }
 
 DEFINE_RANK1(float, rank1_f32)

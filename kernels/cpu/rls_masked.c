@@ -55,13 +55,13 @@ nf_status nf_cpu_rls_masked(nf_backend_ctx *ctx, const nf_rls_masked_args *a) {
     const int parallel = a->p_total >= NF_CPU_PARALLEL_MIN / 4 && a->rows > 1;
     for (int32_t b = 0; b < a->batch; b++) {
         const int32_t copy = a->per_batch ? b : 0;
-#pragma omp parallel for schedule(dynamic, 8) if (parallel)
-        for (int32_t i = 0; i < a->rows; i++) {
-            if (a->f64)
-                masked_row_f64(a, b, copy, i);
-            else
-                masked_row_f32(a, b, copy, i);
-        }
+        NF_CPU_PARALLEL(parallel, "omp parallel for schedule(dynamic, 8)",
+                        for (int32_t i = 0; i < a->rows; i++) {
+                            if (a->f64)
+                                masked_row_f64(a, b, copy, i);
+                            else
+                                masked_row_f32(a, b, copy, i);
+                        });
     }
     return NF_OK;
 }

@@ -20,14 +20,70 @@ typedef struct stage_consts {
     const nf_filter_params *fp;
 } stage_consts;
 
+/* One batch element b and block of units blk through every step and stage. */
+static void sequence_block(const nf_seq_args *a, const stage_consts *consts, int32_t b,
+                           int32_t blk) {
+    const int32_t batch = a->batch, units = a->units, stages = a->stages;
+    const int64_t time = a->time;
+    const float *restrict in = a->in;
+    float *restrict out = a->out;
+    const int32_t u0 = blk * SEQ_BLOCK;
+    const int32_t len = units - u0 < SEQ_BLOCK ? units - u0 : SEQ_BLOCK;
+    float s0[NF_SEQ_MAX_STAGES][SEQ_BLOCK], s1[NF_SEQ_MAX_STAGES][SEQ_BLOCK];
+    double acc[NF_SEQ_MAX_STAGES][SEQ_BLOCK];
+    float last[SEQ_BLOCK];
+    for (int32_t k = 0; k < stages; k++) {
+        const nf_seq_stage *st = &a->stage[k];
+        for (int32_t j = 0; j < len; j++) {
+            const size_t e = (size_t)b * units + u0 + j;
+            s0[k][j] = st->s0 ? st->s0[e] : 0.0f;
+            s1[k][j] = st->s1 ? st->s1[e] : 0.0f;
+            acc[k][j] = 0.0;
+        }
+    }
+    for (int32_t j = 0; j < len; j++)
+        last[j] = 0.0f;
+    for (int64_t t = 0; t < time; t++) {
+        const size_t row = a->time_major ? (size_t)(t * batch + b) * units
+                                         : (size_t)(b * time + t) * units;
+        float x[SEQ_BLOCK];
+        memcpy(x, in + row + u0, (size_t)len * sizeof(float));
+        for (int32_t k = 0; k < stages; k++) {
+            const stage_consts *c = &consts[k];
+            for (int32_t j = 0; j < len; j++)
+                x[j] = nf_seq_stage_step(c->filter, c->pass_through, &c->mp,
+                                         c->fp ? &c->fp[u0 + j] : NULL, x[j], &s0[k][j],
+                                         &s1[k][j]);
+            if (c->stats)
+                for (int32_t j = 0; j < len; j++)
+                    acc[k][j] += fabsf(x[j]);
+        }
+        memcpy(a->return_sequences ? out + row + u0 : last, x,
+               (size_t)len * sizeof(float));
+    }
+    for (int32_t k = 0; k < stages; k++) {
+        const nf_seq_stage *st = &a->stage[k];
+        for (int32_t j = 0; j < len; j++) {
+            const size_t e = (size_t)b * units + u0 + j;
+            if (st->s0)
+                st->s0[e] = s0[k][j];
+            if (st->s1)
+                st->s1[e] = s1[k][j];
+            if (st->abs_sum)
+                st->abs_sum[e] += acc[k][j];
+        }
+    }
+    if (!a->return_sequences)
+        for (int32_t j = 0; j < len; j++)
+            out[(size_t)b * units + u0 + j] = last[j];
+}
+
 nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a) {
     (void)ctx;
     const int32_t batch = a->batch, units = a->units, stages = a->stages;
     const int64_t time = a->time;
     const int32_t blocks = (units + SEQ_BLOCK - 1) / SEQ_BLOCK;
     const int64_t work = (int64_t)batch * units * time * stages;
-    const float *restrict in = a->in;
-    float *restrict out = a->out;
     stage_consts consts[NF_SEQ_MAX_STAGES];
     for (int32_t k = 0; k < stages; k++) {
         consts[k].filter = a->stage[k].filter;
@@ -36,59 +92,9 @@ nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a) {
         consts[k].mp = a->stage[k].model;
         consts[k].fp = a->stage[k].fp;
     }
-#pragma omp parallel for collapse(2) schedule(static) if (work >= NF_CPU_PARALLEL_MIN)
-    for (int32_t b = 0; b < batch; b++) {
-        for (int32_t blk = 0; blk < blocks; blk++) {
-            const int32_t u0 = blk * SEQ_BLOCK;
-            const int32_t len = units - u0 < SEQ_BLOCK ? units - u0 : SEQ_BLOCK;
-            float s0[NF_SEQ_MAX_STAGES][SEQ_BLOCK], s1[NF_SEQ_MAX_STAGES][SEQ_BLOCK];
-            double acc[NF_SEQ_MAX_STAGES][SEQ_BLOCK];
-            float last[SEQ_BLOCK];
-            for (int32_t k = 0; k < stages; k++) {
-                const nf_seq_stage *st = &a->stage[k];
-                for (int32_t j = 0; j < len; j++) {
-                    const size_t e = (size_t)b * units + u0 + j;
-                    s0[k][j] = st->s0 ? st->s0[e] : 0.0f;
-                    s1[k][j] = st->s1 ? st->s1[e] : 0.0f;
-                    acc[k][j] = 0.0;
-                }
-            }
-            for (int32_t j = 0; j < len; j++)
-                last[j] = 0.0f;
-            for (int64_t t = 0; t < time; t++) {
-                const size_t row = a->time_major ? (size_t)(t * batch + b) * units
-                                                 : (size_t)(b * time + t) * units;
-                float x[SEQ_BLOCK];
-                memcpy(x, in + row + u0, (size_t)len * sizeof(float));
-                for (int32_t k = 0; k < stages; k++) {
-                    const stage_consts *c = &consts[k];
-                    for (int32_t j = 0; j < len; j++)
-                        x[j] = nf_seq_stage_step(c->filter, c->pass_through, &c->mp,
-                                                 c->fp ? &c->fp[u0 + j] : NULL, x[j], &s0[k][j],
-                                                 &s1[k][j]);
-                    if (c->stats)
-                        for (int32_t j = 0; j < len; j++)
-                            acc[k][j] += fabsf(x[j]);
-                }
-                memcpy(a->return_sequences ? out + row + u0 : last, x,
-                       (size_t)len * sizeof(float));
-            }
-            for (int32_t k = 0; k < stages; k++) {
-                const nf_seq_stage *st = &a->stage[k];
-                for (int32_t j = 0; j < len; j++) {
-                    const size_t e = (size_t)b * units + u0 + j;
-                    if (st->s0)
-                        st->s0[e] = s0[k][j];
-                    if (st->s1)
-                        st->s1[e] = s1[k][j];
-                    if (st->abs_sum)
-                        st->abs_sum[e] += acc[k][j];
-                }
-            }
-            if (!a->return_sequences)
-                for (int32_t j = 0; j < len; j++)
-                    out[(size_t)b * units + u0 + j] = last[j];
-        }
-    }
+    NF_CPU_PARALLEL(work >= NF_CPU_PARALLEL_MIN, "omp parallel for schedule(static)",
+                    for (int64_t i = 0; i < (int64_t)batch * blocks; i++)
+                        sequence_block(a, consts, (int32_t)(i / blocks), (int32_t)(i % blocks)););
     return NF_OK;
 }
+
