@@ -77,6 +77,20 @@ nf_status nf__lookup(nf_network *net, const char *fn, const char *arg, int32_t i
     return NF_OK;
 }
 
+nf_status nf__query(const nf_network *net, const char *fn, const char *arg, int32_t id,
+                    nf_object_kind kind, const void *out, int32_t *index) {
+    /* a query changes nothing but the last-error message */
+    nf_network *mnet = (nf_network *)net;
+    nf_object *o = NULL;
+    nf_status st = nf__lookup(mnet, fn, arg, id, kind, &o);
+    if (st == NF_OK && !out)
+        st = nf__fail(mnet, NF_ERR_INVALID_ARGUMENT, "%s: the result pointer must not be NULL",
+                      fn);
+    if (st == NF_OK)
+        *index = o->index;
+    return st;
+}
+
 nf_status nf__reserve(nf_network *net, void **items, int32_t *capacity, int32_t count,
                       size_t item_size) {
     if (count < *capacity)

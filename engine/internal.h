@@ -167,6 +167,11 @@ nf_status nf__check_finite(nf_network *net, const char *fn, const char *what, co
 /* Resolves an id to an object of `kind` (0 = any); errors name fn and arg. */
 nf_status nf__lookup(nf_network *net, const char *fn, const char *arg, int32_t id,
                      nf_object_kind kind, nf_object **out);
+/* For the read-only queries: resolves id to an object of `kind` and checks
+ * the result pointer `out`; on failure sets the message (the only thing a
+ * query changes) and returns NF_ERR_INVALID_ARGUMENT. *index = its index. */
+nf_status nf__query(const nf_network *net, const char *fn, const char *arg, int32_t id,
+                    nf_object_kind kind, const void *out, int32_t *index);
 /* Makes room for one more item in an array (before anything changes). */
 nf_status nf__reserve(nf_network *net, void **items, int32_t *capacity, int32_t count,
                       size_t item_size);
@@ -251,7 +256,9 @@ void nf__population_free(nf_network *net, nf_population *p);
 float *nf__state_slot(const nf_population *p, nf_state_kind which);
 const char *nf__state_name(nf_state_kind which);
 /* LEAKY_RATE without conversion: output = amplitude tanh(x), as the next step reads it. */
-nf_status nf__state_output_from_x(nf_network *net, nf_population *p);
+/* x: the new x (host, [batch][n]), uploaded with its output; NULL: from s0. */
+nf_status nf__state_output_from_x(nf_network *net, const char *fn, nf_population *p,
+                                  const float *x);
 const char *nf__model_name(nf_model m);
 
 // --- connections (connection.c, weights.c)
@@ -327,6 +334,10 @@ nf_status nf__guard_commit(nf_network *net, int32_t *bad);
  * stand; NF_ERR_NUMERIC naming the object and step. */
 nf_status nf__guard_locate(nf_network *net, nf_replays *r, int64_t first, int64_t t0,
                            int64_t len, int64_t *good);
+/* Copies every buffer a step or a reset changes aside, and back: a change
+ * outside a run (reset) that fails part way is undone with these. */
+nf_status nf__guard_save_all(nf_network *net);
+nf_status nf__guard_restore_all(nf_network *net);
 /* Frees the table (rebuilt on the next run). */
 void nf__guard_free(nf_network *net);
 

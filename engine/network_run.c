@@ -7,6 +7,8 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "internal.h"
 
@@ -85,7 +87,18 @@ nf_status nf_network_run(nf_network *net, int64_t steps) {
 nf_status nf_network_reset(nf_network *net) {
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
-    nf_status st = NF_OK;
+    /* All or nothing: the state a reset redraws is copied aside first and put
+     * back if any part fails; the host bookkeeping changes only on success. */
+    int64_t *rate_from = malloc(((size_t)net->pops.count + 1) * sizeof *rate_from);
+    if (!rate_from)
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "nf_network_reset: out of host memory");
+    for (int32_t i = 0; i < net->pops.count; i++)
+        rate_from[i] = net->pops.items[i].rate_from;
+    nf_status st = nf__guard_save_all(net);
+    if (st != NF_OK) {
+        free(rate_from);
+        return st;
+    }
     for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++)
         st = nf__population_init_state(net, &net->pops.items[i]);
     for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++)
@@ -100,6 +113,16 @@ nf_status nf_network_reset(nf_network *net) {
                                                       r->z_init_scale)
                                     : nf__fill(net, r->z, 0.0f, count);
     }
+    if (st != NF_OK) {
+        char why[sizeof net->error];
+        snprintf(why, sizeof why, "%s", net->error);
+        if (nf__guard_restore_all(net) == NF_OK)
+            for (int32_t i = 0; i < net->pops.count; i++)
+                net->pops.items[i].rate_from = rate_from[i];
+        free(rate_from);
+        return nf__fail(net, st, "nf_network_reset: %s; the network is as it was", why);
+    }
+    free(rate_from);
     for (int32_t i = 0; i < net->inputs.count; i++)
         net->inputs.items[i].cursor = 0;
     for (int32_t i = 0; i < net->probes.count; i++) {

@@ -4,12 +4,14 @@
  * {'descr': '<f4', 'fortran_order': False, 'shape': (d0, d1), } padded with
  * spaces and ended by '\n' so that the data starts at a multiple of 64 bytes,
  * then the float32 values in C order, little-endian whatever the host.
+ * Written whole or not at all (atomic_file.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "atomic_file.h"
 #include "internal.h"
 
 #define NPY_ALIGN    64
@@ -105,22 +107,25 @@ nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim, co
         return npy_fail(message, capacity, NF_ERR_INVALID_ARGUMENT,
                         "%s: the shape does not fit a format 1.0 header", fn);
 
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return npy_fail(message, capacity, NF_ERR_IO, "%s: cannot open '%s' for writing: %s", fn,
-                        path, strerror(errno));
+    /* whole or nothing: a failure leaves an existing file as it was */
+    nf_atomic_file af;
+    char why[384];
+    nf_status st = nf__atomic_open(&af, path, why, sizeof why);
+    if (st != NF_OK)
+        return npy_fail(message, capacity, st, "%s: cannot write: %s", fn, why);
     errno = 0;
-    int ok = fwrite(header, 1, header_len, f) == header_len && write_le(f, data, count);
-    int err = errno;
-    if (fclose(f) != 0 && ok) {
-        ok = 0;
-        err = errno;
-    }
+    const int ok = fwrite(header, 1, header_len, af.f) == header_len &&
+                   (count == 0 || write_le(af.f, data, count));
     if (!ok) {
-        remove(path);
-        return npy_fail(message, capacity, NF_ERR_IO, "%s: writing '%s' failed: %s", fn, path,
+        const int err = errno;
+        nf__atomic_abort(&af);
+        return npy_fail(message, capacity, err == ENOMEM ? NF_ERR_OUT_OF_MEMORY : NF_ERR_IO,
+                        "%s: writing '%s' failed (%s); the file is unchanged", fn, path,
                         err ? strerror(err) : "short write");
     }
+    st = nf__atomic_commit(&af, why, sizeof why);
+    if (st != NF_OK)
+        return npy_fail(message, capacity, st, "%s: %s", fn, why);
     return NF_OK;
 }
 

@@ -227,7 +227,7 @@ nf_status nf__population_init_state(nf_network *net, nf_population *p) {
     if (st == NF_OK)
         st = nf__fill(net, p->out, 0.0f, count);
     if (st == NF_OK && d->model == NF_MODEL_LEAKY_RATE && !p->convert)
-        st = nf__state_output_from_x(net, p);
+        st = nf__state_output_from_x(net, "creating or resetting a population", p, NULL);
     if (st == NF_OK && p->f0)
         st = nf__fill(net, p->f0, 0.0f, count);
     if (st == NF_OK && p->f1)

@@ -130,27 +130,23 @@ nf_status nf_probe_add_state(nf_network *net, int32_t pop, nf_state_kind which, 
     return probe_add(net, "nf_probe_add_state", pop, NF_PROBE_STATE, which, every, id);
 }
 
-static const nf_probe *find_probe(const nf_network *net, int32_t probe) {
-    if (!net || probe < 0 || probe >= net->objects.count ||
-        net->objects.items[probe].kind != NF_OBJ_PROBE)
-        return NULL;
-    return &net->probes.items[net->objects.items[probe].index];
-}
-
 nf_status nf_probe_row_size(const nf_network *net, int32_t probe, int64_t *floats) {
-    const nf_probe *p = find_probe(net, probe);
-    if (!p || !floats)
-        return NF_ERR_INVALID_ARGUMENT;
-    *floats = p->row_floats;
-    return NF_OK;
+    int32_t i;
+    nf_status st = net ? nf__query(net, "nf_probe_row_size", "probe", probe, NF_OBJ_PROBE,
+                                   floats, &i)
+                       : NF_ERR_INVALID_ARGUMENT;
+    if (st == NF_OK)
+        *floats = net->probes.items[i].row_floats;
+    return st;
 }
 
 nf_status nf_probe_rows(const nf_network *net, int32_t probe, int64_t *rows) {
-    const nf_probe *p = find_probe(net, probe);
-    if (!p || !rows)
-        return NF_ERR_INVALID_ARGUMENT;
-    *rows = p->rows;
-    return NF_OK;
+    int32_t i;
+    nf_status st = net ? nf__query(net, "nf_probe_rows", "probe", probe, NF_OBJ_PROBE, rows, &i)
+                       : NF_ERR_INVALID_ARGUMENT;
+    if (st == NF_OK)
+        *rows = net->probes.items[i].rows;
+    return st;
 }
 
 nf_status nf__probe_find(nf_network *net, const char *fn, int32_t probe, nf_probe **out) {

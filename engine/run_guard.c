@@ -383,3 +383,24 @@ nf_status nf__guard_locate(nf_network *net, nf_replays *r, int64_t first, int64_
                     kind_name(net->objects.items[id].kind), id, what, (long long)(at + t),
                     (long long)(at + t));
 }
+
+// --- an all-or-nothing change outside a run (reset)
+
+/* Selects every group: all the state a step or a reset can change. */
+static void guard_select_all(nf_network *net) {
+    for (int32_t k = 0; k <= net->learners.count; k++)
+        net->guard.active[k] = 1;
+}
+
+nf_status nf__guard_save_all(nf_network *net) {
+    nf_status st = guard_prepare(net);
+    if (st != NF_OK)
+        return st;
+    guard_select_all(net);
+    return guard_copy(net, 0);
+}
+
+nf_status nf__guard_restore_all(nf_network *net) {
+    guard_select_all(net);
+    return guard_copy(net, 1);
+}

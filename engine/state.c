@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
@@ -53,14 +54,22 @@ float *nf__state_slot(const nf_population *p, nf_state_kind which) {
     return NULL;
 }
 
-nf_status nf__state_output_from_x(nf_network *net, nf_population *p) {
+nf_status nf__state_output_from_x(nf_network *net, const char *fn, nf_population *p,
+                                  const float *x) {
     const size_t count = (size_t)net->desc.batch * p->desc.n;
     float *host = malloc(count * sizeof *host);
     if (!host)
-        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "out of host memory (%zu floats)", count);
-    nf_status st = nf__download(net, host, p->s0, count * sizeof *host);
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory (%zu floats)", fn,
+                        count);
+    nf_status st = NF_OK;
+    if (x)
+        memcpy(host, x, count * sizeof *host);
+    else
+        st = nf__download(net, host, p->s0, count * sizeof *host);
     for (size_t i = 0; st == NF_OK && i < count; i++)
         host[i] = p->desc.amplitude * tanhf(host[i]);
+    if (st == NF_OK && x) /* x and its output together, once the output is made */
+        st = nf__upload(net, p->s0, x, count * sizeof *host);
     if (st == NF_OK)
         st = nf__upload(net, p->out, host, count * sizeof *host);
     free(host);
@@ -112,18 +121,21 @@ nf_status nf_population_set_state(nf_network *net, int32_t pop, nf_state_kind wh
     const size_t count = (size_t)net->desc.batch * p->desc.n;
     if ((st = nf__check_finite(net, fn, "values", values, count)) != NF_OK)
         return st;
-    st = nf__upload(net, slot, values, count * sizeof(float));
-    if (st == NF_OK && which == NF_STATE_X && !p->convert)
-        st = nf__state_output_from_x(net, p);
+    if (which == NF_STATE_X && !p->convert)
+        st = nf__state_output_from_x(net, fn, p, values);
+    else
+        st = nf__upload(net, slot, values, count * sizeof(float));
     if (st == NF_OK && (which == NF_STATE_FILTER || which == NF_STATE_FILTER_AUX))
         st = nf__event_resync_from(net, pop);
     return st;
 }
 
 nf_status nf_population_size(const nf_network *net, int32_t pop, int32_t *n) {
-    if (!net || !n || pop < 0 || pop >= net->objects.count ||
-        net->objects.items[pop].kind != NF_OBJ_POPULATION)
-        return NF_ERR_INVALID_ARGUMENT;
-    *n = net->pops.items[net->objects.items[pop].index].desc.n;
-    return NF_OK;
+    int32_t i;
+    nf_status st = net ? nf__query(net, "nf_population_size", "pop", pop, NF_OBJ_POPULATION, n,
+                                   &i)
+                       : NF_ERR_INVALID_ARGUMENT;
+    if (st == NF_OK)
+        *n = net->pops.items[i].desc.n;
+    return st;
 }

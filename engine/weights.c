@@ -31,9 +31,8 @@ int64_t nf__connection_weight_count(const nf_connection *c) {
     }
 }
 
-static nf_status host_oom(nf_network *net, size_t bytes) {
-    return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "nf_connect: out of host memory (%zu bytes)",
-                    bytes);
+static nf_status host_oom(nf_network *net, const char *fn, size_t bytes) {
+    return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory (%zu bytes)", fn, bytes);
 }
 
 /* Draws `count` values on the backend and brings them to host memory. */
@@ -41,7 +40,7 @@ static nf_status draw_to_host(nf_network *net, bool normal, uint64_t offset, flo
                               float hi, size_t count, float **out) {
     float *dev, *host = malloc(count * sizeof *host + 1);
     if (!host)
-        return host_oom(net, count * sizeof *host);
+        return host_oom(net, "nf_connect", count * sizeof *host);
     nf_status st = nf__alloc(net, count, &dev);
     if (st == NF_OK) {
         st = normal ? nf__draw_normal(net, offset, dev, count, std)
@@ -126,7 +125,7 @@ static nf_status compress(nf_network *net, const nf_connection *c, const float *
     h->col = malloc((size_t)nnz * sizeof *h->col + 1);
     h->values = malloc((size_t)nnz * c->copies * sizeof *h->values + 1);
     if (!h->row_ptr || !h->col || !h->values)
-        return host_oom(net, (size_t)nnz * (c->copies + 1) * 4);
+        return host_oom(net, "nf_connect", (size_t)nnz * (c->copies + 1) * 4);
     int64_t k = 0;
     h->row_ptr[0] = 0;
     for (int32_t i = 0; i < c->n_post; i++) {
@@ -191,7 +190,7 @@ nf_status nf__weights_build(nf_network *net, const nf_connection_desc *d, const 
         h->col = malloc((size_t)h->nnz * sizeof *h->col + 1);
     }
     if (!h->values || (sparse && (!h->row_ptr || !h->col)))
-        return host_oom(net, count * sizeof(float));
+        return host_oom(net, "nf_connect", count * sizeof(float));
     if (sparse) {
         memcpy(h->row_ptr, d->row_ptr, ((size_t)c->n_post + 1) * sizeof *h->row_ptr);
         memcpy(h->col, d->col_idx, (size_t)h->nnz * sizeof *h->col);
@@ -209,7 +208,7 @@ nf_status nf__sparse_transpose_index(nf_network *net, nf_connection *c, const nf
     if (!col_ptr || !row || !c->perm) {
         free(col_ptr);
         free(row);
-        return host_oom(net, (size_t)nnz * 16);
+        return host_oom(net, "nf_connect", (size_t)nnz * 16);
     }
     for (int64_t k = 0; k < nnz; k++)
         col_ptr[h->col[k] + 1]++;
@@ -219,7 +218,7 @@ nf_status nf__sparse_transpose_index(nf_network *net, nf_connection *c, const nf
     if (!next) {
         free(col_ptr);
         free(row);
-        return host_oom(net, (size_t)c->n_pre * 4);
+        return host_oom(net, "nf_connect", (size_t)c->n_pre * 4);
     }
     memcpy(next, col_ptr, ((size_t)c->n_pre + 1) * sizeof *next);
     for (int32_t i = 0; i < c->n_post; i++)
@@ -270,7 +269,7 @@ nf_status nf__weights_store(nf_network *net, nf_connection *c, const float *valu
         return nf__upload(net, c->w, values, count * sizeof(float));
     float *tmp = malloc(count * sizeof *tmp + 1);
     if (!tmp)
-        return host_oom(net, count * sizeof *tmp);
+        return host_oom(net, "storing weights", count * sizeof *tmp);
     reorder(c, values, tmp, true);
     nf_status st = nf__upload(net, c->w, tmp, count * sizeof *tmp);
     free(tmp);
@@ -291,11 +290,13 @@ static nf_status find_connection(nf_network *net, const char *fn, int32_t conn, 
 }
 
 nf_status nf_connection_weight_count(const nf_network *net, int32_t conn, int64_t *count) {
-    if (!net || !count || conn < 0 || conn >= net->objects.count ||
-        net->objects.items[conn].kind != NF_OBJ_CONNECTION)
-        return NF_ERR_INVALID_ARGUMENT;
-    *count = nf__connection_weight_count(&net->conns.items[net->objects.items[conn].index]);
-    return NF_OK;
+    int32_t i;
+    nf_status st = net ? nf__query(net, "nf_connection_weight_count", "conn", conn,
+                                   NF_OBJ_CONNECTION, count, &i)
+                       : NF_ERR_INVALID_ARGUMENT;
+    if (st == NF_OK)
+        *count = nf__connection_weight_count(&net->conns.items[i]);
+    return st;
 }
 
 nf_status nf_connection_set_weights(nf_network *net, int32_t conn, const float *w) {
@@ -332,7 +333,7 @@ nf_status nf_connection_get_weights(nf_network *net, int32_t conn, float *w) {
         return nf__download(net, w, c->w, count * sizeof(float));
     float *tmp = malloc(count * sizeof *tmp + 1);
     if (!tmp)
-        return host_oom(net, count * sizeof *tmp);
+        return host_oom(net, "nf_connection_get_weights", count * sizeof *tmp);
     st = nf__download(net, tmp, c->w, count * sizeof *tmp);
     if (st == NF_OK)
         reorder(c, tmp, w, false);
