@@ -191,3 +191,28 @@ def test_layer_argument_errors():
         layers.Lowpass(0.01).get_state()           # not built
     layer.close()
     assert layer(np.zeros((1, 2, 5))).shape == (1, 2, 5)   # a new layer after close
+
+
+def test_against_keras_spiking_itself():
+    """With keras-spiking (and TensorFlow) installed, against the package itself.
+    relu is bit for bit; TensorFlow's float32 sigmoid and tanh are Eigen's own
+    approximations, an ulp or so from libm's, which can move a spike by one step."""
+    ks = pytest.importorskip("keras_spiking")
+    tf = pytest.importorskip("tensorflow")
+    x = inputs(batch=4, time=300, units=8, scale=3.0)
+    v0 = np.random.default_rng(2).uniform(size=(4, 8)).astype(np.float32)
+    for activation, dt, scale in (("relu", 0.001, 1000.0), ("sigmoid", 0.05, 1.0),
+                                  ("tanh", 0.05, 1.0)):
+        xs = x * np.float32(scale)
+        want = ks.SpikingActivation(activation, dt=dt, return_sequences=True)(
+            xs, initial_state=[tf.constant(v0)]).numpy()
+        got = layers.SpikingActivation(activation, dt=dt, seed=0)(xs, initial_state=v0)
+        if activation == "relu":
+            np.testing.assert_array_equal(got, want)
+        else:
+            moved = np.mean(got != want)
+            assert moved < 2e-3, f"{activation}: {moved:.2%} of the outputs differ"
+            np.testing.assert_allclose(got.sum(1), want.sum(1), atol=1 / dt + 1e-3)
+    for keras_layer, ours in ((ks.Lowpass(0.01, return_sequences=True), layers.Lowpass(0.01)),
+                              (ks.Alpha(0.01, return_sequences=True), layers.Alpha(0.01))):
+        np.testing.assert_allclose(ours(x), keras_layer(x).numpy(), rtol=1e-4, atol=1e-5)
