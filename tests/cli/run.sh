@@ -7,7 +7,8 @@
 # batch-1 run's own target.npy given back trains the same network to the same
 # output, byte for byte; a 2-d signal; unusable files refused with status 2),
 # and `bench --quick --json` giving a record of every kind with positive
-# rates, and its --svg scaling figures.
+# rates, and its --svg scaling figures; on a full disk neither leaves a
+# partial or changed file.
 # Usage: tests/cli/run.sh PATH_TO_NEUROFUSE
 set -uo pipefail
 nf=$1
@@ -170,4 +171,23 @@ for name, points, slope in (("step_cost", 8, "slope 1"), ("force_cost", 3, "slop
     assert len(svg.findall(ns + "circle")) >= points, name  # a point per model / per N
     assert any(slope in (t.text or "") for t in svg.findall(ns + "text")), name
 PY
+# A full disk (simulated: a file size limit of 16 KiB, with SIGXFSZ ignored so
+# writes fail with EFBIG): the demo fails, and leaves the previous outputs as
+# they were and no partial file; bench --json leaves no cut JSON.
+cp -r "$work/demo" "$work/full"
+before=$(cd "$work/full" && md5sum target.npy output.npy error.npy plot.svg)
+(trap '' XFSZ; ulimit -f 16; exec "$nf" demo --train-steps 3000 --test-steps 600 --batch 2 \
+    --backend cpu --seed 3 --out "$work/full") > "$work/out" 2> "$work/err" &&
+    fail "demo succeeded with a 16 KiB file size limit"
+grep -q "File too large\|unchanged" "$work/err" || fail "demo on a full disk: $(cat "$work/err")"
+after=$(cd "$work/full" && md5sum target.npy output.npy error.npy plot.svg)
+[ "$before" = "$after" ] || fail "a failed demo changed the previous outputs"
+[ -z "$(ls -A "$work/full" | grep -v -x -e target.npy -e output.npy -e error.npy -e plot.svg)" ] ||
+    fail "a failed demo left files behind: $(ls -A "$work/full")"
+echo '{"old": true}' > "$work/old.json"
+(trap '' XFSZ; ulimit -f 1; exec "$nf" bench --quick --backend cpu --json "$work/old.json") \
+    > "$work/out" 2> "$work/err" && fail "bench --json succeeded with a 1 KiB file size limit"
+[ "$(cat "$work/old.json")" = '{"old": true}' ] || fail "a failed bench --json changed the file"
+[ "$(ls -A "$work" | grep -c '^\.old\.json')" = 0 ] || fail "bench left a temporary file"
+
 echo "cli test passed"

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "engine/atomic_file.h"
 #include "common.h"
 #include "device_bandwidth.h"
 #include "scaling_plot.h"
@@ -328,9 +329,14 @@ int cli_bench(int argc, char **argv) {
             printf("backend cuda: skipped (no usable CUDA device)\n");
     }
     json_out j = {0};
-    if (o.json && !(j.f = fopen(o.json, "w"))) {
-        perror(o.json);
-        return CLI_FAILED;
+    nf_atomic_file json_file; /* whole or not at all: no 0-byte or cut JSON on failure */
+    char why[512];
+    if (o.json) {
+        if (nf__atomic_open(&json_file, o.json, why, sizeof why) != NF_OK) {
+            fprintf(stderr, "neurofuse bench: %s\n", why);
+            return CLI_FAILED;
+        }
+        j.f = json_file.f;
     }
     if (j.f)
         fprintf(j.f, "{\"neurofuse\": \"%s\", \"quick\": %s, \"results\": [", nf_version(),
@@ -339,12 +345,15 @@ int cli_bench(int argc, char **argv) {
         st = bench_backend(&o, list[k], &j);
     if (j.f) {
         fprintf(j.f, "\n]}\n");
-        if (ferror(j.f) | (fclose(j.f) != 0)) {
-            perror(o.json);
+        if (st != CLI_OK) {
+            nf__atomic_abort(&json_file);
+            return st;
+        }
+        if (nf__atomic_commit(&json_file, why, sizeof why) != NF_OK) {
+            fprintf(stderr, "neurofuse bench: %s\n", why);
             return CLI_FAILED;
         }
-        if (st == CLI_OK)
-            printf("\nwrote %s\n", o.json);
+        printf("\nwrote %s\n", o.json);
     }
     if (o.svg && st == CLI_OK)
         st = write_svgs(o.svg, &j);

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "staging.h"
 #include "demo_target.h"
 #include "svg_plot.h"
 #include "task_registry.h"
@@ -185,15 +186,21 @@ static int write_outputs(demo_run *r, const demo_options *o, const cli_task *tas
         const char *name;
         const float *data;
     } files[] = {{"target.npy", r->f}, {"output.npy", r->z}, {"error.npy", r->e}};
-    char path[4200], msg[512];
+    char path[4400], msg[512];
+    /* all four files or none: written aside, moved into place together */
+    cli_stage stage;
+    if (cli_stage_begin(&stage, o->out, msg, sizeof msg) != 0) {
+        fprintf(stderr, "neurofuse demo: %s\n", msg);
+        return CLI_FAILED;
+    }
     for (size_t k = 0; k < sizeof files / sizeof *files; k++) {
-        snprintf(path, sizeof path, "%s/%s", o->out, files[k].name);
+        cli_stage_path(&stage, files[k].name, path, sizeof path);
         const nf_status st = nf_npy_write_f32(path, files[k].data, 3, shape, msg, sizeof msg);
         if (st != NF_OK) {
             fprintf(stderr, "neurofuse demo: %s\n", msg);
+            cli_stage_abort(&stage);
             return CLI_FAILED;
         }
-        printf("  wrote %s (%lld x %d x %d float32)\n", path, (long long)steps, batch, dim);
     }
     char title[256];
     snprintf(title, sizeof title, "neurofuse demo: %s (batch element 0 of %d, dimension 0)",
@@ -208,12 +215,17 @@ static int write_outputs(demo_run *r, const demo_options *o, const cli_task *tas
                            .output = r->z,
                            .error = r->e,
                            .stride = (int64_t)batch * dim};
-    snprintf(path, sizeof path, "%s/plot.svg", o->out);
-    if (cli_plot_write(path, &plot, msg, sizeof msg) != 0) {
+    cli_stage_path(&stage, "plot.svg", path, sizeof path);
+    if (cli_plot_write(path, &plot, msg, sizeof msg) != 0 ||
+        cli_stage_commit(&stage, msg, sizeof msg) != 0) {
         fprintf(stderr, "neurofuse demo: %s\n", msg);
+        cli_stage_abort(&stage);
         return CLI_FAILED;
     }
-    printf("  wrote %s\n", path);
+    for (size_t k = 0; k < sizeof files / sizeof *files; k++)
+        printf("  wrote %s/%s (%lld x %d x %d float32)\n", o->out, files[k].name,
+               (long long)steps, batch, dim);
+    printf("  wrote %s/plot.svg\n", o->out);
     return CLI_OK;
 }
 

@@ -70,7 +70,8 @@ int cli_scaling_write(const char *path, const char *title, const char *x_label, 
         a.x1 = a.x0 + 1;
     if (a.y1 <= a.y0)
         a.y1 = a.y0 + 1;
-    FILE *f = cli_svg_open(path, WIDTH, HEIGHT, LEFT, title, err, capacity);
+    nf_atomic_file af;
+    FILE *f = cli_svg_open(&af, path, WIDTH, HEIGHT, LEFT, title, err, capacity);
     if (!f)
         return -1;
     frame(f, &a, x_label, y_label);
@@ -109,5 +110,5 @@ int cli_scaling_write(const char *path, const char *title, const char *x_label, 
             "<line x1='%d' y1='%d' x2='%d' y2='%d' stroke='#999' stroke-dasharray='2 4' "
             "stroke-width='1.5'/><text x='%d' y='%d'>slope %g (cost ~ size^%g)</text>\n",
             RIGHT + 20, ly, RIGHT + 46, ly, RIGHT + 52, ly + 4, slope, slope);
-    return cli_svg_close(f, path, err, capacity);
+    return cli_svg_close(&af, err, capacity);
 }

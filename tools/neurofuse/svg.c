@@ -15,13 +15,11 @@ void cli_xml_text(FILE *f, const char *s) {
         }
 }
 
-FILE *cli_svg_open(const char *path, int width, int height, int title_x, const char *title,
-                   char *err, size_t capacity) {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        snprintf(err, capacity, "cannot open '%s' for writing: %s", path, strerror(errno));
+FILE *cli_svg_open(nf_atomic_file *af, const char *path, int width, int height, int title_x,
+                   const char *title, char *err, size_t capacity) {
+    if (nf__atomic_open(af, path, err, capacity) != NF_OK)
         return NULL;
-    }
+    FILE *f = af->f;
     fprintf(f,
             "<svg xmlns='http://www.w3.org/2000/svg' width='%d' height='%d' "
             "viewBox='0 0 %d %d' font-family='sans-serif' font-size='12'>\n"
@@ -33,11 +31,7 @@ FILE *cli_svg_open(const char *path, int width, int height, int title_x, const c
     return f;
 }
 
-int cli_svg_close(FILE *f, const char *path, char *err, size_t capacity) {
-    fputs("</svg>\n", f);
-    if (ferror(f) | (fclose(f) != 0)) {
-        snprintf(err, capacity, "writing '%s' failed: %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
+int cli_svg_close(nf_atomic_file *af, char *err, size_t capacity) {
+    fputs("</svg>\n", af->f);
+    return nf__atomic_commit(af, err, capacity) == NF_OK ? 0 : -1;
 }

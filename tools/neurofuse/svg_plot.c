@@ -132,7 +132,8 @@ int cli_plot_write(const char *path, const cli_plot *d, char *err, size_t capaci
         e_lo = e_hi - 1.0;
     panel bottom = {390, 540, 0.0, t1, e_lo, e_hi};
 
-    FILE *f = cli_svg_open(path, WIDTH, HEIGHT, LEFT, d->title, err, capacity);
+    nf_atomic_file af;
+    FILE *f = cli_svg_open(&af, path, WIDTH, HEIGHT, LEFT, d->title, err, capacity);
     if (!f)
         return -1;
     if (d->subtitle) {
@@ -156,5 +157,5 @@ int cli_plot_write(const char *path, const cli_plot *d, char *err, size_t capaci
             "<line x1='%d' y1='58' x2='%d' y2='58' stroke='#e0661b' stroke-width='2'/>"
             "<text x='%d' y='62'>output z(t)</text>\n",
             RIGHT - 230, RIGHT - 204, RIGHT - 198, RIGHT - 110, RIGHT - 84, RIGHT - 78);
-    return cli_svg_close(f, path, err, capacity);
+    return cli_svg_close(&af, err, capacity);
 }
