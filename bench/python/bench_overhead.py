@@ -135,21 +135,21 @@ def main():
     args = parser.parse_args()
     calls = 20_000 if args.quick else 100_000
     steps = 10_000 if args.quick else 100_000
-    repeats = 2 if args.quick else 3
+    repeats = 2 if args.quick else 5
 
     with tempfile.TemporaryDirectory() as tmp:
         exe = build_c(tmp)
         rows = []
         for n in (1, 1000):
-            c = statistics.median(c_seconds(exe, "calls", n, calls // (1 if n == 1 else 10))
-                                  for _ in range(repeats))
-            py = statistics.median(py_call_seconds(n, calls // (1 if n == 1 else 10))
-                                   for _ in range(repeats))
-            raw = statistics.median(py_call_seconds(n, calls // (1 if n == 1 else 10), True)
-                                    for _ in range(repeats))
-            rows.append((n, c, raw, py))
+            k = calls // (1 if n == 1 else 10)
+            c, raw, py = [], [], []
+            for _ in range(repeats):   # interleaved, so that a change of load hits all three
+                c.append(c_seconds(exe, "calls", n, k))
+                raw.append(py_call_seconds(n, k, True))
+                py.append(py_call_seconds(n, k))
+            rows.append((n, min(c), min(raw), min(py)))
         c_run, py_run = [], []
-        for _ in range(repeats):   # alternate, so that a change of load hits both
+        for _ in range(repeats):
             c_run.append(c_seconds(exe, "run", 1000, steps))
             py_run.append(py_run_seconds(1000, steps))
     nbytes, read, fresh, touched = probe_read(100, repeats + 2)
@@ -162,8 +162,8 @@ def main():
         f"{platform.python_version()}, numpy {np.__version__}, cffi {cffi.__version__}; "
         f"neurofuse {nf.version()} ({'CUDA' if nf.BUILT_WITH_CUDA else 'CPU-only'} build).",
         f"Command: `python bench/python/bench_overhead.py{' --quick' if args.quick else ''}"
-        " --out ...` (medians of "
-        f"{repeats}; minima for the copies).",
+        " --out ...` (the minimum "
+        f"of {repeats} interleaved repeats; all of them for the long runs).",
         "",
         "## One `net.run(1)` call",
         "",
@@ -174,15 +174,17 @@ def main():
     for n, c, raw, py in rows:
         lines.append(f"| {n} leaky tanh unit{'s' if n > 1 else ''} | {c * 1e6:.2f} us | "
                      f"{raw * 1e6:.2f} us | {py * 1e6:.2f} us | {(py - c) * 1e6:+.2f} us |")
-    c_med, py_med = statistics.median(c_run), statistics.median(py_run)
+    c_min, py_min = min(c_run), min(py_run)
     lines += [
         "",
         f"## 1000 units, {steps} steps in one call",
         "",
-        "| from C | from Python | Python / C |",
-        "| --- | --- | --- |",
-        f"| {c_med:.3f} s ({', '.join(f'{t:.3f}' for t in c_run)}) | {py_med:.3f} s "
-        f"({', '.join(f'{t:.3f}' for t in py_run)}) | {py_med / c_med:.4f} |",
+        "| from C (min; all runs) | from Python (min; all runs) | Python / C (min) | "
+        "Python / C (median) |",
+        "| --- | --- | --- | --- |",
+        f"| {c_min:.3f} s ({', '.join(f'{t:.3f}' for t in c_run)}) | {py_min:.3f} s "
+        f"({', '.join(f'{t:.3f}' for t in py_run)}) | {py_min / c_min:.4f} | "
+        f"{statistics.median(py_run) / statistics.median(c_run):.4f} |",
         "",
         f"## `probe.read()` of {nbytes / 2**20:.0f} MB",
         "",
