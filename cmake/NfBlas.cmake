@@ -23,10 +23,17 @@ elseif(BLA_VENDOR STREQUAL "Apple")
     set(NF_CBLAS_HEADER Accelerate/Accelerate.h)
     set(NF_CBLAS_DEFINITIONS NF_CBLAS_ACCELERATE)
 endif()
+# The vendor's own folders first (Debian keeps each BLAS's cblas.h apart).
+if(BLA_VENDOR STREQUAL "FLAME")
+    set(nf_cblas_suffixes blis blis-openmp blis-pthread blis-serial include/blis)
+elseif(BLA_VENDOR MATCHES "^Intel")
+    set(nf_cblas_suffixes mkl include include/mkl)
+else()
+    set(nf_cblas_suffixes openblas openblas-pthread openblas-openmp include/openblas)
+endif()
 find_path(NF_CBLAS_INCLUDE_DIR ${NF_CBLAS_HEADER}
     HINTS ENV MKLROOT ENV BLIS_HOME
-    PATH_SUFFIXES include openblas openblas-pthread openblas-openmp blis mkl
-                  include/openblas include/blis include/mkl)
+    PATH_SUFFIXES ${nf_cblas_suffixes} include)
 if(NOT NF_CBLAS_INCLUDE_DIR)
     set(NF_CBLAS_INCLUDE_DIR "")
     include(CheckIncludeFile)

@@ -5,6 +5,7 @@
  * against the LIFRate formula 1 / (tau_ref + tau_rc log1p(1/(J-1))) and the
  * simulation throughput in neuron-steps per second.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,6 +4,7 @@
  * Prints the training and testing mean absolute error and the speed.
  * Usage: force_sussillo [--batch B] [--train-steps T] [--test-steps T] [--backend cpu|cuda]
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -5,9 +5,12 @@
 # and pkg-config (shared). Each program must print the library's version and
 # the closed-form filter values b (1 - e^-1) for b = 0.5, 2 (to 1e-5), and the
 # installed neurofuse command must run.
-# Usage: tests/install/run.sh BUILD_DIR
+# The consumer is built with the compiler that built the library (its OpenMP
+# runtime must match the static library's).
+# Usage: tests/install/run.sh BUILD_DIR [C_COMPILER]
 set -euo pipefail
 build=$(cd "$1" && pwd)
+cc=${2:-cc}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -33,7 +36,7 @@ check() {
         ok = 1 } END { if (!ok) exit 1 }'
 }
 
-cmake -S "$here/consumer" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
+cmake -S "$here/consumer" -B "$work/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" \
     -DCMAKE_BUILD_TYPE=Release > "$work/configure.log" 2>&1 || { cat "$work/configure.log"; exit 1; }
 cmake --build "$work/cmake-build" > "$work/build.log" 2>&1 || { cat "$work/build.log"; exit 1; }
 check "find_package shared" "$("$work/cmake-build/consumer_shared" "$work/y.npy")"
@@ -46,7 +49,7 @@ head -c 6 "$work/y.npy" | od -c | grep -q 'N   U   M   P   Y' || { echo "FAIL: y
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 [ "$(pkg-config --modversion neurofuse)" = "$version" ] || { echo "FAIL: pkg-config version"; exit 1; }
 # shellcheck disable=SC2046
-cc -std=c11 -o "$work/consumer_pc" "$here/consumer/consumer.c" \
+"$cc" -std=c11 -o "$work/consumer_pc" "$here/consumer/consumer.c" \
     $(pkg-config --cflags --libs neurofuse) -Wl,-rpath,"$prefix/lib"
 check "pkg-config shared" "$("$work/consumer_pc")"
 
