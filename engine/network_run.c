@@ -22,8 +22,9 @@ static nf_status run_checked(nf_network *net, int64_t first, int64_t steps, int6
         int64_t chunk = 0;
         int32_t bad = -1;
         st = nf__guard_begin(net, first + done, steps - done, &chunk);
-        if (st == NF_OK)
-            st = nf__run_steps(net, &r, first, chunk);
+        if (st != NF_OK)
+            break; /* nothing of this stretch ran: only the steps before it stand */
+        st = nf__run_steps(net, &r, first, chunk);
         if (st == NF_OK)
             st = nf__guard_commit(net, &bad);
         if (st == NF_OK && bad >= 0) {

@@ -501,7 +501,8 @@ nf_status nf_npy_read_f32(const char *path, float **data, int32_t *ndim,
     x.path = path;
     FILE *f = fopen(path, "rb");
     if (!f)
-        return npy_error(&x, NF_ERR_IO, "cannot open for reading: %s", strerror(errno));
+        return npy_error(&x, errno == ENOMEM ? NF_ERR_OUT_OF_MEMORY : NF_ERR_IO,
+                         "cannot open for reading: %s", strerror(errno));
     npy_header h = {.ndim = 0};
     long long left = -1;
     size_t count = 0;

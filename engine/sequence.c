@@ -273,59 +273,89 @@ nf_status nf__layer_backend_status(nf_layer *layer, nf_status st, const char *fn
                           layer->be->last_error(layer->ctx));
 }
 
-/* Makes room for the state of `batch` rows (contents undefined until set). */
-static nf_status state_rows(nf_layer *layer, int32_t batch, const char *fn) {
-    if (layer->state_batch == batch)
-        return NF_OK;
-    const size_t count = (size_t)batch * layer->desc.units;
-    float *s0 = NULL, *s1 = NULL;
-    nf_status st = layer->be->alloc(layer->ctx, count * sizeof(float), (void **)&s0);
-    if (st == NF_OK && layer->desc.kind == NF_LAYER_ALPHA)
-        st = layer->be->alloc(layer->ctx, count * sizeof(float), (void **)&s1);
-    if (st != NF_OK) {
-        if (s0)
-            layer->be->free(layer->ctx, s0);
-        return nf__layer_backend_status(layer, st, fn);
-    }
-    if (layer->s0)
-        layer->be->free(layer->ctx, layer->s0);
-    if (layer->s1)
-        layer->be->free(layer->ctx, layer->s1);
-    layer->s0 = s0;
-    layer->s1 = s1;
-    layer->state_batch = batch;
-    layer->state_valid = 0;
-    return NF_OK;
+// --- state: reserved first, installed when nothing can fail any more
+
+void nf__layer_reserve_free(nf_layer *layer, nf_layer_reserve *r) {
+    if (r->s0)
+        layer->be->free(layer->ctx, r->s0);
+    if (r->s1)
+        layer->be->free(layer->ctx, r->s1);
+    if (r->abs_sum)
+        layer->be->free(layer->ctx, r->abs_sum);
+    free(r->host);
+    memset(r, 0, sizeof *r);
 }
 
-nf_status nf__layer_prepare_state(nf_layer *layer, int32_t batch, const char *fn) {
-    nf_status st = state_rows(layer, batch, fn);
-    if (st != NF_OK || layer->state_valid)
-        return st;
+nf_status nf__layer_reserve(nf_layer *layer, int32_t batch, bool stats, nf_layer_reserve *r,
+                            const char *fn) {
+    memset(r, 0, sizeof *r);
+    r->batch = batch;
     const int32_t units = layer->desc.units;
     const size_t count = (size_t)batch * units;
     const nf_backend_i *be = layer->be;
-    if (layer->initial) {
-        float *host = malloc(count * sizeof(float));
-        if (!host)
-            return nf__layer_fail(layer, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-        for (int32_t b = 0; b < batch; b++)
-            memcpy(host + (size_t)b * units, layer->initial, (size_t)units * sizeof(float));
-        st = be->upload(layer->ctx, layer->s0, host, count * sizeof(float));
-        free(host);
-    } else if (layer->desc.kind == NF_LAYER_SPIKING_ACTIVATION) {
-        st = be->rng_uniform(layer->ctx, layer->desc.seed, 0, layer->s0, count);
-        if (st == NF_OK)
-            st = be->affine_flip(layer->ctx, layer->s0, count, 0.0f, 1.0f);
-    } else {
-        st = be->fill(layer->ctx, layer->s0, 0.0f, count);
+    nf_status st = NF_OK;
+    if (layer->state_batch != batch) {
+        st = be->alloc(layer->ctx, count * sizeof(float), (void **)&r->s0);
+        if (st == NF_OK && layer->desc.kind == NF_LAYER_ALPHA)
+            st = be->alloc(layer->ctx, count * sizeof(float), (void **)&r->s1);
     }
-    if (st == NF_OK && layer->s1)
-        st = be->fill(layer->ctx, layer->s1, 0.0f, count);
-    if (st == NF_OK && be->synchronize)
-        st = be->synchronize(layer->ctx);
-    if (st == NF_OK)
-        layer->state_valid = 1;
+    if (st == NF_OK && stats && layer->desc.rate_stats && layer->stats_batch != batch)
+        st = be->alloc(layer->ctx, count * sizeof(double), (void **)&r->abs_sum);
+    const bool fresh = layer->state_batch != batch || !layer->state_valid;
+    if (st == NF_OK && fresh && layer->initial) {
+        if (!(r->host = malloc(count * sizeof(float)))) {
+            nf__layer_reserve_free(layer, r);
+            return nf__layer_fail(layer, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
+        }
+        for (int32_t b = 0; b < batch; b++)
+            memcpy(r->host + (size_t)b * units, layer->initial, (size_t)units * sizeof(float));
+    }
+    if (st != NF_OK)
+        nf__layer_reserve_free(layer, r);
+    return nf__layer_backend_status(layer, st, fn);
+}
+
+nf_status nf__layer_prepare_state(nf_layer *layer, nf_layer_reserve *r, const char *fn) {
+    const nf_backend_i *be = layer->be;
+    const int32_t batch = r->batch;
+    if (r->s0) {
+        if (layer->s0)
+            be->free(layer->ctx, layer->s0);
+        if (layer->s1)
+            be->free(layer->ctx, layer->s1);
+        layer->s0 = r->s0;
+        layer->s1 = r->s1;
+        layer->state_batch = batch;
+        layer->state_valid = 0;
+        r->s0 = r->s1 = NULL;
+    }
+    if (r->abs_sum) {
+        if (layer->abs_sum)
+            be->free(layer->ctx, layer->abs_sum);
+        layer->abs_sum = r->abs_sum;
+        layer->stats_batch = batch;
+        r->abs_sum = NULL;
+    }
+    nf_status st = NF_OK;
+    const size_t count = (size_t)batch * layer->desc.units;
+    if (!layer->state_valid) {
+        if (r->host)
+            st = be->upload(layer->ctx, layer->s0, r->host, count * sizeof(float));
+        else if (layer->desc.kind == NF_LAYER_SPIKING_ACTIVATION) {
+            st = be->rng_uniform(layer->ctx, layer->desc.seed, 0, layer->s0, count);
+            if (st == NF_OK)
+                st = be->affine_flip(layer->ctx, layer->s0, count, 0.0f, 1.0f);
+        } else {
+            st = be->fill(layer->ctx, layer->s0, 0.0f, count);
+        }
+        if (st == NF_OK && layer->s1)
+            st = be->fill(layer->ctx, layer->s1, 0.0f, count);
+        if (st == NF_OK && be->synchronize)
+            st = be->synchronize(layer->ctx);
+        if (st == NF_OK)
+            layer->state_valid = 1;
+    }
+    nf__layer_reserve_free(layer, r);
     return nf__layer_backend_status(layer, st, fn);
 }
 
@@ -371,7 +401,9 @@ nf_status nf_layer_set_state(nf_layer *layer, nf_state_kind which, int32_t batch
                               "%s: batch %d differs from the stateful layer's batch %d "
                               "(nf_layer_reset first)",
                               fn, batch, layer->state_batch);
-    if ((st = nf__layer_prepare_state(layer, batch, fn)) != NF_OK)
+    nf_layer_reserve r;
+    if ((st = nf__layer_reserve(layer, batch, false, &r, fn)) != NF_OK ||
+        (st = nf__layer_prepare_state(layer, &r, fn)) != NF_OK)
         return st;
     state_slot(layer, fn, which, batch, values, &slot);
     st = layer->be->upload(layer->ctx, slot, values, count * sizeof(float));

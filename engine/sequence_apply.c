@@ -82,10 +82,11 @@ static nf_status check_call(nf_layer *const *layers, int32_t count, const float 
     return NF_OK;
 }
 
-/* Fills the stage of one layer (its state prepared for `batch`). */
-static nf_status make_stage(nf_layer *l, int32_t batch, int64_t time, nf_seq_stage *s,
-                            const char *fn) {
-    nf_status st = nf__layer_prepare_state(l, batch, fn);
+/* Fills the stage of one layer: installs what was reserved (its state
+ * prepared for `batch`) and zeroes its statistics. */
+static nf_status make_stage(nf_layer *l, nf_layer_reserve *r, nf_seq_stage *s, const char *fn) {
+    const int32_t batch = r->batch;
+    nf_status st = nf__layer_prepare_state(l, r, fn);
     if (st != NF_OK)
         return st;
     memset(s, 0, sizeof *s);
@@ -99,25 +100,13 @@ static nf_status make_stage(nf_layer *l, int32_t batch, int64_t time, nf_seq_sta
     l->stats_steps = 0;
     if (!l->desc.rate_stats)
         return NF_OK;
-    const size_t count = (size_t)batch * l->desc.units;
-    if (l->stats_batch != batch) {
-        void *p = NULL;
-        if ((st = l->be->alloc(l->ctx, count * sizeof(double), &p)) != NF_OK)
-            return nf__layer_backend_status(l, st, fn);
-        if (l->abs_sum)
-            l->be->free(l->ctx, l->abs_sum);
-        l->abs_sum = p;
-        l->stats_batch = batch;
-    } else {
-        /* zero the sums: fill writes floats, two per double */
-        st = l->be->fill(l->ctx, (float *)l->abs_sum, 0.0f, 2 * count);
-        if (st == NF_OK && l->be->synchronize)
-            st = l->be->synchronize(l->ctx);
-        if (st != NF_OK)
-            return nf__layer_backend_status(l, st, fn);
-    }
+    /* zero the sums: fill writes floats, two per double */
+    st = l->be->fill(l->ctx, (float *)l->abs_sum, 0.0f, 2 * (size_t)batch * l->desc.units);
+    if (st == NF_OK && l->be->synchronize)
+        st = l->be->synchronize(l->ctx);
+    if (st != NF_OK)
+        return nf__layer_backend_status(l, st, fn);
     s->abs_sum = l->abs_sum;
-    (void)time;
     return NF_OK;
 }
 
@@ -143,24 +132,40 @@ nf_status nf_layer_chain_apply(nf_layer *const *layers, int32_t count, const flo
     a.time = time;
     a.time_major = layout == NF_LAYOUT_TIME_MAJOR;
     a.return_sequences = return_sequences != 0;
-    for (int32_t k = 0; k < count; k++)
-        if ((st = make_stage(layers[k], batch, time, &a.stage[k], fn)) != NF_OK) {
-            if (layers[k] != l0)
-                nf__layer_fail(l0, st, "layers[%d]: %s", k, layers[k]->error);
-            return st;
-        }
+    /* Everything that can run out of memory first (every layer's new state
+     * and statistics rows, the staging buffers), so that such a failure
+     * changes no layer; then the states are installed. */
+    nf_layer_reserve reserve[NF_LAYER_CHAIN_MAX];
+    memset(reserve, 0, sizeof reserve);
+    int32_t reserved = 0;
+    for (; reserved < count && st == NF_OK; reserved++)
+        if ((st = nf__layer_reserve(layers[reserved], batch, true, &reserve[reserved], fn)) !=
+                NF_OK &&
+            layers[reserved] != l0)
+            nf__layer_fail(l0, st, "layers[%d]: %s", reserved, layers[reserved]->error);
     const size_t in_bytes = (size_t)batch * (size_t)time * (size_t)units * sizeof(float);
     const size_t out_bytes = return_sequences ? in_bytes : (size_t)batch * units * sizeof(float);
     const nf_backend_i *be = l0->be;
     const bool stage_io = memory == NF_MEMORY_HOST && l0->backend != NF_BACKEND_CPU;
-    a.in = in;
-    a.out = out;
-    if (stage_io) {
+    if (st == NF_OK && stage_io) {
         st = staging(l0, &l0->stage_in, &l0->stage_in_bytes, in_bytes);
         if (st == NF_OK)
             st = staging(l0, &l0->stage_out, &l0->stage_out_bytes, out_bytes);
-        if (st == NF_OK)
-            st = be->upload(l0->ctx, l0->stage_in, in, in_bytes);
+        if (st != NF_OK)
+            nf__layer_backend_status(l0, st, fn);
+    }
+    for (int32_t k = 0; k < count && st == NF_OK; k++)
+        if ((st = make_stage(layers[k], &reserve[k], &a.stage[k], fn)) != NF_OK &&
+            layers[k] != l0)
+            nf__layer_fail(l0, st, "layers[%d]: %s", k, layers[k]->error);
+    for (int32_t k = 0; k < reserved; k++)
+        nf__layer_reserve_free(layers[k], &reserve[k]);
+    if (st != NF_OK)
+        return st;
+    a.in = in;
+    a.out = out;
+    if (stage_io) {
+        st = be->upload(l0->ctx, l0->stage_in, in, in_bytes);
         a.in = l0->stage_in;
         a.out = l0->stage_out;
     }

@@ -34,8 +34,25 @@ nf_status nf__layer_fail(nf_layer *layer, nf_status st, const char *fmt, ...)
 nf_status nf__layer_backend_status(nf_layer *layer, nf_status st, const char *fn);
 /* The SpikingActivation constants in the layer's current mode. */
 nf_model_params nf__layer_model_params(const nf_layer *layer);
-/* Allocates the state for `batch` rows and sets the initial state unless the
- * layer continues from its current one. */
-nf_status nf__layer_prepare_state(nf_layer *layer, int32_t batch, const char *fn);
+/* What a layer's state for `batch` rows needs allocated: new state rows (when
+ * the batch changes), new statistics rows, the initial state to upload. It is
+ * all allocated before anything changes, so that a call failing for memory
+ * leaves the layer as it was. */
+typedef struct nf_layer_reserve {
+    int32_t batch;
+    float *s0, *s1;   /* backend, or NULL: the layer's rows are kept */
+    double *abs_sum;  /* backend, or NULL */
+    float *host;      /* [batch][units] initial state, or NULL */
+} nf_layer_reserve;
+
+/* Allocates what the state (and, with stats, the statistics) of `batch` rows
+ * needs; on failure nothing is held and the layer is unchanged. */
+nf_status nf__layer_reserve(nf_layer *layer, int32_t batch, bool stats, nf_layer_reserve *r,
+                            const char *fn);
+/* Installs r (taking its buffers) and sets the initial state unless the
+ * layer continues from its current one; r is emptied either way. */
+nf_status nf__layer_prepare_state(nf_layer *layer, nf_layer_reserve *r, const char *fn);
+/* Frees what r still holds. */
+void nf__layer_reserve_free(nf_layer *layer, nf_layer_reserve *r);
 
 #endif /* NF_ENGINE_SEQUENCE_LAYER_H */

@@ -161,12 +161,13 @@ nf_status nf__weights_build(nf_network *net, const nf_connection_desc *d, const 
         const size_t drawn = (size_t)c->copies * c->n_post * c->n_pre;
         for (size_t i = 0; i < drawn; i++)
             if (!isfinite(dense[i])) {
+                const double bad = dense[i]; /* named in the message, after the free */
                 free(dense);
                 free(mask);
                 return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
                                 "nf_connect: generated weight %zu is not finite (%g): the %s "
                                 "overflows float; use a smaller %s",
-                                i, (double)dense[i],
+                                i, bad,
                                 d->init == NF_WEIGHTS_NORMAL ? "scale" : "range",
                                 d->init == NF_WEIGHTS_NORMAL ? "scale or g" : "low and high");
             }
