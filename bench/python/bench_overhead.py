@@ -44,9 +44,11 @@ def build_c(workdir):
     return exe
 
 
-def c_seconds(exe, *args):
-    return float(subprocess.run([exe, *map(str, args)], check=True, capture_output=True,
-                                text=True).stdout)
+def c_seconds(exe, *args, cpu=False):
+    """Wall seconds (or, with cpu, (wall, process CPU seconds)) the C program reports."""
+    wall, cpu_seconds = map(float, subprocess.run([exe, *map(str, args)], check=True,
+                                                  capture_output=True, text=True).stdout.split())
+    return (wall, cpu_seconds) if cpu else wall
 
 
 def network(n):
@@ -73,11 +75,12 @@ def py_call_seconds(n, calls, raw=False):
 
 
 def py_run_seconds(n, steps):
+    """(wall, process CPU) seconds of one net.run(steps)."""
     net = network(n)
     net.run(100)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     net.run(steps)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, time.process_time() - c0
 
 
 def probe_read(mb, repeats):
@@ -150,7 +153,7 @@ def main():
             rows.append((n, min(c), min(raw), min(py)))
         c_run, py_run = [], []
         for _ in range(repeats):
-            c_run.append(c_seconds(exe, "run", 1000, steps))
+            c_run.append(c_seconds(exe, "run", 1000, steps, cpu=True))
             py_run.append(py_run_seconds(1000, steps))
     nbytes, read, fresh, touched = probe_read(100, repeats + 2)
 
@@ -174,17 +177,27 @@ def main():
     for n, c, raw, py in rows:
         lines.append(f"| {n} leaky tanh unit{'s' if n > 1 else ''} | {c * 1e6:.2f} us | "
                      f"{raw * 1e6:.2f} us | {py * 1e6:.2f} us | {(py - c) * 1e6:+.2f} us |")
-    c_min, py_min = min(c_run), min(py_run)
+
+    def cell(runs, i):
+        return (f"{min(r[i] for r in runs):.3f} s "
+                f"({', '.join(f'{r[i]:.3f}' for r in runs)})")
+
+    def ratio(i, pick):
+        return pick([r[i] for r in py_run]) / pick([r[i] for r in c_run])
+
     lines += [
         "",
         f"## 1000 units, {steps} steps in one call",
         "",
-        "| from C (min; all runs) | from Python (min; all runs) | Python / C (min) | "
-        "Python / C (median) |",
-        "| --- | --- | --- | --- |",
-        f"| {c_min:.3f} s ({', '.join(f'{t:.3f}' for t in c_run)}) | {py_min:.3f} s "
-        f"({', '.join(f'{t:.3f}' for t in py_run)}) | {py_min / c_min:.4f} | "
-        f"{statistics.median(py_run) / statistics.median(c_run):.4f} |",
+        "Wall time, and the process's CPU time (less sensitive to other processes on a "
+        "shared machine); minimum, then every run.",
+        "",
+        "| clock | from C | from Python | Python / C (min) | Python / C (median) |",
+        "| --- | --- | --- | --- | --- |",
+        f"| wall | {cell(c_run, 0)} | {cell(py_run, 0)} | {ratio(0, min):.4f} | "
+        f"{ratio(0, statistics.median):.4f} |",
+        f"| CPU | {cell(c_run, 1)} | {cell(py_run, 1)} | {ratio(1, min):.4f} | "
+        f"{ratio(1, statistics.median):.4f} |",
         "",
         f"## `probe.read()` of {nbytes / 2**20:.0f} MB",
         "",

@@ -4,7 +4,7 @@
  *   overhead_c calls N CALLS   N leaky tanh units (sparse recurrent, g 1.5, p 0.1),
  *                              CALLS calls of nf_network_run(net, 1): seconds per call
  *   overhead_c run N STEPS     one nf_network_run(net, STEPS): seconds
- * Prints one line: "<seconds>".
+ * Prints one line: "<wall seconds> <process CPU seconds>".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +13,14 @@
 
 #include "neurofuse.h"
 
-static double now(void) {
+static double clock_seconds(clockid_t id) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+static double now(void) { return clock_seconds(CLOCK_MONOTONIC); }
+static double cpu_now(void) { return clock_seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 static nf_network *build(int32_t n) {
     nf_network_desc nd = nf_network_defaults();
@@ -54,23 +57,25 @@ int main(int argc, char **argv) {
     nf_network *net = build(n);
     if (!net)
         return 1;
-    double seconds;
+    double seconds, cpu;
     if (strcmp(argv[1], "calls") == 0) {
         for (int i = 0; i < 1000; i++) /* warm-up */
             nf_network_run(net, 1);
-        const double t0 = now();
+        const double t0 = now(), c0 = cpu_now();
         for (long long i = 0; i < count; i++)
             if (nf_network_run(net, 1) != NF_OK)
                 return 1;
         seconds = (now() - t0) / (double)count;
+        cpu = (cpu_now() - c0) / (double)count;
     } else {
         nf_network_run(net, 100);
-        const double t0 = now();
+        const double t0 = now(), c0 = cpu_now();
         if (nf_network_run(net, count) != NF_OK)
             return 1;
         seconds = now() - t0;
+        cpu = cpu_now() - c0;
     }
-    printf("%.9f\n", seconds);
+    printf("%.9f %.9f\n", seconds, cpu);
     nf_network_destroy(net);
     return 0;
 }
