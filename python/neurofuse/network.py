@@ -20,7 +20,6 @@ from ._lib import (BACKENDS, MODELS, MODES, STATES, as_f32, choose, closed, dbuf
 _LIF_FORMS = enum_names("nf_lif_form", "NF_LIF_")
 _IZH_ORDERS = enum_names("nf_izhikevich_order", "NF_IZHIKEVICH_")
 _IZH_PRESETS = enum_names("nf_izhikevich_preset", "NF_IZHIKEVICH_")
-_FILTERS = enum_names("nf_filter_kind", "NF_FILTER_")
 _CONNECTION_KINDS = enum_names("nf_connection_kind", "NF_CONNECTION_")
 _INITS = enum_names("nf_weights_init", "NF_WEIGHTS_")
 _PROPAGATIONS = enum_names("nf_propagation", "NF_PROPAGATION_")
@@ -202,7 +201,8 @@ def _percentiles(percentiles):
 def _to_stats(stats, q, rates):
     return RateStats(steps=stats.steps, neurons=stats.neurons, mean=stats.mean,
                      min=stats.min, max=stats.max,
-                     percentiles={float(q[i]): stats.percentile[i] for i in range(q.size)},
+                     percentiles={float(q[i]): stats.percentile[i]
+                                  for i in range(stats.n_percentiles)},
                      rates=rates)
 
 

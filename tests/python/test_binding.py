@@ -69,3 +69,34 @@ def test_enum_names_come_from_the_header():
     assert set(_lib.STATES) == {"voltage", "refractory", "recovery", "x",
                                 "spike_accumulator", "output", "filter", "filter_aux"}
     assert set(_lib.BACKENDS) == {"auto", "cpu", "cuda"}
+
+
+def struct_fields(type_name, prefix=""):
+    """Every field of a descriptor struct, nested ones as "outer.inner"."""
+    ctype = _lib.ffi.typeof(type_name) if isinstance(type_name, str) else type_name
+    out = []
+    for name, field in ctype.fields:
+        if field.type.kind == "struct":
+            out += struct_fields(field.type, f"{prefix}{name}.")
+        else:
+            out.append(prefix + name)
+    return out
+
+
+def test_every_descriptor_field_is_reachable_from_python():
+    """A field added to a descriptor (nf_*_desc, the rate statistics, the device
+    information) fails here until the package sets or reads it."""
+    source = package_source()
+    structs = ("nf_network_desc", "nf_population_desc", "nf_filter_desc", "nf_connection_desc",
+               "nf_readout_desc", "nf_learner_desc", "nf_layer_desc", "nf_rate_stats",
+               "nf_device_info")
+    set_by_a_function = {"nf_population_desc.lif_form"}  # nf_lif_form_apply (form=...)
+    missing = []
+    for struct in structs:
+        for path in struct_fields(struct):
+            leaf = path.rsplit(".", 1)[-1]
+            if f"{struct}.{path}" in set_by_a_function:
+                continue
+            if not re.search(rf"(\.{leaf}\b|[\"']{re.escape(leaf)}[\"'])", source):
+                missing.append(f"{struct}.{path}")
+    assert not missing, f"descriptor fields the Python package never touches: {missing}"
