@@ -24,8 +24,9 @@ from .errors import (BackendError, FileIOError, InvalidArgumentError, NeurofuseE
                      UnsupportedError)
 from .library import (backend_available, device_info, energy_estimate, energy_summary,
                       read_npy, status_string, version, version_number, write_npy)
-from .network import (Alpha, Connection, DoubleExp, Input, Learner, Lowpass, Network,
-                      Population, Probe, RateStats, Readout)
+from .network import Network
+from .objects import (Alpha, Connection, DoubleExp, Input, Learner, Lowpass, Population, Probe,
+                      RateStats, Readout)
 from . import layers
 
 __version__ = version()

@@ -34,7 +34,7 @@ import numpy as np
 
 from ._lib import (BACKENDS, MODELS, MODES, STATES, as_f32, choose, closed, enum_names, error,
                    fbuf, ffi, integer, invalid, lib, real, shaped, text)
-from .network import RateStats, _percentiles, _to_stats
+from .objects import RateStats, _percentiles, _to_stats
 
 _KINDS = enum_names("nf_layer_kind", "NF_LAYER_")
 _ACTIVATIONS = {k: MODELS[k] for k in ("relu", "sigmoid", "tanh", "lif_rate", "softlif_rate")}
