@@ -107,9 +107,10 @@ typedef struct nf_event_args {
                                  nonzero x first (the last entry holds the count) */
 } nf_event_args;
 
-/* A probe's copy after a step, decided on the backend from its step counter t:
- * when (t - start + 1) % every == 0, src goes to row
- * rows0 + (t - start + 1) / every - (first_step - start) / every - 1 of buf. */
+/* A probe's copy after a step, decided on the backend from its step counter t
+ * by nf_probe_row (kernels/math/probe.h): when (t - start + 1) % every == 0,
+ * src goes to row rows0 + (t - start + 1) / every - (first_step - start) / every - 1
+ * of buf. */
 typedef struct nf_probe_record_args {
     float *buf;           /* [capacity][row_floats] */
     const float *src;     /* [row_floats] */

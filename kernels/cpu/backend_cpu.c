@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "kernels/math/probe.h"
 
 int nf_cpu_threads(void) { return omp_get_max_threads(); }
 
@@ -80,10 +81,9 @@ static nf_status cpu_gather_row(nf_backend_ctx *ctx, float *dst, const float *ro
 }
 
 static nf_status cpu_probe_record(nf_backend_ctx *ctx, const nf_probe_record_args *a) {
-    const int64_t since = ctx->counter - a->start + 1;
-    if (since % a->every != 0)
+    const int64_t row = nf_probe_row(a->every, a->start, a->rows0, a->first_step, ctx->counter);
+    if (row < 0)
         return NF_OK;
-    const int64_t row = a->rows0 + since / a->every - (a->first_step - a->start) / a->every - 1;
     memcpy(a->buf + row * a->row_floats, a->src, (size_t)a->row_floats * sizeof(float));
     return NF_OK;
 }

@@ -13,6 +13,7 @@
 #include "common.cuh"
 #include "kernels/cpu/philox_fill.h"
 #include "kernels/math/philox.h"
+#include "kernels/math/probe.h"
 #include "population_step.cuh"
 #include "products.cuh"
 #include "rls.cuh"
@@ -275,10 +276,9 @@ static nf_status cuda_gather_row(nf_backend_ctx *ctx, float *dst, const float *r
 }
 
 static __global__ void probe_record_kernel(const int64_t *counter, nf_probe_record_args a) {
-    const long long since = *counter - a.start + 1;
-    if (since % a.every != 0)
+    const long long row = nf_probe_row(a.every, a.start, a.rows0, a.first_step, *counter);
+    if (row < 0)
         return;
-    const long long row = a.rows0 + since / a.every - (a.first_step - a.start) / a.every - 1;
     float *dst = a.buf + row * a.row_floats;
     for (long long e = blockIdx.x * (long long)blockDim.x + threadIdx.x; e < a.row_floats;
          e += (long long)gridDim.x * blockDim.x)
