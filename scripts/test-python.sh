@@ -27,11 +27,14 @@ fi
 echo "=== python: build the wheel ($build) ==="
 venv=$build/venv
 [[ -x "$venv/bin/python" ]] || "$python" -m venv "$venv"
+# Debian 12's pip (23.0) is older than the build options below expect
+"$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade "pip>=23.1"
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
     "scikit-build-core>=0.10" "cffi>=1.15" numpy pytest scipy matplotlib
 rm -rf "$build/dist"
 "$venv/bin/python" -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation \
-    -w "$build/dist" -C build-dir="$build/cmake" -C cmake.define.NF_CUDA=OFF "$root"
+    -w "$build/dist" --config-settings=build-dir="$build/cmake" \
+    --config-settings=cmake.define.NF_CUDA=OFF "$root"
 wheel=$(ls "$build"/dist/neurofuse-*.whl)
 "$venv/bin/python" -m pip install -q --disable-pip-version-check --force-reinstall --no-deps \
     "$wheel"
