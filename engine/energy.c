@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "internal.h"
 
 #define NAME_MAX_LEN 31
@@ -69,6 +70,18 @@ nf_status nf_energy_device_register(nf_network *net, const char *name, double e_
     d->e_neuron = e_neuron;
     d->spiking = spiking != 0;
     return NF_OK;
+}
+
+int32_t nf__energy_device_count(const nf_network *net) { return net->n_energy_devices; }
+
+void nf__energy_device_get(const nf_network *net, int32_t i, nf_ckpt_energy_device *out) {
+    _Static_assert(sizeof out->name == sizeof net->energy_devices[0].name,
+                   "a checkpoint holds every energy device name");
+    const struct nf_energy_device *d = &net->energy_devices[i];
+    memcpy(out->name, d->name, sizeof out->name);
+    out->e_synop = d->e_synop;
+    out->e_neuron = d->e_neuron;
+    out->spiking = d->spiking;
 }
 
 // --- per-layer statistics

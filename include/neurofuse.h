@@ -545,6 +545,50 @@ NF_API void nf_npy_free(float *data);
  * rows stay unread and nf_network_last_error names the path and the reason. */
 NF_API nf_status nf_probe_write_npy(nf_network *net, int32_t probe, const char *path);
 
+// --- checkpoints -------------------------------------------------------------------
+
+/* Saves everything that determines the network's future to `path`, one
+ * numpy .npz archive: the network's descriptor (dt as now, batch, seed,
+ * mode), every object's descriptor, every population's gains, biases, state
+ * variables, filter state, spiking accumulators and rate-statistics sums,
+ * inputs' rows and position, connections' weights (CSR for sparse, per batch
+ * element when so; an event-driven connection's post-side state), readouts'
+ * weights and z, learners' P (in its precision), enabled flags and masks,
+ * probes' unread rows (they stay unread in net too), registered energy
+ * devices, the step count and the random stream's positions.
+ * np.load(path) lists the arrays as <kind>_<object id>/<array>, e.g.
+ * "population_0/voltage", "connection_2/weights", "readout_3/weights",
+ * "learner_4/P"; "metadata.txt" is `key = value` lines (format version,
+ * library version, every descriptor field). Members are stored
+ * uncompressed, so the file is the arrays' bytes plus about 1%.
+ * The file is replaced whole or not at all: written to a temporary file
+ * beside it, flushed, fsync'ed and renamed, so a crash or a full disk leaves
+ * the previous file as it was. The network is not changed. Status:
+ * NF_ERR_INVALID_ARGUMENT (NULL net or path), NF_ERR_IO (the file cannot be
+ * written; the message names the path and the reason), NF_ERR_OUT_OF_MEMORY,
+ * NF_ERR_BACKEND, NF_ERR_UNSUPPORTED (a library built without libzip). */
+NF_API nf_status nf_network_save(nf_network *net, const char *path);
+
+/* Creates a network from a checkpoint written by nf_network_save, on
+ * `backend` and `device` (AUTO, CPU or CUDA: any backend, whatever the one it
+ * was saved on), with every object at the same id. The same calls after
+ * nf_network_save on the saved network and after nf_network_load give
+ * bit-identical probes, states and weights on the same backend (within the
+ * cross-backend tolerances on another); nf_network_reset afterwards redraws
+ * the same initial state as the saved network's reset would. Every member's
+ * CRC is checked and every array's dtype and shape against the descriptors
+ * before it is copied. Refused: a file that is not a zip archive or is cut
+ * short, or whose bytes changed (NF_ERR_IO); a zip archive that is not a
+ * checkpoint, one of a newer format version, or one whose metadata or arrays
+ * do not describe a valid network (NF_ERR_INVALID_ARGUMENT); the message
+ * then names the file, the member and what is wrong. NF_ERR_NO_DEVICE,
+ * NF_ERR_OUT_OF_MEMORY, NF_ERR_BACKEND as nf_network_create;
+ * NF_ERR_UNSUPPORTED without libzip. On failure *out is NULL and nothing is
+ * allocated. message (may be NULL) receives the reason, truncated to
+ * `capacity` bytes ("" on success). */
+NF_API nf_status nf_network_load(const char *path, nf_backend backend, int32_t device,
+                                 nf_network **out, char *message, size_t capacity);
+
 // --- running ------------------------------------------------------------------
 
 typedef enum nf_mode {

@@ -1,0 +1,429 @@
+/*
+ * nf_network_load: opens the archive with libzip's consistency checks (every
+ * local header against the central directory), refuses members that are
+ * compressed or encrypted (a checkpoint's are stored, so no member is larger
+ * than the file), reads metadata.txt, rebuilds the network on the requested
+ * backend (checkpoint_build.c) and requires that every metadata key and
+ * every member was used. Members are read whole, so libzip checks each one's
+ * CRC; nothing is copied before its .npy header's dtype and shape equal what
+ * the descriptors call for. On any failure the half-built network is freed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "checkpoint.h"
+#include "internal.h"
+
+#ifndef NF_HAVE_LIBZIP
+
+static nf_status unsupported(nf_network **out, char *message, size_t capacity) {
+    if (out)
+        *out = NULL;
+    if (message && capacity)
+        snprintf(message, capacity,
+                 "nf_network_load: this neurofuse was built without libzip, which reads "
+                 "checkpoints (install libzip-dev and rebuild)");
+    return NF_ERR_UNSUPPORTED;
+}
+
+nf_status nf_network_load(const char *path, nf_backend backend, int32_t device, nf_network **out,
+                          char *message, size_t capacity) {
+    (void)path, (void)backend, (void)device;
+    return unsupported(out, message, capacity);
+}
+
+nf_status nf__network_load_buffer(const void *data, size_t size, nf_backend backend,
+                                  int32_t device, nf_network **out, char *message,
+                                  size_t capacity) {
+    (void)data, (void)size, (void)backend, (void)device;
+    return unsupported(out, message, capacity);
+}
+
+#else
+
+#include "checkpoint_load.h"
+
+nf_status nf__load_fail(nf_loader *ld, nf_status st, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(ld->why, sizeof ld->why, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+nf_status nf__load_object_fail(nf_loader *ld, int32_t id, const char *kind, nf_status st) {
+    return nf__load_fail(ld, st, "%s_%d: %s", kind, id, ld->net ? ld->net->error : "");
+}
+
+bool nf__load_bytes(nf_ckpt_dtype t, int32_t ndim, const int64_t *shape, size_t *bytes) {
+    size_t n = nf__ckpt_dtype_size(t);
+    for (int32_t i = 0; i < ndim; i++)
+        if (shape[i] < 0 || nf__mul_size(n, (size_t)shape[i], &n))
+            return false;
+    *bytes = n;
+    return n <= (size_t)PTRDIFF_MAX;
+}
+
+/* The member's index, or -1. */
+static int64_t locate(nf_loader *ld, const char *name) {
+    return zip_name_locate(ld->za, name, ZIP_FL_ENC_RAW);
+}
+
+bool nf__load_has(nf_loader *ld, const char *name) { return locate(ld, name) >= 0; }
+
+nf_status nf__load_precheck(nf_loader *ld, const char *name, size_t bytes) {
+    const int64_t idx = locate(ld, name);
+    zip_stat_t st;
+    if (idx < 0)
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s' is missing", name);
+    if (zip_stat_index(ld->za, (zip_uint64_t)idx, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
+        return nf__load_fail(ld, NF_ERR_IO, "member '%s': cannot read its size: %s", name,
+                             zip_strerror(ld->za));
+    if (st.size < bytes || st.size - bytes > NF_CKPT_NPY_HEADER_MAX)
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                             "member '%s' is %llu bytes, not the %zu bytes of data (and a "
+                             "header) the metadata calls for",
+                             name, (unsigned long long)st.size, bytes);
+    return NF_OK;
+}
+
+/* Reads exactly n bytes (a read error or an early end fails). */
+static nf_status read_exact(nf_loader *ld, zip_file_t *zf, const char *name, void *dst,
+                            size_t n) {
+    size_t done = 0;
+    while (done < n) {
+        const zip_int64_t got = zip_fread(zf, (char *)dst + done, n - done);
+        if (got < 0)
+            return nf__load_fail(ld, NF_ERR_IO, "member '%s': %s", name, zip_file_strerror(zf));
+        if (got == 0)
+            return nf__load_fail(ld, NF_ERR_IO, "member '%s' ends early", name);
+        done += (size_t)got;
+    }
+    return NF_OK;
+}
+
+/* Reads past the end so that libzip compares the CRC of all that was read. */
+static nf_status read_end(nf_loader *ld, zip_file_t *zf, const char *name) {
+    char extra;
+    const zip_int64_t got = zip_fread(zf, &extra, 1);
+    if (got < 0) {
+        const int code = zip_error_code_zip(zip_file_get_error(zf));
+        return nf__load_fail(ld, NF_ERR_IO, "member '%s': %s%s", name, zip_file_strerror(zf),
+                             code == ZIP_ER_CRC ? " (its bytes are not those written: the file "
+                                                  "is corrupted)"
+                                                : "");
+    }
+    if (got > 0)
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s' is longer than its data",
+                             name);
+    return NF_OK;
+}
+
+/* Opens a member (marking it read) and checks its size; *size its bytes. */
+static nf_status open_member(nf_loader *ld, const char *name, zip_file_t **zf, size_t *size) {
+    const int64_t idx = locate(ld, name);
+    zip_stat_t st;
+    *zf = NULL;
+    if (idx < 0)
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s' is missing", name);
+    if (zip_stat_index(ld->za, (zip_uint64_t)idx, 0, &st) != 0 || st.size > (size_t)PTRDIFF_MAX)
+        return nf__load_fail(ld, NF_ERR_IO, "member '%s': %s", name, zip_strerror(ld->za));
+    if (!(*zf = zip_fopen_index(ld->za, (zip_uint64_t)idx, 0)))
+        return nf__load_fail(ld, NF_ERR_IO, "member '%s': cannot open: %s", name,
+                             zip_strerror(ld->za));
+    ld->consumed[idx] = 1;
+    *size = (size_t)st.size;
+    return NF_OK;
+}
+
+/* Little-endian values into host order (a no-op on little-endian hosts). */
+static void from_little_endian(unsigned char *data, size_t bytes, size_t size) {
+    const uint32_t probe = 1;
+    unsigned char little;
+    memcpy(&little, &probe, 1);
+    if (little || size == 1)
+        return;
+    for (size_t i = 0; i + size <= bytes; i += size)
+        for (size_t a = 0, b = size - 1; a < b; a++, b--) {
+            const unsigned char t = data[i + a];
+            data[i + a] = data[i + b];
+            data[i + b] = t;
+        }
+}
+
+/* The first non-finite value of a float member, or -1. */
+static int64_t first_non_finite(const void *v, nf_ckpt_dtype t, size_t bytes) {
+    if (t == NF_CKPT_F4) {
+        const float *f = v;
+        for (size_t i = 0; i < bytes / 4; i++)
+            if (!isfinite(f[i]))
+                return (int64_t)i;
+    } else if (t == NF_CKPT_F8) {
+        const double *d = v;
+        for (size_t i = 0; i < bytes / 8; i++)
+            if (!isfinite(d[i]))
+                return (int64_t)i;
+    }
+    return -1;
+}
+
+static void shape_text(char *buf, size_t cap, int32_t ndim, const int64_t *shape) {
+    int n = snprintf(buf, cap, "(");
+    for (int32_t i = 0; i < ndim && n > 0 && (size_t)n < cap; i++)
+        n += snprintf(buf + n, cap - (size_t)n, "%s%lld%s", i ? ", " : "", (long long)shape[i],
+                      ndim == 1 ? "," : "");
+    if (n > 0 && (size_t)n < cap)
+        snprintf(buf + n, cap - (size_t)n, ")");
+}
+
+nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
+                         const int64_t *shape, void **out) {
+    *out = NULL;
+    size_t bytes, size;
+    if (!nf__load_bytes(t, ndim, shape, &bytes))
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                             "member '%s': the metadata calls for an array too large to hold",
+                             name);
+    zip_file_t *zf;
+    nf_status st = open_member(ld, name, &zf, &size);
+    unsigned char head[NF_CKPT_NPY_HEADER_MAX];
+    size_t header_len = 0;
+    char why[160], want[96], got[96];
+    if (st == NF_OK && size < 12)
+        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s' is too short for a .npy "
+                           "array (%zu bytes)", name, size);
+    if (st == NF_OK)
+        st = read_exact(ld, zf, name, head, 12);
+    if (st == NF_OK && !(header_len = nf__ckpt_npy_header_len(head, 12, why, sizeof why)))
+        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': %s", name, why);
+    if (st == NF_OK && header_len > size)
+        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': its .npy header (%zu "
+                           "bytes) is longer than the member (%zu)", name, header_len, size);
+    if (st == NF_OK && header_len > 12)
+        st = read_exact(ld, zf, name, head + 12, header_len - 12);
+    nf_ckpt_npy h;
+    if (st == NF_OK && header_len < 12)
+        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': its .npy header is cut "
+                           "short", name);
+    if (st == NF_OK && nf__ckpt_npy_parse(head, header_len, &h, why, sizeof why) != NF_OK)
+        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': %s", name, why);
+    if (st == NF_OK && (strcmp(h.descr, nf__ckpt_dtype_descr(t)) || h.ndim != ndim ||
+                        memcmp(h.shape, shape, (size_t)ndim * sizeof *shape))) {
+        shape_text(want, sizeof want, ndim, shape);
+        shape_text(got, sizeof got, h.ndim, h.shape);
+        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                           "member '%s' holds dtype '%s' shape %s; the metadata calls for '%s' "
+                           "%s", name, h.descr, got, nf__ckpt_dtype_descr(t), want);
+    }
+    if (st == NF_OK && size - header_len != bytes)
+        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s' has %zu bytes of data, "
+                           "its shape %zu", name, size - header_len, bytes);
+    unsigned char *data = NULL;
+    if (st == NF_OK && !(data = malloc(bytes + 1)))
+        st = nf__load_fail(ld, NF_ERR_OUT_OF_MEMORY, "member '%s': out of host memory (%zu "
+                           "bytes)", name, bytes);
+    if (st == NF_OK)
+        st = read_exact(ld, zf, name, data, bytes);
+    if (st == NF_OK)
+        st = read_end(ld, zf, name);
+    if (zf)
+        zip_fclose(zf);
+    int64_t bad = -1;
+    if (st == NF_OK) {
+        from_little_endian(data, bytes, nf__ckpt_dtype_size(t));
+        bad = first_non_finite(data, t, bytes);
+    }
+    if (st == NF_OK && bad >= 0)
+        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': value %lld is not finite",
+                           name, (long long)bad);
+    if (st != NF_OK) {
+        free(data);
+        return st;
+    }
+    *out = data;
+    return NF_OK;
+}
+
+nf_status nf__load_upload(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
+                          const int64_t *shape, void *dst) {
+    void *host;
+    nf_status st = nf__load_array(ld, name, t, ndim, shape, &host);
+    size_t bytes = 0;
+    nf__load_bytes(t, ndim, shape, &bytes);
+    if (st == NF_OK && bytes && (st = nf__upload(ld->net, dst, host, bytes)) != NF_OK)
+        st = nf__load_fail(ld, st, "member '%s': %s", name, ld->net->error);
+    free(host);
+    return st;
+}
+
+// --- the archive
+
+/* Every entry: a name, stored, not encrypted. */
+static nf_status check_entries(nf_loader *ld) {
+    for (int64_t i = 0; i < ld->entries; i++) {
+        zip_stat_t st;
+        if (zip_stat_index(ld->za, (zip_uint64_t)i, 0, &st) != 0)
+            return nf__load_fail(ld, NF_ERR_IO, "entry %lld: %s", (long long)i,
+                                 zip_strerror(ld->za));
+        const char *name = (st.valid & ZIP_STAT_NAME) && st.name ? st.name : "?";
+        if (!(st.valid & ZIP_STAT_COMP_METHOD) || st.comp_method != ZIP_CM_STORE ||
+            !(st.valid & ZIP_STAT_COMP_SIZE) || st.comp_size != st.size)
+            return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                                 "member '%s' is compressed; a checkpoint's members are stored "
+                                 "(np.savez writes them so, np.savez_compressed does not)", name);
+        if (!(st.valid & ZIP_STAT_ENCRYPTION_METHOD) || st.encryption_method != ZIP_EM_NONE)
+            return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s' is encrypted", name);
+    }
+    return NF_OK;
+}
+
+static nf_status read_metadata(nf_loader *ld) {
+    zip_file_t *zf;
+    size_t size;
+    if (locate(ld, NF_CKPT_METADATA) < 0)
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                             "no member '%s': a zip archive, but not a neurofuse checkpoint",
+                             NF_CKPT_METADATA);
+    nf_status st = open_member(ld, NF_CKPT_METADATA, &zf, &size);
+    char *text = NULL;
+    if (st == NF_OK && !(text = malloc(size + 1)))
+        st = nf__load_fail(ld, NF_ERR_OUT_OF_MEMORY, "out of host memory for the metadata");
+    if (st == NF_OK)
+        st = read_exact(ld, zf, NF_CKPT_METADATA, text, size);
+    if (st == NF_OK)
+        st = read_end(ld, zf, NF_CKPT_METADATA);
+    if (zf)
+        zip_fclose(zf);
+    if (st != NF_OK) {
+        free(text);
+        return st;
+    }
+    char why[256];
+    st = nf__ckpt_meta_parse(text, size, &ld->meta, why, sizeof why); /* owns text now */
+    if (st == NF_ERR_OUT_OF_MEMORY)
+        return nf__load_fail(ld, st, "out of host memory for the metadata");
+    if (st != NF_OK)
+        return nf__load_fail(ld, st, "member '%s': %s", NF_CKPT_METADATA, why);
+    return NF_OK;
+}
+
+/* Every key and every member was used. */
+static nf_status check_all_used(nf_loader *ld) {
+    const nf_ckpt_entry *e = nf__ckpt_meta_unused(&ld->meta);
+    if (e)
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                             "member '%s' line %d: the key '%.80s' is not one this network has",
+                             NF_CKPT_METADATA, e->line, e->key);
+    for (int64_t i = 0; i < ld->entries; i++)
+        if (!ld->consumed[i]) {
+            const char *name = zip_get_name(ld->za, (zip_uint64_t)i, ZIP_FL_ENC_RAW);
+            return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                                 "member '%.120s' is not part of the network the metadata "
+                                 "describes", name ? name : "?");
+        }
+    return NF_OK;
+}
+
+static nf_status load(zip_t *za, const char *path, nf_backend backend, int32_t device,
+                      nf_network **out, char *message, size_t capacity) {
+    nf_loader ld = {.za = za, .path = path};
+    ld.entries = zip_get_num_entries(za, 0);
+    nf_status st = NF_OK;
+    if (ld.entries < 0 || !(ld.consumed = calloc((size_t)ld.entries + 1, 1)))
+        st = nf__load_fail(&ld, NF_ERR_OUT_OF_MEMORY, "out of host memory");
+    if (st == NF_OK)
+        st = check_entries(&ld);
+    if (st == NF_OK)
+        st = read_metadata(&ld);
+    if (st == NF_OK)
+        st = nf__load_build(&ld, backend, device);
+    if (st == NF_OK)
+        st = check_all_used(&ld);
+    if (st == NF_OK) {
+        *out = ld.net;
+        if (message && capacity)
+            message[0] = '\0';
+    } else {
+        nf_network_destroy(ld.net);
+        if (message && capacity)
+            snprintf(message, capacity, "nf_network_load: '%s': %s", path, ld.why);
+    }
+    nf__ckpt_meta_free(&ld.meta);
+    free(ld.consumed);
+    zip_discard(za);
+    return st;
+}
+
+/* The archive could not be opened: why, as a status and a message. */
+static nf_status open_failed(const char *path, int code, zip_error_t *ze, char *message,
+                             size_t capacity) {
+    nf_status st = NF_ERR_IO;
+    const char *hint = "";
+    if (code == ZIP_ER_NOZIP) {
+        hint = ": not a zip archive, so not a checkpoint (or cut short: a zip archive ends "
+               "with its directory)";
+    } else if (code == ZIP_ER_INCONS) {
+        hint = ": the archive's directory does not match its members (corrupted or cut short)";
+    } else if (code == ZIP_ER_MEMORY) {
+        st = NF_ERR_OUT_OF_MEMORY;
+    }
+    if (message && capacity)
+        snprintf(message, capacity, "nf_network_load: '%s': %s%s", path, zip_error_strerror(ze),
+                 hint);
+    return st;
+}
+
+static nf_status check_args(const char *path, nf_network **out, char *message, size_t capacity) {
+    if (out)
+        *out = NULL;
+    const char *why = !out ? "out must not be NULL" : !path || !*path ? "path must be a "
+                                                                        "non-empty string"
+                                                                      : NULL;
+    if (why && message && capacity)
+        snprintf(message, capacity, "nf_network_load: %s", why);
+    return why ? NF_ERR_INVALID_ARGUMENT : NF_OK;
+}
+
+nf_status nf_network_load(const char *path, nf_backend backend, int32_t device, nf_network **out,
+                          char *message, size_t capacity) {
+    nf_status st = check_args(path ? path : "", out, message, capacity);
+    if (st != NF_OK || !path)
+        return st != NF_OK ? st : NF_ERR_INVALID_ARGUMENT;
+    int code = 0;
+    zip_t *za = zip_open(path, ZIP_RDONLY | ZIP_CHECKCONS, &code);
+    if (!za) {
+        zip_error_t ze;
+        zip_error_init_with_code(&ze, code);
+        st = open_failed(path, code, &ze, message, capacity);
+        zip_error_fini(&ze);
+        return st;
+    }
+    return load(za, path, backend, device, out, message, capacity);
+}
+
+nf_status nf__network_load_buffer(const void *data, size_t size, nf_backend backend,
+                                  int32_t device, nf_network **out, char *message,
+                                  size_t capacity) {
+    static const char path[] = "(memory)";
+    nf_status st = check_args(path, out, message, capacity);
+    if (st != NF_OK)
+        return st;
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *src = zip_source_buffer_create(data, size, 0, &ze);
+    zip_t *za = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
+    if (!za) {
+        zip_source_free(src);
+        st = open_failed(path, zip_error_code_zip(&ze), &ze, message, capacity);
+        zip_error_fini(&ze);
+        return st;
+    }
+    zip_error_fini(&ze);
+    return load(za, path, backend, device, out, message, capacity);
+}
+
+#endif /* NF_HAVE_LIBZIP */
