@@ -229,18 +229,18 @@ NFT_BACKEND_TEST(force, nicola_clopath_rule_drops_the_factor_c, .timeout = 30) {
 
 NFT_BACKEND_TEST(force, sussillo_abbott_n1000_learns_the_sum_of_sines_slow, .timeout = 120) {
     nf_network *net = nft_network(backend, 0.1, 1, 2009);
-    nf_sussillo_task task = nf_sussillo_defaults();
+    nftask_sussillo_task task = nftask_sussillo_defaults();
     task.test_steps = 2000;
-    nf_sussillo_net ids;
-    NFT_OK(net, nf_sussillo_build(net, &task, &ids));
+    nftask_sussillo_net ids;
+    NFT_OK(net, nftask_sussillo_build(net, &task, &ids));
     const int64_t steps = task.train_steps + task.test_steps;
     NFT_OK(net, nf_network_run(net, steps));
     float *e = nft_alloc((size_t)steps, sizeof *e);
     int64_t rows;
     NFT_OK(net, nf_probe_read(net, ids.error_probe, e, (size_t)steps, &rows));
     cr_assert_eq(rows, steps);
-    const double train = nf_mean_abs(e, 0, task.train_steps, 1);
-    const double test = nf_mean_abs(e, task.train_steps, steps, 1);
+    const double train = nftask_mean_abs(e, 0, task.train_steps, 1);
+    const double test = nftask_mean_abs(e, task.train_steps, steps, 1);
     cr_log_info("Sussillo & Abbott N 1000: training MAE %.5f, testing MAE %.5f", train, test);
     cr_assert(train < 0.01, "training MAE %.5f is not below 0.01", train);
     cr_assert(test < 0.1, "testing MAE %.5f: the trained network does not hold the target", test);

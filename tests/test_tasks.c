@@ -1,5 +1,5 @@
 /*
- * The canonical FORCE tasks (examples/tasks) at small sizes, and batching:
+ * The canonical FORCE tasks (tasks/) at small sizes, and batching:
  *  - each task learns: its testing mean absolute error falls well below the
  *    error of an untrained (zero) readout, mean |f| (2/pi = 0.64 for a sine);
  *  - batch equivalence: element i of a batch of independent networks (per-batch
@@ -27,14 +27,14 @@ TestSuite(tasks, .timeout = 120);
  * in [start, stop), and checks both errors. */
 static void nc_learns(nf_backend backend, nf_model model, int32_t n, double seconds,
                       double start, double stop) {
-    nf_nc_task task = nf_nc_defaults(model);
+    nftask_nc_task task = nftask_nc_defaults(model);
     task.n = n;
     task.seconds = seconds;
     task.learn_start = start;
     task.learn_stop = stop;
     nf_network *net = nft_network(backend, task.dt, 1, 2017);
-    nf_task_errors err;
-    NFT_OK(net, nf_nc_run(net, &task, &err));
+    nftask_errors err;
+    NFT_OK(net, nftask_nc_run(net, &task, &err));
     cr_log_info("Nicola & Clopath model %d, N %d, %g s: training MAE %.4f, testing MAE %.4f",
                 (int)model, n, seconds, err.train, err.test);
     cr_assert(err.train < SINE_TRAIN_MAE, "training MAE %.4f is not below %.2f", err.train,
@@ -61,13 +61,13 @@ NFT_BACKEND_TEST(tasks, nicola_clopath_theta_learns_the_sine_slow, .timeout = 12
  * within 0.03 (0.009 here) while learning. */
 NFT_BACKEND_TEST(tasks, tension_full_force_learns_the_sum_of_sines, .timeout = 180) {
     nf_network *net = nft_network(backend, 0.0025, 1, 2021);
-    nf_tension_task task = nf_tension_defaults();
+    nftask_tension_task task = nftask_tension_defaults();
     task.n = 150;
     double mean_f = 0.0;
     for (int k = 0; k < task.epoch_steps; k++)
-        mean_f += fabs(nf_tension_target(k * 0.0025)) / task.epoch_steps;
-    nf_task_errors err;
-    NFT_OK(net, nf_tension_run(net, &task, &err));
+        mean_f += fabs(nftask_tension_target(k * 0.0025)) / task.epoch_steps;
+    nftask_errors err;
+    NFT_OK(net, nftask_tension_run(net, &task, &err));
     cr_log_info("TENSION sum of sines N 150: training MAE %.4f, testing MAE %.4f (mean |f| %.3f)",
                 err.train, err.test, mean_f);
     cr_assert(err.train < 0.03, "training MAE %.4f is not below 0.03", err.train);
@@ -81,15 +81,15 @@ NFT_BACKEND_TEST(tasks, tension_full_force_learns_the_sum_of_sines, .timeout = 1
  * follow the chirp within 0.1, against 0.6 for a zero output (mean |f| over a
  * trial); 20 trials are not enough. */
 NFT_BACKEND_TEST(tasks, full_force_oscillation_learns_the_chirp_slow, .timeout = 240) {
-    nf_ff_oscillation_task task = nf_ff_oscillation_defaults();
+    nftask_ff_oscillation_task task = nftask_ff_oscillation_defaults();
     task.train_trials = 40;
     task.test_trials = 2;
     nf_network *net = nft_network(backend, 2.0 / task.trial_steps, 1, 2018);
     double mean_f = 0.0;
     for (int k = 0; k < task.trial_steps; k++)
-        mean_f += fabs(nf_ff_oscillation_target(k, task.trial_steps)) / task.trial_steps;
-    nf_task_errors err;
-    NFT_OK(net, nf_ff_oscillation_run(net, &task, 2018, &err));
+        mean_f += fabs(nftask_ff_oscillation_target(k, task.trial_steps)) / task.trial_steps;
+    nftask_errors err;
+    NFT_OK(net, nftask_ff_oscillation_run(net, &task, 2018, &err));
     cr_log_info("full-FORCE oscillation: training MAE %.4f, testing MAE %.4f (mean |f| %.3f)",
                 err.train, err.test, mean_f);
     cr_assert(err.train < 0.1, "training MAE %.4f is not below 0.1", err.train);
@@ -113,8 +113,8 @@ NFT_BACKEND_TEST(tasks, full_force_oscillation_learns_the_chirp_slow, .timeout =
 #define EQ_CUDA_ATOL 1e-4
 #define EQ_CUDA_STEPS 100
 
-static nf_sussillo_task eq_task(void) {
-    nf_sussillo_task task = nf_sussillo_defaults();
+static nftask_sussillo_task eq_task(void) {
+    nftask_sussillo_task task = nftask_sussillo_defaults();
     task.n = EQ_N;
     task.dense = 1;
     task.per_batch = 1;
@@ -124,7 +124,7 @@ static nf_sussillo_task eq_task(void) {
 }
 
 NFT_BACKEND_TEST(tasks, batch_element_equals_its_single_network, .timeout = 180) {
-    const nf_sussillo_task task = eq_task();
+    const nftask_sussillo_task task = eq_task();
     const int64_t steps = EQ_TRAIN + EQ_TEST;
     const size_t nn = (size_t)EQ_N * EQ_N;
     float *rec = nft_alloc(EQ_B * nn, sizeof *rec), *p = nft_alloc(EQ_B * nn, sizeof *p);
@@ -133,8 +133,8 @@ NFT_BACKEND_TEST(tasks, batch_element_equals_its_single_network, .timeout = 180)
     /* Each element: a network built alone from its own seed, with its own alpha. */
     for (int b = 0; b < EQ_B; b++) {
         nf_network *one = nft_network(backend, 0.1, 1, 100 + b);
-        nf_sussillo_net ids;
-        NFT_OK(one, nf_sussillo_build(one, &task, &ids));
+        nftask_sussillo_net ids;
+        NFT_OK(one, nftask_sussillo_build(one, &task, &ids));
         for (size_t i = 0; i < nn; i++)
             p[b * nn + i] = i % (EQ_N + 1) == 0 ? 1.0f / (0.5f * (b + 1)) : 0.0f;
         NFT_OK(one, nf_learner_set_p(one, ids.learner, p + b * nn));
@@ -150,8 +150,8 @@ NFT_BACKEND_TEST(tasks, batch_element_equals_its_single_network, .timeout = 180)
         nf_network_destroy(one);
     }
     nf_network *net = nft_network(backend, 0.1, EQ_B, 7);
-    nf_sussillo_net ids;
-    NFT_OK(net, nf_sussillo_build(net, &task, &ids));
+    nftask_sussillo_net ids;
+    NFT_OK(net, nftask_sussillo_build(net, &task, &ids));
     NFT_OK(net, nf_connection_set_weights(net, ids.recurrent, rec));
     NFT_OK(net, nf_connection_set_weights(net, ids.feedback, fb));
     NFT_OK(net, nf_population_set_state(net, ids.pop, NF_STATE_X, x));

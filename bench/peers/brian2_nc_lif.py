@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Brian2 peer of the Nicola & Clopath (2017) LIF FORCE sine (examples/tasks/nicola_clopath.c).
+"""Brian2 peer of the Nicola & Clopath (2017) LIF FORCE sine (tasks/nicola_clopath.c).
 
 N 2000 LIF neurons in their form (mV, s): tau_m dv/dt = -v + I, I = Isyn + E z + v_peak,
 refractory 2 ms, spike at v >= -40, reset to -65, v(0) ~ U(-65, 30); double-exponential

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Nicola & Clopath (2017) spiking FORCE, LIF network learning a 5 Hz sine, in
 plain numpy (float64, as their MATLAB script LIFFORCESINE.m): the reference
-that examples/tasks/nicola_clopath.c is checked against.
+that tasks/nicola_clopath.c is checked against.
 
 Network (docs/equations.md canonical task): N LIF neurons in their form (mV,
 tau_m 10 ms, tau_ref 2 ms, v_reset -65, v_peak -40, bias -40), recurrent

@@ -2,7 +2,7 @@
 """Sussillo & Abbott (2009) FORCE, sum of four sines, in plain numpy: the peer
 that bench/compare_numpy.sh times against neurofuse's CPU backend.
 
-The same task as examples/tasks/sussillo.c (docs/equations.md canonical task):
+The same task as tasks/sussillo.c (docs/equations.md canonical task):
 N 1000 leaky tanh units, dt 0.1 (time in units of tau), recurrent weights
 M = g/sqrt(p N) N(0,1) with probability p 0.1, g 1.5 (stored dense: numpy has
 no sparse product of its own), feedback w_f ~ U(-1, 1), readout w from 0,

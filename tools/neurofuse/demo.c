@@ -1,6 +1,6 @@
 /*
  * neurofuse demo: trains a FORCE network on a reference task (the task's own
- * RLS rule, window and lengths; examples/tasks), or with --target on the
+ * RLS rule, window and lengths; tasks/), or with --target on the
  * user's signal from a .npy file (demo_target.c), on the best available
  * backend, shows progress, prints the mean absolute error e = z - f over the
  * training and the testing steps and the speed, and writes into the output

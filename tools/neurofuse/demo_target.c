@@ -73,14 +73,14 @@ int cli_target_split(const cli_target *t, int64_t train, int64_t test, int64_t *
 
 nf_status cli_target_build(nf_network *net, const cli_target *t, int64_t train_steps,
                            int64_t test_steps, cli_task_ids *ids) {
-    nf_sussillo_task task = nf_sussillo_defaults();
+    nftask_sussillo_task task = nftask_sussillo_defaults();
     task.train_steps = train_steps;
     task.test_steps = test_steps;
     task.per_batch = nf_network_batch(net) > 1;
-    nf_sussillo_net built = {.output_probe = -1, .error_probe = -1};
+    nftask_sussillo_net built = {.output_probe = -1, .error_probe = -1};
     nf_status st = nf_network_set_dt(net, TARGET_DT);
     if (st == NF_OK)
-        st = nf_sussillo_build_signal(net, &task, t->dim, t->values, &built);
+        st = nftask_sussillo_build_signal(net, &task, t->dim, t->values, &built);
     *ids = (cli_task_ids){built.output_probe, built.error_probe, 0, train_steps, test_steps};
     return st;
 }

@@ -3,7 +3,7 @@
  * The file (read by nf_npy_read_f32) has shape (steps,) or (steps, dim), or
  * (steps, 1, dim) as the demo's own target.npy / output.npy of a --batch 1
  * run; row t is the target at step t and every value must be finite. It is
- * learned by the sussillo task's network (examples/tasks, dt 0.1 tau) with a
+ * learned by the sussillo task's network (tasks/, dt 0.1 tau) with a
  * readout, feedback and target of dimension dim; the run is the file's steps.
  */
 #ifndef NF_CLI_DEMO_TARGET_H

@@ -1,16 +1,16 @@
 /*
- * The task registry: one line per task of examples/tasks/tasks.h, in one of
+ * The task registry: one line per task of tasks/tasks.h, in one of
  * these lists, each giving the task's shape:
  *   STEP_TASKS(X): X(id, dt, unit, summary) for tasks shaped like
- *       nf_sussillo_*: nf_<id>_task with train_steps, test_steps and per_batch
+ *       nftask_sussillo_*: nftask_<id>_task with train_steps, test_steps and per_batch
  *       (set when the batch has more than one element: independent networks),
- *       nf_<id>_defaults(), nf_<id>_net with output_probe and error_probe,
- *       nf_<id>_build(net, &task, &ids); run at dt.
+ *       nftask_<id>_defaults(), nftask_<id>_net with output_probe and error_probe,
+ *       nftask_<id>_build(net, &task, &ids); run at dt.
  *   NC_TASKS(X): X(name, model, unit, summary) for the Nicola & Clopath
- *       spiking tasks (nf_nc_defaults(model), nf_nc_build; trained on
+ *       spiking tasks (nftask_nc_defaults(model), nftask_nc_build; trained on
  *       [learn_start, learn_stop), tested after; the batch shares one network).
  *   RUN_TASKS(X): X(id, dt, unit, summary) for tasks with only
- *       nf_<id>_defaults() and nf_<id>_run(net, &task, &errors).
+ *       nftask_<id>_defaults() and nftask_<id>_run(net, &task, &errors).
  */
 #include <string.h>
 
@@ -34,16 +34,16 @@
 
 #define STEP_TASK_BUILD(id, dt, unit, summary)                                                     \
     static nf_status build_##id(nf_network *net, int64_t train, int64_t test, cli_task_ids *ids) { \
-        nf_##id##_task task = nf_##id##_defaults();                                                \
+        nftask_##id##_task task = nftask_##id##_defaults();                                        \
         if (train >= 0)                                                                            \
             task.train_steps = train;                                                              \
         if (test >= 0)                                                                             \
             task.test_steps = test;                                                                \
         task.per_batch = nf_network_batch(net) > 1;                                                \
-        nf_##id##_net built;                                                                       \
+        nftask_##id##_net built;                                                                   \
         nf_status st = nf_network_set_dt(net, dt);                                                 \
         if (st == NF_OK)                                                                           \
-            st = nf_##id##_build(net, &task, &built);                                              \
+            st = nftask_##id##_build(net, &task, &built);                                          \
         *ids = (cli_task_ids){built.output_probe, built.error_probe, 0, task.train_steps,          \
                               task.test_steps};                                                    \
         return st;                                                                                 \
@@ -53,17 +53,17 @@ STEP_TASKS(STEP_TASK_BUILD)
 /* The Nicola & Clopath tasks, with training and testing lengths in steps. */
 static nf_status build_nc(nf_network *net, nf_model model, int64_t train, int64_t test,
                           cli_task_ids *ids) {
-    nf_nc_task task = nf_nc_defaults(model);
+    nftask_nc_task task = nftask_nc_defaults(model);
     const double step_seconds = task.dt / task.unit;
     const double test_seconds =
         test >= 0 ? (double)test * step_seconds : task.seconds - task.learn_stop;
     if (train >= 0)
         task.learn_stop = task.learn_start + (double)train * step_seconds;
     task.seconds = task.learn_stop + test_seconds;
-    nf_nc_net built;
+    nftask_nc_net built;
     nf_status st = nf_network_set_dt(net, task.dt);
     if (st == NF_OK)
-        st = nf_nc_build(net, &task, &built);
+        st = nftask_nc_build(net, &task, &built);
     int32_t output = -1;
     if (st == NF_OK)
         st = nf_probe_add(net, built.readout, NF_PROBE_OUTPUT, 1, &output);
@@ -81,11 +81,11 @@ NC_TASKS(NC_TASK_BUILD)
 #define RUN_TASK_RUN(id, dt, unit, summary)                                                        \
     static nf_status run_##id(nf_network *net, uint64_t seed, double *train, double *test) {       \
         (void)seed;                                                                                \
-        nf_##id##_task task = nf_##id##_defaults();                                                \
-        nf_task_errors errors = {0, 0};                                                            \
+        nftask_##id##_task task = nftask_##id##_defaults();                                        \
+        nftask_errors errors = {0, 0};                                                             \
         nf_status st = nf_network_set_dt(net, dt);                                                 \
         if (st == NF_OK)                                                                           \
-            st = nf_##id##_run(net, &task, &errors);                                               \
+            st = nftask_##id##_run(net, &task, &errors);                                           \
         *train = errors.train;                                                                     \
         *test = errors.test;                                                                       \
         return st;                                                                                 \
@@ -94,11 +94,11 @@ RUN_TASKS(RUN_TASK_RUN)
 
 /* full-FORCE oscillation: its run function also takes the seed of its coin flips. */
 static nf_status run_ff_oscillation(nf_network *net, uint64_t seed, double *train, double *test) {
-    nf_ff_oscillation_task task = nf_ff_oscillation_defaults();
-    nf_task_errors errors = {0, 0};
+    nftask_ff_oscillation_task task = nftask_ff_oscillation_defaults();
+    nftask_errors errors = {0, 0};
     nf_status st = nf_network_set_dt(net, 2.0 / task.trial_steps);
     if (st == NF_OK)
-        st = nf_ff_oscillation_run(net, &task, seed, &errors);
+        st = nftask_ff_oscillation_run(net, &task, seed, &errors);
     *train = errors.train;
     *test = errors.test;
     return st;

@@ -1,6 +1,6 @@
 /*
  * The reference tasks `neurofuse demo --task NAME` can train, all from
- * examples/tasks (nf_tasks). A task either builds into an empty network with
+ * tasks/ (neurofuse_tasks). A task either builds into an empty network with
  * a probe of the readout z and of the learner's error e = z - f every step
  * (the demo then runs it, shows progress and writes the traces; the target is
  * f = z - e), or only has a run function that builds and runs it whole (the

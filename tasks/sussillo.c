@@ -3,7 +3,7 @@
  * external feedback loop: x += dt (-x + M r + w_f z), r = tanh(x), z = w.r,
  * w trained by RLS every `every` steps. With per_batch, every batch element is
  * an independent network (its own M, w_f, w and P). The same network learns
- * any signal of one or more dimensions (nf_sussillo_build_signal).
+ * any signal of one or more dimensions (nftask_sussillo_build_signal).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -11,28 +11,34 @@
 
 #include "tasks.h"
 
-nf_sussillo_task nf_sussillo_defaults(void) {
-    nf_sussillo_task t = {.n = 1000, .p = 0.1f, .g = 1.5f, .alpha = 1.0f, .every = 2,
-                          .train_steps = 14400, .test_steps = 14400, .per_batch = 0,
-                          .dense = 0};
+nftask_sussillo_task nftask_sussillo_defaults(void) {
+    nftask_sussillo_task t = {.n = 1000,
+                              .p = 0.1f,
+                              .g = 1.5f,
+                              .alpha = 1.0f,
+                              .every = 2,
+                              .train_steps = 14400,
+                              .test_steps = 14400,
+                              .per_batch = 0,
+                              .dense = 0};
     return t;
 }
 
-double nf_sussillo_target(double t) {
+double nftask_sussillo_target(double t) {
     const double pi = 3.14159265358979323846, w = pi / 60.0;
     return (1.3 / 1.5) * (sin(w * t) + sin(2 * w * t) / 2 + sin(3 * w * t) / 6 +
                           sin(4 * w * t) / 3);
 }
 
-double nf_mean_abs(const float *values, int64_t from, int64_t to, int32_t batch) {
+double nftask_mean_abs(const float *values, int64_t from, int64_t to, int32_t batch) {
     double sum = 0.0;
     for (int64_t i = from * batch; i < to * batch; i++)
         sum += fabs(values[i]);
     return to > from ? sum / ((double)(to - from) * batch) : 0.0;
 }
 
-nf_status nf_sussillo_build_signal(nf_network *net, const nf_sussillo_task *task, int32_t dim,
-                                   const float *signal, nf_sussillo_net *ids) {
+nf_status nftask_sussillo_build_signal(nf_network *net, const nftask_sussillo_task *task,
+                                       int32_t dim, const float *signal, nftask_sussillo_net *ids) {
     const int32_t batch = nf_network_batch(net);
     nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, task->n);
     pd.tau = 1.0f;
@@ -91,15 +97,16 @@ nf_status nf_sussillo_build_signal(nf_network *net, const nf_sussillo_task *task
     return nf_probe_add(net, ids->readout, NF_PROBE_OUTPUT, 1, &ids->output_probe);
 }
 
-nf_status nf_sussillo_build(nf_network *net, const nf_sussillo_task *task, nf_sussillo_net *ids) {
+nf_status nftask_sussillo_build(nf_network *net, const nftask_sussillo_task *task,
+                                nftask_sussillo_net *ids) {
     const int64_t steps = task->train_steps + task->test_steps;
     float *f = malloc(sizeof *f * (size_t)steps + 1);
     if (!f)
         return NF_ERR_OUT_OF_MEMORY;
     const double dt = nf_network_dt(net);
     for (int64_t t = 0; t < steps; t++)
-        f[t] = (float)nf_sussillo_target((double)(t + 1) * dt);
-    const nf_status st = nf_sussillo_build_signal(net, task, 1, f, ids);
+        f[t] = (float)nftask_sussillo_target((double)(t + 1) * dt);
+    const nf_status st = nftask_sussillo_build_signal(net, task, 1, f, ids);
     free(f);
     return st;
 }

@@ -10,18 +10,22 @@
 
 #include "tasks.h"
 
-nf_tension_task nf_tension_defaults(void) {
-    nf_tension_task t = {.n = 750, .tau_steps = 10.0f, .g = 1.5f, .alpha = 1.0f, .epochs = 5,
-                         .epoch_steps = 801};
+nftask_tension_task nftask_tension_defaults(void) {
+    nftask_tension_task t = {
+        .n = 750, .tau_steps = 10.0f, .g = 1.5f, .alpha = 1.0f, .epochs = 5, .epoch_steps = 801};
     return t;
 }
 
-double nf_tension_target(double t) { return nf_sussillo_target(60.0 * t); }
+double nftask_tension_target(double t) { return nftask_sussillo_target(60.0 * t); }
 
-nf_status nf_tension_run(nf_network *net, const nf_tension_task *task, nf_task_errors *out) {
+nf_status nftask_tension_run(nf_network *net, const nftask_tension_task *task, nftask_errors *out) {
     const double dt = nf_network_dt(net);
-    const nf_ff_spec spec = {.n = task->n, .tau = (float)(task->tau_steps * dt), .g = task->g,
-                             .alpha = task->alpha, .learn_fraction = 1.0f, .has_input = 0};
+    const nftask_ff_spec spec = {.n = task->n,
+                                 .tau = (float)(task->tau_steps * dt),
+                                 .g = task->g,
+                                 .alpha = task->alpha,
+                                 .learn_fraction = 1.0f,
+                                 .has_input = 0};
     if (task->epochs < 1 || task->epoch_steps < 1)
         return NF_ERR_INVALID_ARGUMENT;
     const int64_t steps = (int64_t)(task->epochs + 1) * task->epoch_steps;
@@ -29,12 +33,12 @@ nf_status nf_tension_run(nf_network *net, const nf_tension_task *task, nf_task_e
     if (!f)
         return NF_ERR_OUT_OF_MEMORY;
     for (int64_t k = 0; k < steps; k++)
-        f[k] = (float)nf_tension_target((double)(k % task->epoch_steps) * dt);
-    nf_ff_net ids;
-    nf_status st = nf_ff_build(net, &spec, f, NULL, steps, &ids);
+        f[k] = (float)nftask_tension_target((double)(k % task->epoch_steps) * dt);
+    nftask_ff_net ids;
+    nf_status st = nftask_ff_build(net, &spec, f, NULL, steps, &ids);
     free(f);
     const int64_t learn = (int64_t)task->epochs * task->epoch_steps;
     return st == NF_OK
-               ? nf_ff_run(net, &spec, &ids, steps, learn, learn - task->epoch_steps, 0, out)
+               ? nftask_ff_run(net, &spec, &ids, steps, learn, learn - task->epoch_steps, 0, out)
                : st;
 }

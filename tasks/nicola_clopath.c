@@ -12,12 +12,24 @@
 
 #include "tasks.h"
 
-nf_nc_task nf_nc_defaults(nf_model model) {
-    nf_nc_task t = {.model = NF_MODEL_LIF, .n = 2000, .dt = 5e-5, .unit = 1.0, .seconds = 15.0,
-                    .learn_start = 5.0, .learn_stop = 10.0, .freq = 5.0, .G = 0.04f,
-                    .Q = 10.0f, .p = 0.1f, .tau_rise = 0.002f, .tau_decay = 0.02f,
-                    .p0 = (float)(0.1 * 5e-5), .every = 50, .zero_mean_rows = 1,
-                    .p_precision = NF_PRECISION_F64};
+nftask_nc_task nftask_nc_defaults(nf_model model) {
+    nftask_nc_task t = {.model = NF_MODEL_LIF,
+                        .n = 2000,
+                        .dt = 5e-5,
+                        .unit = 1.0,
+                        .seconds = 15.0,
+                        .learn_start = 5.0,
+                        .learn_stop = 10.0,
+                        .freq = 5.0,
+                        .G = 0.04f,
+                        .Q = 10.0f,
+                        .p = 0.1f,
+                        .tau_rise = 0.002f,
+                        .tau_decay = 0.02f,
+                        .p0 = (float)(0.1 * 5e-5),
+                        .every = 50,
+                        .zero_mean_rows = 1,
+                        .p_precision = NF_PRECISION_F64};
     if (model == NF_MODEL_IZHIKEVICH) {
         t.model = model;
         t.dt = 0.04;
@@ -40,11 +52,11 @@ nf_nc_task nf_nc_defaults(nf_model model) {
 }
 
 /* Steps in `seconds` of model time. */
-static int64_t steps_of(const nf_nc_task *task, double seconds) {
+static int64_t steps_of(const nftask_nc_task *task, double seconds) {
     return (int64_t)llround(seconds * task->unit / task->dt);
 }
 
-static nf_status add_population(nf_network *net, const nf_nc_task *task, int32_t *id) {
+static nf_status add_population(nf_network *net, const nftask_nc_task *task, int32_t *id) {
     nf_population_desc pd = nf_population_defaults(task->model, task->n);
     if (task->model == NF_MODEL_LIF) {
         nf_status st = nf_lif_form_apply(&pd, NF_LIF_NICOLA_CLOPATH);
@@ -57,7 +69,7 @@ static nf_status add_population(nf_network *net, const nf_nc_task *task, int32_t
     return nf_population_add(net, &pd, id);
 }
 
-nf_status nf_nc_build(nf_network *net, const nf_nc_task *task, nf_nc_net *ids) {
+nf_status nftask_nc_build(nf_network *net, const nftask_nc_task *task, nftask_nc_net *ids) {
     if (!(task->model == NF_MODEL_LIF || task->model == NF_MODEL_IZHIKEVICH ||
           task->model == NF_MODEL_THETA) ||
         task->n < 1 || !(task->p0 > 0.0f) || !(task->learn_stop > task->learn_start) ||
@@ -93,7 +105,7 @@ nf_status nf_nc_build(nf_network *net, const nf_nc_task *task, nf_nc_net *ids) {
     const double two_pi = 6.28318530717958647692;
     for (int64_t t = 0; t < ids->steps; t++)
         f[t] = (float)sin(two_pi * task->freq * (double)(t + 1) * task->dt / task->unit);
-    st = nf_task_add_sequence(net, f, ids->steps, &ids->target);
+    st = nftask_add_sequence(net, f, ids->steps, &ids->target);
     free(f);
     if (st != NF_OK)
         return st;
@@ -112,10 +124,10 @@ nf_status nf_nc_build(nf_network *net, const nf_nc_task *task, nf_nc_net *ids) {
     return nf_probe_add(net, ids->learner, NF_PROBE_ERROR, 1, &ids->error_probe);
 }
 
-nf_status nf_nc_run(nf_network *net, const nf_nc_task *task, nf_task_errors *out) {
-    nf_nc_net ids;
-    nf_status st = nf_nc_build(net, task, &ids);
-    return st == NF_OK ? nf_task_run(net, ids.error_probe, ids.steps, ids.learn_start,
-                                     ids.learn_stop, ids.learn_stop, out)
+nf_status nftask_nc_run(nf_network *net, const nftask_nc_task *task, nftask_errors *out) {
+    nftask_nc_net ids;
+    nf_status st = nftask_nc_build(net, task, &ids);
+    return st == NF_OK ? nftask_run(net, ids.error_probe, ids.steps, ids.learn_start,
+                                    ids.learn_stop, ids.learn_stop, out)
                        : st;
 }

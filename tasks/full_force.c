@@ -14,7 +14,7 @@
 
 #include "tasks.h"
 
-static nf_status add_rate_population(nf_network *net, const nf_ff_spec *spec, int32_t *id) {
+static nf_status add_rate_population(nf_network *net, const nftask_ff_spec *spec, int32_t *id) {
     nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, spec->n);
     pd.tau = spec->tau;
     pd.x_init_scale = 0.5f;
@@ -23,9 +23,9 @@ static nf_status add_rate_population(nf_network *net, const nf_ff_spec *spec, in
 
 /* The input weights u_in, drawn once into the target-generating network and
  * given to the task network unchanged. */
-static nf_status connect_input(nf_network *net, const nf_ff_spec *spec, const float *in,
-                               int64_t steps, nf_ff_net *ids) {
-    nf_status st = nf_task_add_sequence(net, in, steps, &ids->input);
+static nf_status connect_input(nf_network *net, const nftask_ff_spec *spec, const float *in,
+                               int64_t steps, nftask_ff_net *ids) {
+    nf_status st = nftask_add_sequence(net, in, steps, &ids->input);
     nf_connection_desc cd = nf_connection_defaults();
     cd.init = NF_WEIGHTS_UNIFORM;
     cd.low = -1.0f;
@@ -45,8 +45,8 @@ static nf_status connect_input(nf_network *net, const nf_ff_spec *spec, const fl
     return st;
 }
 
-nf_status nf_ff_build(nf_network *net, const nf_ff_spec *spec, const float *f, const float *in,
-                      int64_t steps, nf_ff_net *ids) {
+nf_status nftask_ff_build(nf_network *net, const nftask_ff_spec *spec, const float *f,
+                          const float *in, int64_t steps, nftask_ff_net *ids) {
     if (spec->n < 1 || !(spec->alpha > 0.0f) || !f || (spec->has_input && !in) || steps < 1)
         return NF_ERR_INVALID_ARGUMENT;
     ids->input = ids->gen_in = ids->task_in = -1;
@@ -65,7 +65,7 @@ nf_status nf_ff_build(nf_network *net, const nf_ff_spec *spec, const float *f, c
     if (st == NF_OK && spec->has_input)
         st = connect_input(net, spec, in, steps, ids);
     if (st == NF_OK)
-        st = nf_task_add_sequence(net, f, steps, &ids->target);
+        st = nftask_add_sequence(net, f, steps, &ids->target);
     cd = nf_connection_defaults();
     cd.init = NF_WEIGHTS_UNIFORM;
     cd.low = -1.0f;
@@ -97,7 +97,7 @@ nf_status nf_ff_build(nf_network *net, const nf_ff_spec *spec, const float *f, c
     return nf_probe_add(net, ids->readout_learner, NF_PROBE_ERROR, 1, &ids->error_probe);
 }
 
-static nf_status set_learning(nf_network *net, const nf_ff_net *ids, int on) {
+static nf_status set_learning(nf_network *net, const nftask_ff_net *ids, int on) {
     nf_status st = nf_learner_set_enabled(net, ids->currents_learner, on);
     return st == NF_OK ? nf_learner_set_enabled(net, ids->readout_learner, on) : st;
 }
@@ -110,9 +110,9 @@ static double coin(uint64_t *s) {
     return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
 }
 
-nf_status nf_ff_run(nf_network *net, const nf_ff_spec *spec, const nf_ff_net *ids,
-                    int64_t steps, int64_t learn_steps, int64_t train_from, uint64_t seed,
-                    nf_task_errors *out) {
+nf_status nftask_ff_run(nf_network *net, const nftask_ff_spec *spec, const nftask_ff_net *ids,
+                        int64_t steps, int64_t learn_steps, int64_t train_from, uint64_t seed,
+                        nftask_errors *out) {
     if (learn_steps < 0 || learn_steps > steps)
         return NF_ERR_INVALID_ARGUMENT;
     nf_status st = NF_OK;
@@ -134,22 +134,27 @@ nf_status nf_ff_run(nf_network *net, const nf_ff_spec *spec, const nf_ff_net *id
         st = set_learning(net, ids, 0);
     if (st == NF_OK)
         st = nf_network_run(net, steps - learn_steps);
-    return st == NF_OK ? nf_task_score(net, ids->error_probe, steps, train_from, learn_steps,
-                                       learn_steps, out)
+    return st == NF_OK ? nftask_score(net, ids->error_probe, steps, train_from, learn_steps,
+                                      learn_steps, out)
                        : st;
 }
 
 // --- DePasquale's oscillation task
 
-nf_ff_oscillation_task nf_ff_oscillation_defaults(void) {
-    nf_ff_oscillation_task t = {.n = 300, .tau = 0.01f, .g = 1.5f, .alpha = 1.0f,
-                                .learn_fraction = 0.5f, .trial_steps = 2000,
-                                .train_trials = 50, .test_trials = 5,
-                                .p_precision = NF_PRECISION_F64};
+nftask_ff_oscillation_task nftask_ff_oscillation_defaults(void) {
+    nftask_ff_oscillation_task t = {.n = 300,
+                                    .tau = 0.01f,
+                                    .g = 1.5f,
+                                    .alpha = 1.0f,
+                                    .learn_fraction = 0.5f,
+                                    .trial_steps = 2000,
+                                    .train_trials = 50,
+                                    .test_trials = 5,
+                                    .p_precision = NF_PRECISION_F64};
     return t;
 }
 
-double nf_ff_oscillation_target(int64_t k, int32_t steps) {
+double nftask_ff_oscillation_target(int64_t k, int32_t steps) {
     const double pi = 3.14159265358979323846;
     const double t = 2.0 * (double)(k % steps) / steps;
     const double u = t <= 1.0 ? t : 2.0 - t; /* the second second mirrors the first */
@@ -157,11 +162,15 @@ double nf_ff_oscillation_target(int64_t k, int32_t steps) {
     return t <= 1.0 ? v : -v;
 }
 
-nf_status nf_ff_oscillation_run(nf_network *net, const nf_ff_oscillation_task *task,
-                                uint64_t seed, nf_task_errors *out) {
-    const nf_ff_spec spec = {.n = task->n, .tau = task->tau, .g = task->g, .alpha = task->alpha,
-                             .learn_fraction = task->learn_fraction, .has_input = 1,
-                             .p_precision = task->p_precision};
+nf_status nftask_ff_oscillation_run(nf_network *net, const nftask_ff_oscillation_task *task,
+                                    uint64_t seed, nftask_errors *out) {
+    const nftask_ff_spec spec = {.n = task->n,
+                                 .tau = task->tau,
+                                 .g = task->g,
+                                 .alpha = task->alpha,
+                                 .learn_fraction = task->learn_fraction,
+                                 .has_input = 1,
+                                 .p_precision = task->p_precision};
     if (task->trial_steps < 20 || task->train_trials < 1 || task->test_trials < 1)
         return NF_ERR_INVALID_ARGUMENT;
     const int64_t trials = (int64_t)task->train_trials + task->test_trials;
@@ -172,14 +181,14 @@ nf_status nf_ff_oscillation_run(nf_network *net, const nf_ff_oscillation_task *t
         return NF_ERR_OUT_OF_MEMORY;
     float *in = f + steps;
     for (int64_t k = 0; k < steps; k++) {
-        f[k] = (float)nf_ff_oscillation_target(k, task->trial_steps);
+        f[k] = (float)nftask_ff_oscillation_target(k, task->trial_steps);
         in[k] = k % task->trial_steps < pulse ? 1.0f : 0.0f;
     }
-    nf_ff_net ids;
-    nf_status st = nf_ff_build(net, &spec, f, in, steps, &ids);
+    nftask_ff_net ids;
+    nf_status st = nftask_ff_build(net, &spec, f, in, steps, &ids);
     free(f);
     const int64_t learn = (int64_t)task->train_trials * task->trial_steps;
-    return st == NF_OK ? nf_ff_run(net, &spec, &ids, steps, learn, learn - task->trial_steps,
-                                   seed, out)
-                       : st;
+    return st == NF_OK
+               ? nftask_ff_run(net, &spec, &ids, steps, learn, learn - task->trial_steps, seed, out)
+               : st;
 }

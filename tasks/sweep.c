@@ -9,8 +9,8 @@
 
 #include "tasks.h"
 
-nf_status nf_sweep_apply(nf_network *net, const nf_sussillo_task *task, const nf_sussillo_net *ids,
-                         const float *g, const float *alpha) {
+nf_status nftask_sweep_apply(nf_network *net, const nftask_sussillo_task *task,
+                             const nftask_sussillo_net *ids, const float *g, const float *alpha) {
     const int32_t batch = nf_network_batch(net);
     if (!task->per_batch || !(task->g > 0.0f))
         return NF_ERR_INVALID_ARGUMENT;
