@@ -4,7 +4,8 @@ Three figures, each set against its C (or memcpy) ceiling measured in the same r
   1. one ``net.run(1)`` call against one ``nf_network_run(net, 1)`` call from C, on
      a 1-neuron and a 1000-neuron network (leaky tanh units, sparse recurrent
      weights, g 1.5, p 0.1), and the raw cffi call without the wrapper;
-  2. the 1000-neuron network run for 10^5 steps in one call, from Python and from C;
+  2. the 1000-neuron network run for 10^5 steps in one call, from a Python process and
+     from a C process (each started for the run), wall and CPU time;
   3. ``probe.read()`` of 100 MB (a new array filled by nf_probe_read) against numpy
      copying 100 MB into a new array (memcpy plus first-touch page faults) and
      into one already touched (memcpy alone).
@@ -75,12 +76,20 @@ def py_call_seconds(n, calls, raw=False):
 
 
 def py_run_seconds(n, steps):
-    """(wall, process CPU) seconds of one net.run(steps)."""
+    """(wall, process CPU) seconds of one net.run(steps), in a new Python process as the
+    C program runs in a new process (the same start: no heap left by earlier runs)."""
+    out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child-run", str(n),
+                          str(steps)], check=True, capture_output=True, text=True).stdout
+    wall, cpu = map(float, out.split())
+    return wall, cpu
+
+
+def child_run(n, steps):
     net = network(n)
     net.run(100)
     t0, c0 = time.perf_counter(), time.process_time()
     net.run(steps)
-    return time.perf_counter() - t0, time.process_time() - c0
+    print(f"{time.perf_counter() - t0:.9f} {time.process_time() - c0:.9f}")
 
 
 def probe_read(mb, repeats):
@@ -135,7 +144,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", help="write the Markdown report here")
     parser.add_argument("--quick", action="store_true", help="fewer calls and steps")
+    parser.add_argument("--child-run", nargs=2, type=int, metavar=("N", "STEPS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child_run:
+        return child_run(*args.child_run)
     calls = 20_000 if args.quick else 100_000
     steps = 10_000 if args.quick else 100_000
     repeats = 2 if args.quick else 5
