@@ -70,6 +70,9 @@ typedef struct nf_seq_args {
 typedef struct nf_dense_args {
     int32_t batch, rows, cols;
     int32_t per_batch;
+    int32_t per_element;  /* nonzero: each element's product on its own, as per_batch does
+                             (shared W: the same W for each), so that an element's result
+                             never depends on the batch around it (batch windows) */
     float beta;
     const float *w;
     const float *x;       /* [batch][cols] */

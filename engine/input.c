@@ -67,3 +67,12 @@ const float *nf__input_row(const nf_network *net, const nf_input *in) {
     (void)net;
     return in->steps == 1 ? in->values : in->stage;
 }
+
+nf_status nf_input_size(const nf_network *net, int32_t input, int32_t *dim) {
+    int32_t i;
+    nf_status st = net ? nf__query(net, "nf_input_size", "input", input, NF_OBJ_INPUT, dim, &i)
+                       : NF_ERR_INVALID_ARGUMENT;
+    if (st == NF_OK)
+        *dim = net->inputs.items[i].dim;
+    return st;
+}

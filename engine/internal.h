@@ -66,6 +66,7 @@ typedef struct nf_readout {
     int32_t pop; /* object id */
     int32_t dim, n;
     int32_t copies;
+    bool per_batch; /* W_out per batch element (copies is the batch, which may be 1) */
     float z_init_scale;
     uint64_t rng_offset;
     float *w; /* [dim][n] per copy */
@@ -138,6 +139,9 @@ struct nf_network {
     const nf_backend_i *be;
     nf_backend_ctx *ctx;
     uint64_t rng_next; /* next free position of the Philox stream */
+    int32_t batch_first;  /* the batch window (nf_network_create_window): this network holds */
+    int32_t batch_global; /* elements [batch_first, batch_first + desc.batch) of batch_global */
+    bool window;          /* created as a window: dense products element by element */
     int64_t step;      /* steps run since creation or reset */
     int32_t launched;  /* objects.count + 1 when a step of this structure has run
                           uncaptured, so every kernel is loaded before a capture */
@@ -222,6 +226,16 @@ nf_status nf__draw_uniform(nf_network *net, uint64_t offset, float *dst, size_t 
 /* N(0, std^2) at stream position `offset`, into backend memory. */
 nf_status nf__draw_normal(nf_network *net, uint64_t offset, float *dst, size_t count,
                           float std);
+/* Per-batch-element draws keyed by the global element: dst is [batch][per_element]
+ * of the network's window, element b taking stream positions offset + (batch_first + b)
+ * per_element + i, exactly what a draw of the whole batch gives it. */
+nf_status nf__draw_uniform_batched(nf_network *net, uint64_t offset, float *dst,
+                                   size_t per_element, float lo, float hi);
+nf_status nf__draw_normal_batched(nf_network *net, uint64_t offset, float *dst,
+                                  size_t per_element, float std);
+/* Stream positions a per-batch-element draw takes: the whole batch's,
+ * nf__rng_span(batch_global * per_element), so later offsets agree on every window. */
+uint64_t nf__rng_span_batched(const nf_network *net, size_t per_element);
 
 // --- constants (params.c)
 

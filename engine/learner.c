@@ -186,6 +186,14 @@ nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id)
     }
     if (st == NF_OK && d->kind != NF_LEARNER_MASKED)
         l.p_count = (int64_t)l.n * l.n;
+    if (st == NF_OK && net->desc.batch < net->batch_global &&
+        !(l.readout_index >= 0 ? net->readouts.items[l.readout_index].per_batch
+                               : net->conns.items[l.conn_index].desc.per_batch))
+        st = nf__fail(net, NF_ERR_UNSUPPORTED,
+                      "%s: weights shared by the batch learn with one P updated element after "
+                      "element, which a window of %d of the batch's %d elements cannot "
+                      "reproduce: make the weights per batch element, or hold the whole batch",
+                      fn, net->desc.batch, net->batch_global);
     size_t p_values;
     if (st == NF_OK)
         st = nf__count3(net, fn, "P", l.copies, l.p_count, 1, nf__learner_p_size(&l), &p_values);
@@ -216,7 +224,8 @@ nf_status nf_learner_set_enabled(nf_network *net, int32_t learner, int enabled) 
 static nf_status product(nf_network *net, const float *w, int32_t copies, int32_t rows,
                          int32_t cols, const float *x, float *y) {
     nf_dense_args a = {.batch = net->desc.batch, .rows = rows, .cols = cols,
-                       .per_batch = copies > 1, .beta = 0.0f, .w = w, .x = x, .y = y};
+                       .per_batch = copies > 1, .per_element = net->window, .beta = 0.0f,
+                       .w = w, .x = x, .y = y};
     return net->be->dense(net->ctx, &a);
 }
 

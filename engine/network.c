@@ -22,8 +22,10 @@ static void write_message(char *message, size_t capacity, const char *text) {
         snprintf(message, capacity, "%s", text);
 }
 
-nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char *message,
-                               size_t capacity) {
+/* Creates the window [first, first + count) of a network of d->batch elements
+ * (the whole batch for nf_network_create). */
+static nf_status create(const nf_network_desc *d, int32_t first, int32_t count, bool window,
+                        nf_network **out, char *message, size_t capacity) {
     char why[256] = "";
     nf_status st = NF_ERR_INVALID_ARGUMENT;
     if (out)
@@ -39,6 +41,11 @@ nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char 
                  d->dt);
     else if (d->batch < 1)
         snprintf(why, sizeof why, "nf_network_create: batch must be >= 1, got %d", d->batch);
+    else if (first < 0 || count < 1 || first > d->batch - count)
+        snprintf(why, sizeof why,
+                 "nf_network_create_window: the window of %d elements from element %d must lie "
+                 "in the batch of %d (first >= 0, count >= 1, first + count <= batch)",
+                 count, first, d->batch);
     else if (d->backend != NF_BACKEND_AUTO && d->backend != NF_BACKEND_CPU &&
              d->backend != NF_BACKEND_CUDA)
         snprintf(why, sizeof why, "nf_network_create: backend %d is not an nf_backend",
@@ -75,6 +82,10 @@ nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char 
         return st;
     }
     net->desc = *d;
+    net->desc.batch = count; /* every object holds the window's elements */
+    net->batch_first = first;
+    net->batch_global = d->batch;
+    net->window = window;
     net->dt = d->dt;
     net->mode = NF_MODE_SPIKING;
     net->backend = chosen;
@@ -83,6 +94,16 @@ nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char 
     *out = net;
     write_message(message, capacity, "");
     return NF_OK;
+}
+
+nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char *message,
+                               size_t capacity) {
+    return create(d, 0, d ? d->batch : 0, false, out, message, capacity);
+}
+
+nf_status nf_network_create_window(const nf_network_desc *d, int32_t first, int32_t count,
+                                   nf_network **out, char *message, size_t capacity) {
+    return create(d, first, count, true, out, message, capacity);
 }
 
 nf_status nf_network_create(const nf_network_desc *d, nf_network **out) {
@@ -130,6 +151,19 @@ nf_backend nf_network_backend(const nf_network *net) {
 }
 
 int32_t nf_network_batch(const nf_network *net) { return net ? net->desc.batch : 0; }
+
+nf_status nf_network_batch_window(const nf_network *net, int32_t *first, int32_t *count,
+                                  int32_t *global) {
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    if (first)
+        *first = net->batch_first;
+    if (count)
+        *count = net->desc.batch;
+    if (global)
+        *global = net->batch_global;
+    return NF_OK;
+}
 
 double nf_network_dt(const nf_network *net) { return net ? net->dt : 0.0; }
 

@@ -110,8 +110,8 @@ nf_status nf_network_reset(nf_network *net) {
     for (int32_t i = 0; i < net->readouts.count && st == NF_OK; i++) {
         nf_readout *r = &net->readouts.items[i];
         const size_t count = (size_t)net->desc.batch * r->dim;
-        st = r->z_init_scale > 0.0f ? nf__draw_normal(net, r->rng_offset, r->z, count,
-                                                      r->z_init_scale)
+        st = r->z_init_scale > 0.0f ? nf__draw_normal_batched(net, r->rng_offset, r->z,
+                                                              (size_t)r->dim, r->z_init_scale)
                                     : nf__fill(net, r->z, 0.0f, count);
     }
     if (st != NF_OK) {

@@ -184,30 +184,31 @@ static nf_status check_population(nf_network *net, const char *fn, const nf_popu
 
 nf_status nf__population_init_state(nf_network *net, nf_population *p) {
     const nf_population_desc *d = &p->desc;
-    const size_t count = (size_t)net->desc.batch * d->n;
-    const uint64_t span = nf__rng_span(count);
+    const size_t count = (size_t)net->desc.batch * d->n, n = (size_t)d->n;
+    const uint64_t span = nf__rng_span_batched(net, n); /* keyed by the global element */
     uint64_t at = p->rng_offset;
     nf_status st = NF_OK;
     switch (d->model) {
     case NF_MODEL_LEAKY_RATE:
         if (d->x_init_scale > 0.0f)
-            st = nf__draw_normal(net, at, p->s0, count, d->x_init_scale);
+            st = nf__draw_normal_batched(net, at, p->s0, n, d->x_init_scale);
         else
             st = nf__fill(net, p->s0, 0.0f, count);
         if (st == NF_OK && p->convert)
-            st = nf__draw_uniform(net, at + span, p->s1, count, 0.0f, 1.0f);
+            st = nf__draw_uniform_batched(net, at + span, p->s1, n, 0.0f, 1.0f);
         break;
     case NF_MODEL_LIF:
         if (d->lif_form == NF_LIF_NENGO)
-            st = nf__draw_uniform(net, at, p->s0, count, 0.0f, 1.0f);
+            st = nf__draw_uniform_batched(net, at, p->s0, n, 0.0f, 1.0f);
         else
-            st = nf__draw_uniform(net, at, p->s0, count, d->nc_lif.v_reset, d->nc_lif.v_init_max);
+            st = nf__draw_uniform_batched(net, at, p->s0, n, d->nc_lif.v_reset,
+                                          d->nc_lif.v_init_max);
         if (st == NF_OK)
             st = nf__fill(net, p->s1, 0.0f, count);
         break;
     case NF_MODEL_IZHIKEVICH:
         if (d->izh.order == NF_IZHIKEVICH_NICOLA_CLOPATH) {
-            st = nf__draw_uniform(net, at, p->s0, count, d->izh.v_r, d->izh.v_peak);
+            st = nf__draw_uniform_batched(net, at, p->s0, n, d->izh.v_r, d->izh.v_peak);
             if (st == NF_OK)
                 st = nf__fill(net, p->s1, 0.0f, count);
         } else {
@@ -217,11 +218,12 @@ nf_status nf__population_init_state(nf_network *net, nf_population *p) {
         }
         break;
     case NF_MODEL_THETA:
-        st = nf__draw_uniform(net, at, p->s0, count, -3.14159265358979f, 3.14159265358979f);
+        st = nf__draw_uniform_batched(net, at, p->s0, n, -3.14159265358979f,
+                                      3.14159265358979f);
         break;
     default:
         if (p->convert)
-            st = nf__draw_uniform(net, at, p->s0, count, 0.0f, 1.0f);
+            st = nf__draw_uniform_batched(net, at, p->s0, n, 0.0f, 1.0f);
         break;
     }
     if (st == NF_OK)
@@ -235,8 +237,8 @@ nf_status nf__population_init_state(nf_network *net, nf_population *p) {
     return st;
 }
 
-/* Stream positions the population's initial state takes. */
-static uint64_t init_draw_span(const nf_population *p, size_t count) {
+/* Stream positions the population's initial state takes (the whole batch's). */
+static uint64_t init_draw_span(const nf_network *net, const nf_population *p) {
     const nf_population_desc *d = &p->desc;
     int draws = 0;
     if (d->model == NF_MODEL_LEAKY_RATE)
@@ -246,7 +248,7 @@ static uint64_t init_draw_span(const nf_population *p, size_t count) {
         draws = 1;
     else if (p->convert)
         draws = 1;
-    return (uint64_t)draws * nf__rng_span(count);
+    return (uint64_t)draws * nf__rng_span_batched(net, (size_t)d->n);
 }
 
 // --- adding
@@ -311,7 +313,7 @@ nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_
         nf__population_free(net, &p);
         return st;
     }
-    net->rng_next += init_draw_span(&p, count);
+    net->rng_next += init_draw_span(net, &p);
     net->pops.items[net->pops.count] = p;
     *id = nf__object_push(net, NF_OBJ_POPULATION, net->pops.count++);
     return NF_OK;

@@ -48,8 +48,8 @@ nf_status nf__connection_contribute(nf_network *net, const nf_connection *c, flo
     }
     default: {
         nf_dense_args a = {.batch = batch, .rows = c->n_post, .cols = c->n_pre,
-                           .per_batch = c->copies > 1, .beta = 1.0f, .w = c->w, .x = x,
-                           .y = y};
+                           .per_batch = c->copies > 1, .per_element = net->window,
+                           .beta = 1.0f, .w = c->w, .x = x, .y = y};
         return net->be->dense(net->ctx, &a);
     }
     }

@@ -26,7 +26,7 @@ nf_status nf_readout_add(nf_network *net, int32_t pop, int32_t dim, const nf_rea
             "%s: z_init_scale must be >= 0, got %g", fn, (double)d->z_init_scale);
     nf_readout r = {.pop = pop, .dim = dim, .n = net->pops.items[o->index].desc.n,
                     .copies = d->per_batch ? net->desc.batch : 1,
-                    .z_init_scale = d->z_init_scale};
+                    .per_batch = d->per_batch != 0, .z_init_scale = d->z_init_scale};
     const size_t wcount = (size_t)r.copies * dim * r.n;
     const size_t zcount = (size_t)net->desc.batch * dim;
     if (d->weights && (st = nf__check_finite(net, fn, "weights", d->weights, wcount)) != NF_OK)
@@ -40,14 +40,14 @@ nf_status nf_readout_add(nf_network *net, int32_t pop, int32_t dim, const nf_rea
     if (st == NF_OK && d->weights)
         st = nf__upload(net, r.w, d->weights, wcount * sizeof(float));
     if (st == NF_OK && r.z_init_scale > 0.0f)
-        st = nf__draw_normal(net, r.rng_offset, r.z, zcount, r.z_init_scale);
+        st = nf__draw_normal_batched(net, r.rng_offset, r.z, (size_t)dim, r.z_init_scale);
     if (st != NF_OK) {
         nf__free(net, r.w);
         nf__free(net, r.z);
         return st;
     }
     if (r.z_init_scale > 0.0f)
-        net->rng_next += nf__rng_span(zcount);
+        net->rng_next += nf__rng_span_batched(net, (size_t)dim);
     net->readouts.items[net->readouts.count] = r;
     *id = nf__object_push(net, NF_OBJ_READOUT, net->readouts.count++);
     return NF_OK;

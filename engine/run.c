@@ -53,7 +53,8 @@ nf_status nf__step_once(nf_network *net, int64_t first_step) {
     for (int32_t i = 0; i < net->readouts.count && st == NF_OK; i++) {
         nf_readout *r = &net->readouts.items[i];
         nf_dense_args a = {.batch = batch, .rows = r->dim, .cols = r->n,
-                           .per_batch = r->copies > 1, .beta = 0.0f, .w = r->w,
+                           .per_batch = r->copies > 1, .per_element = net->window,
+                           .beta = 0.0f, .w = r->w,
                            .x = nf__signal(net, r->pop), .y = r->z};
         st = be->dense(net->ctx, &a);
     }

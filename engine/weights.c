@@ -5,9 +5,10 @@
  *   UNIFORM  w = U[low, high) [u < p]
  * drawn as all values first (copies x post x pre), then, when p < 1, the mask
  * uniforms u (one mask per copy for dense; one shared mask for sparse, whose
- * structure the batch shares). zero_mean_rows subtracts from each row's
- * connected weights their mean. Sparse generated weights keep the connected
- * entries as CSR.
+ * structure the batch shares). Per-batch values and masks are keyed by the
+ * global batch element (nf__draw_uniform_batched), shared ones drawn whole.
+ * zero_mean_rows subtracts from each row's connected weights their mean.
+ * Sparse generated weights keep the connected entries as CSR.
  */
 #include <math.h>
 #include <stdint.h>
@@ -35,16 +36,24 @@ static nf_status host_oom(nf_network *net, const char *fn, size_t bytes) {
     return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory (%zu bytes)", fn, bytes);
 }
 
-/* Draws `count` values on the backend and brings them to host memory. */
-static nf_status draw_to_host(nf_network *net, bool normal, uint64_t offset, float std, float lo,
-                              float hi, size_t count, float **out) {
+/* Draws `copies` x `per` values on the backend and brings them to host memory:
+ * batched, one draw per batch element of the window (copies = its batch), keyed
+ * by the global element; else one shared draw. */
+static nf_status draw_to_host(nf_network *net, bool normal, bool batched, uint64_t offset,
+                              float std, float lo, float hi, size_t per, size_t copies,
+                              float **out) {
+    const size_t count = per * copies;
     float *dev, *host = malloc(count * sizeof *host + 1);
     if (!host)
         return host_oom(net, "nf_connect", count * sizeof *host);
     nf_status st = nf__alloc(net, count, &dev);
     if (st == NF_OK) {
-        st = normal ? nf__draw_normal(net, offset, dev, count, std)
-                    : nf__draw_uniform(net, offset, dev, count, lo, hi);
+        if (batched)
+            st = normal ? nf__draw_normal_batched(net, offset, dev, per, std)
+                        : nf__draw_uniform_batched(net, offset, dev, per, lo, hi);
+        else
+            st = normal ? nf__draw_normal(net, offset, dev, count, std)
+                        : nf__draw_uniform(net, offset, dev, count, lo, hi);
         if (st == NF_OK)
             st = nf__download(net, host, dev, count * sizeof *host);
         nf__free(net, dev);
@@ -64,13 +73,17 @@ static nf_status generate(nf_network *net, const nf_connection_desc *d, const nf
     const size_t per = (size_t)c->n_post * c->n_pre, count = per * c->copies;
     const bool normal = d->init == NF_WEIGHTS_NORMAL;
     const float std = d->scale > 0.0f ? d->scale : (float)(d->g / sqrt((double)d->p * c->n_pre));
-    nf_status st = draw_to_host(net, normal, offset, std, d->low, d->high, count, values);
-    *span = nf__rng_span(count);
+    /* per batch element: the values, and a dense connection's masks (a sparse one's is shared) */
+    const bool batched = d->per_batch, mask_batched = batched && d->kind == NF_CONNECTION_DENSE;
+    nf_status st = draw_to_host(net, normal, batched, offset, std, d->low, d->high, per,
+                                (size_t)c->copies, values);
+    *span = batched ? nf__rng_span_batched(net, per) : nf__rng_span(count);
     *mask = NULL;
     if (st != NF_OK || d->p >= 1.0f)
         return st;
-    st = draw_to_host(net, false, offset + *span, 0, 0.0f, 1.0f, per * mask_copies, mask);
-    *span += nf__rng_span(per * mask_copies);
+    st = draw_to_host(net, false, mask_batched, offset + *span, 0, 0.0f, 1.0f, per,
+                      (size_t)mask_copies, mask);
+    *span += mask_batched ? nf__rng_span_batched(net, per) : nf__rng_span(per * mask_copies);
     if (st != NF_OK) {
         free(*values);
         *values = NULL;

@@ -154,6 +154,36 @@ NF_API int32_t nf_network_batch(const nf_network *net);
 NF_API double nf_network_dt(const nf_network *net);
 NF_API int64_t nf_network_step_count(const nf_network *net); /* steps run since create or reset */
 
+/* Batch windows: one batch split across processes (the MPI companion library,
+ * include/neurofuse_mpi.h, is built on these two functions). A window holds
+ * the batch elements [first, first + count) of a network of d->batch
+ * elements, and every call then works on those `count` elements as on a
+ * network of batch `count` (nf_network_batch returns count; inputs, states,
+ * probes, readout z and per-batch weights are [count][...]). Every random draw
+ * of a batch element (initial states, initial readout z, per-batch generated
+ * weights and their masks) is keyed by its element of the whole batch, and
+ * draws shared by the batch are drawn whole, so a window starts exactly as
+ * those elements of nf_network_create(d) do. A window computes dense products
+ * element by element (one matrix-vector product each, as for per-batch
+ * weights), because a BLAS's matrix-matrix product over several elements may
+ * round an element's sums differently depending on how many there are; so with
+ * the same calls window element i computes, bit for bit on the same backend,
+ * what element first + i of any other window of the batch computes, the whole
+ * batch's window (0, d->batch) included; a plain network's elements differ from
+ * those only in the rounding of dense products with weights shared by the
+ * batch. That costs speed where weights are shared (no matrix-matrix product).
+ * A learner whose weights the batch shares (one P updated element after
+ * element) is refused on a window smaller than the batch with
+ * NF_ERR_UNSUPPORTED. Status as nf_network_create_ex, and
+ * NF_ERR_INVALID_ARGUMENT unless 0 <= first, 1 <= count, first + count <= d->batch. */
+NF_API nf_status nf_network_create_window(const nf_network_desc *d, int32_t first, int32_t count,
+                                          nf_network **out, char *message, size_t capacity);
+/* The window a network holds: its first element, its element count (its
+ * batch) and the whole batch's size (a network from nf_network_create: 0,
+ * batch, batch). Any pointer may be NULL. NF_ERR_INVALID_ARGUMENT for a NULL net. */
+NF_API nf_status nf_network_batch_window(const nf_network *net, int32_t *first, int32_t *count,
+                                         int32_t *global);
+
 // --- populations -----------------------------------------------------------
 
 typedef enum nf_model {
@@ -291,6 +321,8 @@ NF_API nf_status nf_input_add(nf_network *net, int32_t dim, int32_t *id);
  * consumes the next row; steps == 1 holds that value for every step. A run
  * longer than the rows left is refused. Setting rewinds the input to row 0. */
 NF_API nf_status nf_input_set(nf_network *net, int32_t input, int64_t steps, const float *values);
+/* The input's dimension. */
+NF_API nf_status nf_input_size(const nf_network *net, int32_t input, int32_t *dim);
 
 // --- connections ------------------------------------------------------------------
 

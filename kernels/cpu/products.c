@@ -11,7 +11,7 @@
 
 nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a) {
     (void)ctx;
-    if (!a->per_batch) {
+    if (!a->per_batch && !a->per_element) {
         if (a->batch == 1)
             cblas_sgemv(CblasRowMajor, CblasNoTrans, a->rows, a->cols, 1.0f, a->w, a->cols,
                         a->x, 1, a->beta, a->y, 1);
@@ -20,7 +20,7 @@ nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a) {
                         1.0f, a->x, a->cols, a->w, a->cols, a->beta, a->y, a->rows);
         return NF_OK;
     }
-    const size_t wsize = (size_t)a->rows * a->cols;
+    const size_t wsize = a->per_batch ? (size_t)a->rows * a->cols : 0;
     for (int32_t b = 0; b < a->batch; b++)
         cblas_sgemv(CblasRowMajor, CblasNoTrans, a->rows, a->cols, 1.0f, a->w + b * wsize,
                     a->cols, a->x + (size_t)b * a->cols, 1, a->beta,

@@ -2,7 +2,8 @@
  * Products on the GPU:
  *   dense   y[b] = beta y[b] + W_b x[b]: one cuBLAS GEMM over the batch (row-major
  *           W [rows][cols] is column-major W^T), strided-batched when each
- *           element has its own matrix;
+ *           element has its own matrix or is computed on its own (per_element:
+ *           shared W at stride 0);
  *   sparse  CSR, one thread per (element, row), entries summed in order;
  *   event   per element, a block lists the pre neurons with x != 0 in index
  *           order (block scan), then y[b] += x[b][j] W[:, j] over that list:
@@ -17,14 +18,15 @@
 
 nf_status nf_cuda_dense(nf_backend_ctx *ctx, const nf_dense_args *a) {
     const float one = 1.0f, beta = a->beta;
-    if (!a->per_batch)
+    if (!a->per_batch && !a->per_element)
         NF_CUBLAS_CHECK(ctx, cublasSgemm(ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, a->rows, a->batch,
                                          a->cols, &one, a->w, a->cols, a->x, a->cols, &beta,
                                          a->y, a->rows));
     else
         NF_CUBLAS_CHECK(ctx, cublasSgemmStridedBatched(
                                  ctx->cublas, CUBLAS_OP_T, CUBLAS_OP_N, a->rows, 1, a->cols, &one,
-                                 a->w, a->cols, (long long)a->rows * a->cols, a->x, a->cols,
+                                 a->w, a->cols, a->per_batch ? (long long)a->rows * a->cols : 0,
+                                 a->x, a->cols,
                                  a->cols, &beta, a->y, a->rows, a->rows, a->batch));
     return NF_OK;
 }

@@ -59,13 +59,16 @@ class Network:
     (CUDA when a GPU can run this build, else the CPU), "cpu" or "cuda". A context
     manager: leaving the ``with`` block frees the C network, as does garbage
     collection; objects made from it keep it alive. Same seed, same backend, same
-    calls: bit-identical results.
+    calls: bit-identical results. ``window=(first, count)``: only the elements
+    [first, first + count) of the batch (nf_network_create_window, what one MPI rank
+    holds): the network then has batch ``count``, and its draws and results are those
+    elements' of the whole batch's window.
 
     Checkpoints (``save``/``load``) come with the library's checkpoint support.
     """
 
     def __init__(self, dt: float = 0.001, batch: int = 1, seed: int = 0,
-                 backend: str = "auto", device: int = 0):
+                 backend: str = "auto", device: int = 0, window: Optional[tuple] = None):
         d = lib.nf_network_defaults()
         d.dt = real(dt, "dt")
         d.batch = integer(batch, "batch")
@@ -74,11 +77,17 @@ class Network:
         d.device = integer(device, "device")
         out = ffi.new("nf_network **")
         msg = ffi.new("char[]", 1024)
-        st = lib.nf_network_create_ex(ffi.addressof(d), out, msg, len(msg))
+        if window is None:
+            st = lib.nf_network_create_ex(ffi.addressof(d), out, msg, len(msg))
+        else:
+            first, count = window
+            st = lib.nf_network_create_window(ffi.addressof(d), integer(first, "window first"),
+                                              integer(count, "window count"), out, msg,
+                                              len(msg))
         if st != lib.NF_OK:
             raise error(st, text(msg))
         self._ptr = ffi.gc(out[0], lib.nf_network_destroy)
-        self._batch = d.batch
+        self._batch = lib.nf_network_batch(self._ptr)
 
     # -- lifetime --
 
@@ -134,6 +143,14 @@ class Network:
     @property
     def batch(self) -> int:
         return lib.nf_network_batch(self._p)
+
+    @property
+    def batch_window(self) -> tuple:
+        """(first, count, whole batch): the elements this network holds ((0, batch,
+        batch) unless it was made with ``window``)."""
+        v = ffi.new("int32_t[3]")
+        self._check(lib.nf_network_batch_window(self._p, v, v + 1, v + 2))
+        return v[0], v[1], v[2]
 
     @property
     def dt(self) -> float:

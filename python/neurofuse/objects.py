@@ -181,6 +181,13 @@ class Input(_Object):
         super().__init__(network, id_)
         self.dim = dim
 
+    @property
+    def size(self) -> int:
+        """dim, as the library reports it (nf_input_size)."""
+        d = ffi.new("int32_t *")
+        self.network._check(lib.nf_input_size(self.network._p, self.id, d))
+        return d[0]
+
     def set(self, values: ArrayLike) -> None:
         """Sets the input's rows and rewinds it to row 0. Shapes:
         ``(steps, batch, dim)`` as it is (batch 1 is broadcast over the batch);
