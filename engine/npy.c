@@ -87,16 +87,21 @@ nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim, co
     if (ndim > 0 && !shape)
         return npy_fail(message, capacity, NF_ERR_INVALID_ARGUMENT,
                         "%s: shape must not be NULL for ndim %d", fn, ndim);
+    /* the reader's (and numpy's) rule: the product of the nonzero dimensions
+     * must fit, even when a 0 empties the array */
+    const uint64_t limit = (SIZE_MAX < INT64_MAX ? (uint64_t)SIZE_MAX : (uint64_t)INT64_MAX) / 8;
     size_t count = 1;
+    uint64_t nonzero = 1;
     for (int32_t i = 0; i < ndim; i++) {
         if (shape[i] < 0)
             return npy_fail(message, capacity, NF_ERR_INVALID_ARGUMENT,
                             "%s: shape[%d] must be >= 0, got %lld", fn, i, (long long)shape[i]);
-        if (shape[i] > 0 && count > (SIZE_MAX / sizeof(float)) / (size_t)shape[i])
+        if (shape[i] > 0 && nonzero > limit / (uint64_t)shape[i])
             return npy_fail(message, capacity, NF_ERR_INVALID_ARGUMENT,
                             "%s: the shape's product overflows at shape[%d] = %lld", fn, i,
                             (long long)shape[i]);
         count *= (size_t)shape[i];
+        nonzero *= shape[i] > 0 ? (uint64_t)shape[i] : 1;
     }
     if (count > 0 && !data)
         return npy_fail(message, capacity, NF_ERR_INVALID_ARGUMENT,

@@ -8,6 +8,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,6 +124,54 @@ nf_model_params nf__layer_model_params(const nf_layer *layer) {
     return nf__model_params(&p, d->dt, layer->mode);
 }
 
+static bool floats_finite(const float *f, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(f[i]))
+            return false;
+    return true;
+}
+
+/* Whether dt and every constant the layer's pass derives (model constants, or
+ * each unit's filter constants) are finite floats in both modes: a finite
+ * descriptor with an extreme dt or tau can still derive inf (dt 1e300 is inf
+ * as a float) and then NaN outputs. Refused at creation. */
+static bool constants_finite(nf_layer *layer, const float *taus, char *why, size_t cap) {
+    const nf_layer_desc *d = &layer->desc;
+    const double dt = d->dt;
+    if (!(isfinite((float)dt) && (float)dt > 0.0f && isfinite((float)(1.0 / dt)))) {
+        snprintf(why, cap, "nf_layer_create: dt must be > 0 and, with 1/dt, a finite float, "
+                 "got %g", dt);
+        return false;
+    }
+    const size_t model_floats =
+        (sizeof(nf_model_params) - offsetof(nf_model_params, dt)) / sizeof(float);
+    const size_t filter_floats =
+        (sizeof(nf_filter_params) - offsetof(nf_filter_params, a00)) / sizeof(float);
+    const nf_mode mode = layer->mode;
+    bool ok = true;
+    for (int m = NF_MODE_SPIKING; m <= NF_MODE_RATE && ok; m++) {
+        layer->mode = (nf_mode)m;
+        if (d->kind == NF_LAYER_SPIKING_ACTIVATION) {
+            const nf_model_params p = nf__layer_model_params(layer);
+            ok = floats_finite(&p.dt, model_floats);
+            continue;
+        }
+        for (int32_t u = 0; ok && u < (taus ? d->units : 1); u++) {
+            nf_filter_desc f = {.kind = d->kind == NF_LAYER_ALPHA ? NF_FILTER_ALPHA
+                                                                  : NF_FILTER_LOWPASS,
+                                .tau = taus ? taus[u] : d->tau};
+            const nf_filter_params p = nf__filter_params(&f, dt, (nf_mode)m);
+            ok = floats_finite(&p.a00, filter_floats);
+        }
+    }
+    layer->mode = mode;
+    if (!ok)
+        snprintf(why, cap, "nf_layer_create: with dt %g a %s constant is not finite; a time "
+                 "constant or dt is too extreme for float", dt,
+                 d->kind == NF_LAYER_SPIKING_ACTIVATION ? "model" : "filter");
+    return ok;
+}
+
 /* Per-unit filter constants (spiking mode; rate mode is handled per pass). */
 static nf_status upload_filter(nf_layer *layer, const float *taus) {
     const nf_layer_desc *d = &layer->desc;
@@ -210,6 +259,12 @@ nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *messa
     layer->backend = chosen;
     layer->be = be;
     layer->mode = d->mode;
+    if (!constants_finite(layer, d->taus, why, sizeof why)) {
+        if (message && capacity)
+            snprintf(message, capacity, "%s", why);
+        free(layer);
+        return NF_ERR_INVALID_ARGUMENT;
+    }
     nf_status st = nf__backend_share_acquire(be, d->device, &layer->ctx);
     if (st != NF_OK) {
         layer->ctx = NULL;

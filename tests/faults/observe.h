@@ -46,6 +46,7 @@ typedef struct nft_layer {
     nf_layer_kind kind;
     int32_t units;
     int32_t batch;
+    int flags; /* the program's own (the fuzz target: fed non-finite values) */
 } nft_layer;
 
 typedef struct nft_obs {
