@@ -7,7 +7,8 @@
  * one, and always RLIMIT_FSIZE with SIGXFSZ ignored, which makes a write fail
  * with EFBIG). After every failure the old file is byte for byte what it was,
  * nothing else is in its folder (no temporary file left), and the message
- * names the path.
+ * names the path. The library's writers that use it, nf_npy_write_f32 and
+ * nf_probe_write_npy, are tried on the full disk too (a probe keeps its rows).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -412,4 +413,60 @@ Test(atomic_file, a_file_size_limit_keeps_the_old_file_and_leaves_no_temporary) 
     cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0, "setrlimit: %s", strerror(errno));
     assert_full_disk_keeps_files(dir, 256 * 1024, strerror(EFBIG));
     setrlimit(RLIMIT_FSIZE, &old);
+}
+
+// --- the library's writers on a full disk
+
+/* Limits file sizes to `bytes` (SIGXFSZ ignored: writes fail with EFBIG). */
+static void limit_file_size(rlim_t bytes) {
+    signal(SIGXFSZ, SIG_IGN);
+    struct rlimit old;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
+    struct rlimit small = {.rlim_cur = bytes, .rlim_max = old.rlim_max};
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0, "setrlimit: %s", strerror(errno));
+}
+
+Test(atomic_file, npy_writes_on_a_full_disk_keep_the_old_file) {
+    char dir[64], path[128], msg[512];
+    temp_dir(dir, sizeof dir);
+    join(path, sizeof path, dir, "kept.npy");
+    const float old[3] = {1.0f, 2.0f, 3.0f};
+    const int64_t old_shape[1] = {3};
+    cr_assert_eq(nf_npy_write_f32(path, old, 1, old_shape, msg, sizeof msg), NF_OK, "%s", msg);
+    limit_file_size(64 * 1024);
+    enum { N = 100000 };
+    float *big = nft_alloc(N, sizeof *big);
+    const int64_t shape[1] = {N};
+    const nf_status st = nf_npy_write_f32(path, big, 1, shape, msg, sizeof msg);
+    free(big);
+    assert_failed(st, NF_ERR_IO, msg, path);
+    float *back = NULL;
+    int32_t ndim = 0;
+    int64_t got[NF_NPY_MAX_DIMS];
+    cr_assert_eq(nf_npy_read_f32(path, &back, &ndim, got, msg, sizeof msg), NF_OK, "%s", msg);
+    cr_assert(ndim == 1 && got[0] == 3 && back[2] == 3.0f, "the old file changed");
+    nf_npy_free(back);
+    assert_entries(dir, (const char *[]){"kept.npy", NULL});
+}
+
+Test(atomic_file, a_probe_written_on_a_full_disk_keeps_its_rows) {
+    char dir[64], path[128];
+    temp_dir(dir, sizeof dir);
+    join(path, sizeof path, dir, "probe.npy");
+    nf_network *net = nft_network(NF_BACKEND_CPU, 0.001, 4, 1);
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_TANH, 2000);
+    int32_t pop, probe;
+    NFT_OK(net, nf_population_add(net, &pd, &pop));
+    NFT_OK(net, nf_probe_add(net, pop, NF_PROBE_OUTPUT, 1, &probe));
+    NFT_OK(net, nf_network_run(net, 10)); /* 10 x 4 x 2000 floats: 320 kB */
+    limit_file_size(64 * 1024);
+    const nf_status st = nf_probe_write_npy(net, probe, path);
+    cr_assert_eq(st, NF_ERR_IO, "%s", nf_network_last_error(net));
+    cr_assert_not_null(strstr(nf_network_last_error(net), "probe.npy"), "%s",
+                       nf_network_last_error(net));
+    int64_t rows = 0;
+    NFT_OK(net, nf_probe_rows(net, probe, &rows));
+    cr_assert_eq(rows, 10, "the failed write lost rows (%lld left)", (long long)rows);
+    assert_entries(dir, (const char *[]){NULL});
+    nf_network_destroy(net);
 }
