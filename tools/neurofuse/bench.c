@@ -18,12 +18,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "bench/common.h"
+#include "bench/device_bandwidth.h"
+#include "bench/suite.h"
 #include "cli.h"
 #include "engine/atomic_file.h"
-#include "common.h"
-#include "device_bandwidth.h"
 #include "scaling_plot.h"
-#include "suite.h"
 
 static const char USAGE[] =
     "usage: neurofuse bench [options]\n"
