@@ -55,4 +55,19 @@ check "pkg-config shared" "$("$work/consumer_pc")"
 
 "$prefix/bin/neurofuse" info > "$work/info.log" || { echo "FAIL: neurofuse info"; exit 1; }
 grep -q "neurofuse $version" "$work/info.log" || { echo "FAIL: neurofuse info output"; exit 1; }
+# The MPI component, when the library was built with it: find_package(neurofuse
+# COMPONENTS mpi) and neurofuse::neurofuse_mpi, the program run on 2 ranks.
+if [ -e "$prefix/lib/cmake/neurofuse/neurofuseMpiTargets.cmake" ]; then
+    for f in include/neurofuse_mpi.h lib/libneurofuse_mpi.so; do
+        [ -e "$prefix/$f" ] || { echo "FAIL: $f was not installed"; exit 1; }
+    done
+    cmake -S "$here/consumer_mpi" -B "$work/mpi-build" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DCMAKE_C_COMPILER="$cc" > "$work/mpi-configure.log" 2>&1 ||
+        { cat "$work/mpi-configure.log"; exit 1; }
+    cmake --build "$work/mpi-build" > "$work/mpi-build.log" 2>&1 || { cat "$work/mpi-build.log"; exit 1; }
+    out=$(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+          OMPI_MCA_rmaps_base_oversubscribe=1 mpiexec -n 2 "$work/mpi-build/consumer_mpi")
+    [ "$out" = "slice 0 2" ] || { echo "FAIL: find_package mpi component: '$out'"; exit 1; }
+    echo "find_package mpi component: $out (2 ranks)"
+fi
 echo "install test passed (prefix $prefix)"

@@ -1,0 +1,117 @@
+/*
+ * neurofuse_mpi: one batch sharded over the ranks of an MPI communicator, the
+ * companion library of neurofuse (as fftw3-mpi is FFTW's): it links the core
+ * library and MPI, the core library never links MPI, and it is a client of the
+ * core's public API alone (batch windows: nf_network_create_window).
+ *
+ * Sharding. A network of d->batch elements is split over the communicator's
+ * p ranks in contiguous slices whose sizes differ by at most one: rank r
+ * holds count = batch / p elements, plus one when r < batch % p, from element
+ * first = r (batch / p) + min(r, batch % p) (nf_mpi_local_size). Each rank's
+ * network is an ordinary nf_network holding its slice: every call of
+ * neurofuse.h works on it as on a network of batch `count` (inputs take
+ * [steps][count][dim], probes record [rows][count][dim], states are
+ * [count][n]); the functions below add the collective steps. Ranks do not
+ * communicate while the network runs: a step needs nothing of another rank.
+ *
+ * Results. Every random draw of a batch element is keyed by its global
+ * element and dense products are computed element by element
+ * (nf_network_create_window), so element g computes the same bits whatever
+ * the number of ranks, 1 included, on the same backend and build. Weights
+ * shared by the batch are replicated: every rank draws the same generated
+ * weights; weights the caller gives must be the same on every rank. A
+ * learner with weights shared by the batch (one P updated element after
+ * element) is refused on more than one rank (NF_ERR_UNSUPPORTED).
+ *
+ * Collective calls and errors. The functions marked collective must be called
+ * by every rank of the communicator with the same arguments except where
+ * said. They fail on every rank or on none: a rank's failure (a bad argument,
+ * an allocation, a file) is shared with the others before any data moves
+ * where that is possible, and every rank returns the failing rank's status
+ * (the lowest rank that failed) with its message, prefixed by the rank, in
+ * nf_mpi_last_error(). MPI's own errors follow the communicator's error
+ * handler (MPI_ERRORS_ARE_FATAL by default: the job ends); with
+ * MPI_ERRORS_RETURN they come back as NF_ERR_BACKEND with MPI's text.
+ * Thread rules are MPI's and neurofuse's: a network belongs to one thread.
+ */
+#ifndef NEUROFUSE_MPI_H
+#define NEUROFUSE_MPI_H
+
+#include <mpi.h>
+
+#include "neurofuse.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && defined(NF_MPI_SHARED_BUILD)
+#define NF_MPI_API __attribute__((visibility("default")))
+#else
+#define NF_MPI_API
+#endif
+
+/* The slice of a batch of `batch` elements this rank of comm holds (see the
+ * top): *first and *count. Local: no communication. NF_ERR_INVALID_ARGUMENT
+ * when batch is smaller than the number of ranks (every rank holds at least
+ * one element), or for NULL pointers or MPI_COMM_NULL. */
+NF_MPI_API nf_status nf_mpi_local_size(int32_t batch, MPI_Comm comm, int32_t *first,
+                                       int32_t *count);
+
+/* Collective: creates this rank's network, the slice nf_mpi_local_size gives
+ * of the batch d->batch (nf_network_create_window). Every rank passes the same
+ * dt, batch, seed and backend (checked). The device: on the CUDA backend (or
+ * AUTO where a GPU is usable) d->device 0, the default, means the GPU of this
+ * rank's node-local rank (MPI_Comm_split_type MPI_COMM_TYPE_SHARED), modulo
+ * the GPUs the rank sees; another value is used as it is. The ranks must
+ * resolve to one backend (AUTO giving CUDA on one rank and the CPU on another
+ * is refused). On failure *out is NULL on every rank, nothing is allocated and
+ * the failing rank's reason is written into message (truncated to capacity)
+ * on every rank. The communicator is not kept: pass it to the calls below. */
+NF_MPI_API nf_status nf_network_create_mpi(const nf_network_desc *d, MPI_Comm comm,
+                                           nf_network **out, char *message, size_t capacity);
+
+/* The slice this rank's network holds: its first global element and its
+ * element count. Local. NF_ERR_INVALID_ARGUMENT for a NULL net. */
+NF_MPI_API nf_status nf_mpi_local_batch(const nf_network *net, int32_t *first, int32_t *count);
+
+/* Collective: sets `steps` rows of an input from the global array the root
+ * holds, values [steps][batch][dim] (batch the global batch; read only on
+ * root, may be NULL elsewhere): each rank receives its slice
+ * [steps][count][dim] and sets it (nf_input_set: the input is rewound).
+ * Every rank passes the same input, steps and root. */
+NF_MPI_API nf_status nf_mpi_input_scatter(nf_network *net, int32_t input, int64_t steps,
+                                          const float *values, int root, MPI_Comm comm);
+
+/* Collective: gathers every unread row of a probe to the root as the global
+ * array [rows][batch][dim] (dst, capacity floats, used only on root; may be
+ * NULL elsewhere) and forgets them on every rank, as nf_probe_read. *rows (if
+ * not NULL) gets the row count on every rank. Every rank holds the same row
+ * count (the ranks ran the same steps). A dst too small on the root is refused
+ * on every rank and nothing is lost; after the rows are read a failure loses
+ * them. */
+NF_MPI_API nf_status nf_mpi_probe_gather(nf_network *net, int32_t probe, float *dst,
+                                         size_t capacity, int64_t *rows, int root,
+                                         MPI_Comm comm);
+
+/* Collective: writes every unread row of a probe to one .npy file of shape
+ * (rows, batch, dim), the global batch, with MPI-IO: rank 0 writes the header,
+ * each rank its slab of every row. The file is byte for byte what
+ * nf_probe_write_npy writes for a network holding the whole batch (numpy's
+ * .npy format 1.0, '<f4'). It is written to a temporary file beside `path`
+ * and renamed over path once every rank has written, so path holds the whole
+ * array or is left as it was. The rows are forgotten on success; on a failure
+ * after they are read they are lost. The path (the same on every rank) must
+ * name a file system every rank shares. */
+NF_MPI_API nf_status nf_mpi_probe_write_npy(nf_network *net, int32_t probe, const char *path,
+                                            MPI_Comm comm);
+
+/* The message of the last failed nf_mpi_* call on this thread ("" after
+ * none): the failing rank, then its reason. Owned by the library. */
+NF_MPI_API const char *nf_mpi_last_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NEUROFUSE_MPI_H */
