@@ -32,6 +32,7 @@ venv=$build/venv
 "$venv/bin/python" -m pip install -q --disable-pip-version-check \
     "scikit-build-core>=0.10" "cffi>=1.15" numpy pytest scipy matplotlib
 rm -rf "$build/dist"
+export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc)}
 "$venv/bin/python" -m pip wheel -q --disable-pip-version-check --no-deps --no-build-isolation \
     -w "$build/dist" --config-settings=build-dir="$build/cmake" \
     --config-settings=cmake.define.NF_CUDA=OFF "$root"
