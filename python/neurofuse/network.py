@@ -5,15 +5,16 @@ C calls; the objects it makes are in objects.py. All state is laid out [batch][n
 """
 from __future__ import annotations
 
+import copy
 import sys
 from typing import Optional, Sequence, Union
 
 import numpy as np
 
 from ._lib import (BACKENDS, MODELS, MODES, STATES, choose, closed, enum_names, error, fbuf,
-                   ffi, integer, invalid, lib, name_of, real, shaped, text)
-from .objects import (ArrayLike, Connection, Filter, Input, Learner, Population, Probe,
-                      Readout, _Object, _size)
+                   ffi, integer, invalid, lib, name_of, path_bytes, real, shaped, text)
+from .objects import (ArrayLike, Connection, Filter, Input, Learner, PathLike, Population,
+                      Probe, Readout, _Object, _size)
 
 _LIF_FORMS = enum_names("nf_lif_form", "NF_LIF_")
 _IZH_ORDERS = enum_names("nf_izhikevich_order", "NF_IZHIKEVICH_")
@@ -64,7 +65,9 @@ class Network:
     holds): the network then has batch ``count``, and its draws and results are those
     elements' of the whole batch's window.
 
-    Checkpoints (``save``/``load``) come with the library's checkpoint support.
+    Checkpoints: ``net.save(path)`` writes one .npz file; ``Network.load(path)`` makes
+    a network from it (any backend), and ``loaded.counterpart(obj)`` gives, for an
+    object of the saved network, the same object (same id) in the loaded one.
     """
 
     def __init__(self, dt: float = 0.001, batch: int = 1, seed: int = 0,
@@ -88,6 +91,70 @@ class Network:
             raise error(st, text(msg))
         self._ptr = ffi.gc(out[0], lib.nf_network_destroy)
         self._batch = lib.nf_network_batch(self._ptr)
+
+    @classmethod
+    def load(cls, path: PathLike, backend: str = "auto", device: int = 0) -> "Network":
+        """A network made from a checkpoint written by ``save`` (nf_network_load), on
+        ``backend`` and ``device`` whatever the one it was saved on: every object at
+        the same id (see ``counterpart``); the same calls then give the saved network's
+        results (bit for bit on the same backend). Raises UnsupportedError where the
+        library was built without libzip."""
+        out = ffi.new("nf_network **")
+        msg = ffi.new("char[]", 1024)
+        st = lib.nf_network_load(path_bytes(path), choose(BACKENDS, backend, "backend"),
+                                 integer(device, "device"), out, msg, len(msg))
+        if st != lib.NF_OK:
+            raise error(st, text(msg))
+        net = cls.__new__(cls)
+        net._ptr = ffi.gc(out[0], lib.nf_network_destroy)
+        net._batch = lib.nf_network_batch(net._ptr)
+        return net
+
+    def save(self, path: PathLike) -> None:
+        """Writes a checkpoint (nf_network_save): one .npz file (``numpy.load`` lists
+        its arrays) holding everything that determines the rest of a run, replaced
+        whole or not at all. The network is not changed."""
+        self._check(lib.nf_network_save(self._p, path_bytes(path)))
+
+    def counterpart(self, obj: _Object) -> _Object:
+        """The object with ``obj``'s id in this network, for an object of the network
+        this one was loaded from (``obj`` must come from that network: the sizes the
+        library reports are checked where it reports them)."""
+        if not isinstance(obj, _Object):
+            raise invalid(f"counterpart of a Population, Input, Connection, Readout, "
+                          f"Learner or Probe, got {obj!r}")
+        if obj.network is self:
+            return obj
+        clone = copy.copy(obj)
+        clone.network = self
+        for attr in ("population", "pre", "post"):
+            inner = getattr(clone, attr, None)
+            if isinstance(inner, _Object):
+                setattr(clone, attr, self.counterpart(inner))
+        if obj.network.batch != self.batch:
+            raise invalid(f"batch {self.batch}, the object's network has {obj.network.batch}")
+        size = ffi.new("int64_t *")
+        n = ffi.new("int32_t *")
+        if isinstance(obj, Population):
+            self._check(lib.nf_population_size(self._p, obj.id, n))
+            same = n[0] == obj.n
+        elif isinstance(obj, Input):
+            self._check(lib.nf_input_size(self._p, obj.id, n))
+            same = n[0] == obj.dim
+        elif isinstance(obj, Connection):
+            self._check(lib.nf_connection_weight_count(self._p, obj.id, size))
+            same = size[0] == obj.weight_count
+        elif isinstance(obj, Learner):
+            self._check(lib.nf_learner_p_count(self._p, obj.id, size))
+            same = size[0] == obj.p_count
+        elif isinstance(obj, Probe):
+            self._check(lib.nf_probe_row_size(self._p, obj.id, size))
+            same = size[0] == obj.row_size
+        else:
+            same = True  # a readout: its population was checked above
+        if not same:
+            raise invalid(f"{obj!r} does not match object {obj.id} of this network")
+        return clone
 
     # -- lifetime --
 
