@@ -471,6 +471,7 @@ static nf_status build_network(nf_loader *ld, nf_backend backend, int32_t device
         return st;
     ld->run.dt = d.dt;
     ld->run.mode = NF_MODE_SPIKING;
+    ld->run.batch_global = d.batch;
     if ((st = fields(ld, "run", &nf__ckpt_network_run, &ld->run)) != NF_OK)
         return st;
     if (ld->run.step < 0)
@@ -479,7 +480,15 @@ static nf_status build_network(nf_loader *ld, nf_backend backend, int32_t device
     d.backend = backend;
     d.device = device;
     char message[sizeof ld->net->error];
-    if ((st = nf_network_create_ex(&d, &ld->net, message, sizeof message)) != NF_OK)
+    if (ld->run.window) { /* network.batch is the window's count */
+        const int32_t count = d.batch;
+        d.batch = ld->run.batch_global;
+        st = nf_network_create_window(&d, ld->run.batch_first, count, &ld->net, message,
+                                      sizeof message);
+    } else {
+        st = nf_network_create_ex(&d, &ld->net, message, sizeof message);
+    }
+    if (st != NF_OK)
         return nf__load_fail(ld, st, "cannot create the network: %s", message);
     ld->batch = ld->net->desc.batch;
     if ((st = nf_network_set_dt(ld->net, ld->run.dt)) != NF_OK ||

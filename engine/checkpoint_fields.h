@@ -18,8 +18,11 @@
     X(F64, dt) X(I32, batch) X(U64, seed) X(ENUM, backend) X(I32, device)
 
 /* struct nf_network, keys run.<field>: the dt now (nf_network_set_dt), the mode,
- * the step count and the next free position of the random stream. */
-#define NF_CKPT_NETWORK_RUN_FIELDS(X) X(F64, dt) X(ENUM, mode) X(I64, step) X(U64, rng_next)
+ * the step count, the next free position of the random stream and the batch
+ * window (nf_network_create_window: network.batch is the window's count). */
+#define NF_CKPT_NETWORK_RUN_FIELDS(X)                                                        \
+    X(F64, dt) X(ENUM, mode) X(I64, step) X(U64, rng_next) X(I32, batch_first)               \
+    X(I32, batch_global) X(BOOL, window)
 
 /* nf_population_desc, keys population_<id>.<field>. */
 #define NF_CKPT_POPULATION_DESC_FIELDS(X)                                                    \

@@ -106,21 +106,26 @@ static nf_status read_exact(nf_loader *ld, zip_file_t *zf, const char *name, voi
     return NF_OK;
 }
 
-/* Reads past the end so that libzip compares the CRC of all that was read. */
-static nf_status read_end(nf_loader *ld, zip_file_t *zf, const char *name) {
-    char extra;
-    const zip_int64_t got = zip_fread(zf, &extra, 1);
-    if (got < 0) {
-        const int code = zip_error_code_zip(zip_file_get_error(zf));
-        return nf__load_fail(ld, NF_ERR_IO, "member '%s': %s%s", name, zip_file_strerror(zf),
-                             code == ZIP_ER_CRC ? " (its bytes are not those written: the file "
-                                                  "is corrupted)"
-                                                : "");
+/* Reads the rest of a member (none is expected when `empty`) so that libzip
+ * compares the CRC of all of it: a corrupted member is reported as such. */
+static nf_status read_end(nf_loader *ld, zip_file_t *zf, const char *name, bool empty) {
+    char rest[4096];
+    for (;;) {
+        const zip_int64_t got = zip_fread(zf, rest, empty ? 1 : sizeof rest);
+        if (got < 0) {
+            const int code = zip_error_code_zip(zip_file_get_error(zf));
+            return nf__load_fail(ld, NF_ERR_IO, "member '%s': %s%s", name,
+                                 zip_file_strerror(zf),
+                                 code == ZIP_ER_CRC ? " (its bytes are not those written: the "
+                                                      "file is corrupted)"
+                                                    : "");
+        }
+        if (got == 0)
+            return NF_OK;
+        if (empty)
+            return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                                 "member '%s' is longer than its data", name);
     }
-    if (got > 0)
-        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s' is longer than its data",
-                             name);
-    return NF_OK;
 }
 
 /* Opens a member (marking it read) and checks its size; *size its bytes. */
@@ -180,6 +185,44 @@ static void shape_text(char *buf, size_t cap, int32_t ndim, const int64_t *shape
         snprintf(buf + n, cap - (size_t)n, ")");
 }
 
+/* Reads and checks a member's .npy header against the dtype and shape expected. */
+static nf_status read_header(nf_loader *ld, zip_file_t *zf, const char *name, size_t size,
+                             nf_ckpt_dtype t, int32_t ndim, const int64_t *shape, size_t bytes) {
+    unsigned char head[NF_CKPT_NPY_HEADER_MAX];
+    size_t len = 0;
+    char why[160], want[96], got[96];
+    if (size < 12)
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                             "member '%s' is too short for a .npy array (%zu bytes)", name, size);
+    nf_status st = read_exact(ld, zf, name, head, 12);
+    if (st != NF_OK)
+        return st;
+    if (!(len = nf__ckpt_npy_header_len(head, 12, why, sizeof why)))
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': %s", name, why);
+    if (len > size || len < 12)
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                             "member '%s': its .npy header (%zu bytes) does not fit the member "
+                             "(%zu)", name, len, size);
+    if ((st = read_exact(ld, zf, name, head + 12, len - 12)) != NF_OK)
+        return st;
+    nf_ckpt_npy h;
+    if (nf__ckpt_npy_parse(head, len, &h, why, sizeof why) != NF_OK)
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': %s", name, why);
+    if (strcmp(h.descr, nf__ckpt_dtype_descr(t)) || h.ndim != ndim ||
+        memcmp(h.shape, shape, (size_t)ndim * sizeof *shape)) {
+        shape_text(want, sizeof want, ndim, shape);
+        shape_text(got, sizeof got, h.ndim, h.shape);
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                             "member '%s' holds dtype '%s' shape %s; the metadata calls for "
+                             "'%s' %s", name, h.descr, got, nf__ckpt_dtype_descr(t), want);
+    }
+    if (size - len != bytes)
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                             "member '%s' has %zu bytes of data, its shape %zu", name,
+                             size - len, bytes);
+    return NF_OK;
+}
+
 nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
                          const int64_t *shape, void **out) {
     *out = NULL;
@@ -190,38 +233,17 @@ nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32
                              name);
     zip_file_t *zf;
     nf_status st = open_member(ld, name, &zf, &size);
-    unsigned char head[NF_CKPT_NPY_HEADER_MAX];
-    size_t header_len = 0;
-    char why[160], want[96], got[96];
-    if (st == NF_OK && size < 12)
-        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s' is too short for a .npy "
-                           "array (%zu bytes)", name, size);
-    if (st == NF_OK)
-        st = read_exact(ld, zf, name, head, 12);
-    if (st == NF_OK && !(header_len = nf__ckpt_npy_header_len(head, 12, why, sizeof why)))
-        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': %s", name, why);
-    if (st == NF_OK && header_len > size)
-        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': its .npy header (%zu "
-                           "bytes) is longer than the member (%zu)", name, header_len, size);
-    if (st == NF_OK && header_len > 12)
-        st = read_exact(ld, zf, name, head + 12, header_len - 12);
-    nf_ckpt_npy h;
-    if (st == NF_OK && header_len < 12)
-        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': its .npy header is cut "
-                           "short", name);
-    if (st == NF_OK && nf__ckpt_npy_parse(head, header_len, &h, why, sizeof why) != NF_OK)
-        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': %s", name, why);
-    if (st == NF_OK && (strcmp(h.descr, nf__ckpt_dtype_descr(t)) || h.ndim != ndim ||
-                        memcmp(h.shape, shape, (size_t)ndim * sizeof *shape))) {
-        shape_text(want, sizeof want, ndim, shape);
-        shape_text(got, sizeof got, h.ndim, h.shape);
-        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
-                           "member '%s' holds dtype '%s' shape %s; the metadata calls for '%s' "
-                           "%s", name, h.descr, got, nf__ckpt_dtype_descr(t), want);
+    if (st == NF_OK && (st = read_header(ld, zf, name, size, t, ndim, shape, bytes)) ==
+                           NF_ERR_INVALID_ARGUMENT) {
+        /* a header made wrong by corruption is reported as the corruption */
+        char why[sizeof ld->why];
+        memcpy(why, ld->why, sizeof why);
+        const nf_status crc = read_end(ld, zf, name, false);
+        if (crc == NF_OK)
+            memcpy(ld->why, why, sizeof why);
+        else
+            st = crc;
     }
-    if (st == NF_OK && size - header_len != bytes)
-        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s' has %zu bytes of data, "
-                           "its shape %zu", name, size - header_len, bytes);
     unsigned char *data = NULL;
     if (st == NF_OK && !(data = malloc(bytes + 1)))
         st = nf__load_fail(ld, NF_ERR_OUT_OF_MEMORY, "member '%s': out of host memory (%zu "
@@ -229,7 +251,7 @@ nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32
     if (st == NF_OK)
         st = read_exact(ld, zf, name, data, bytes);
     if (st == NF_OK)
-        st = read_end(ld, zf, name);
+        st = read_end(ld, zf, name, true);
     if (zf)
         zip_fclose(zf);
     int64_t bad = -1;
@@ -295,7 +317,7 @@ static nf_status read_metadata(nf_loader *ld) {
     if (st == NF_OK)
         st = read_exact(ld, zf, NF_CKPT_METADATA, text, size);
     if (st == NF_OK)
-        st = read_end(ld, zf, NF_CKPT_METADATA);
+        st = read_end(ld, zf, NF_CKPT_METADATA, true);
     if (zf)
         zip_fclose(zf);
     if (st != NF_OK) {

@@ -305,22 +305,19 @@ static bool parse_float(const char *s, bool single, double *out) {
     return end != s && !*end;
 }
 
+static int hex_digit(char h) {
+    return h >= '0' && h <= '9' ? h - '0' : h >= 'a' && h <= 'f' ? h - 'a' + 10 : -1;
+}
+
 static bool parse_escaped(const char *s, char *out, size_t size) {
     size_t n = 0;
     for (; *s; s++) {
         char ch = *s;
         if (ch == '\\') {
-            unsigned v = 0;
-            for (int k = 0; k < 2; k++) {
-                const char h = s[2 + k];
-                const int d = h >= '0' && h <= '9'   ? h - '0'
-                              : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                                                     : -1;
-                if (s[1] != 'x' || d < 0)
-                    return false;
-                v = v * 16 + (unsigned)d;
-            }
-            ch = (char)v;
+            int hi, lo;
+            if (s[1] != 'x' || (hi = hex_digit(s[2])) < 0 || (lo = hex_digit(s[3])) < 0)
+                return false;
+            ch = (char)(hi * 16 + lo);
             s += 3;
         }
         if (!ch || n + 1 >= size)

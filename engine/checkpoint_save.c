@@ -270,7 +270,7 @@ static void write_metadata(const nf_network *net, nf_ckpt_text *t) {
         }
         case NF_OBJ_READOUT: {
             const nf_readout *r = &net->readouts.items[o->index];
-            const nf_readout_desc d = {.per_batch = r->copies > 1,
+            const nf_readout_desc d = {.per_batch = r->per_batch,
                                        .z_init_scale = r->z_init_scale};
             nf__ckpt_write_fields(t, prefix, &nf__ckpt_readout_desc, &d);
             nf__ckpt_write_fields(t, prefix, &nf__ckpt_readout_run, r);

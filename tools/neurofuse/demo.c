@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "demo_checkpoint.h"
 #include "staging.h"
 #include "demo_target.h"
 #include "svg_plot.h"
@@ -44,12 +45,18 @@ static const char USAGE[] =
     "                      M tests on the last M. A file that cannot be used exits 2.\n"
     "  --seed S            network seed (default 2009)\n"
     "  --out DIR           output folder (default ./neurofuse-demo)\n"
+    "  --checkpoint FILE   save the run to FILE every --checkpoint-every steps: the\n"
+    "                      network (a .npz, nf_network_save) and the traces so far\n"
+    "                      (FILE.traces.npy); each replaced whole, never left half written\n"
+    "  --checkpoint-every N  steps between checkpoints (default: a tenth of the run)\n"
+    "  --resume FILE       continue the run saved in FILE by --checkpoint (give the options\n"
+    "                      it was started with): the same outputs as a run never stopped\n"
     "  --list-tasks        list the tasks and exit\n"
     "  -h, --help          this help\n";
 
 typedef struct demo_options {
-    const char *task, *out, *target;
-    int64_t batch, device, train, test, seed;
+    const char *task, *out, *target, *checkpoint, *resume;
+    int64_t batch, device, train, test, seed, every;
     nf_backend backend;
     int list;
 } demo_options;
@@ -66,6 +73,7 @@ static int handle(void *ctx, int argc, char **argv, int *i) {
         {"--train-steps", 0, INT64_C(1) << 40, offsetof(demo_options, train)},
         {"--test-steps", 0, INT64_C(1) << 40, offsetof(demo_options, test)},
         {"--seed", 0, INT64_MAX, offsetof(demo_options, seed)},
+        {"--checkpoint-every", 1, INT64_C(1) << 40, offsetof(demo_options, every)},
     };
     const char *v;
     int r;
@@ -88,6 +96,10 @@ static int handle(void *ctx, int argc, char **argv, int *i) {
         o->out = v;
     if (r == 0 && (r = cli_option(argc, argv, i, "--target", &v)) == 1)
         o->target = v;
+    if (r == 0 && (r = cli_option(argc, argv, i, "--checkpoint", &v)) == 1)
+        o->checkpoint = v;
+    if (r == 0 && (r = cli_option(argc, argv, i, "--resume", &v)) == 1)
+        o->resume = v;
     if (r < 0)
         return cli_usage_error("demo", USAGE, "%s needs a value", argv[*i]);
     return r == 1 ? CLI_OK : -1;
@@ -118,9 +130,10 @@ static int make_dirs(const char *path) {
     }
 }
 
-/* The progress line: \r-updated on a terminal, a plain line per 10% otherwise. */
-static void progress(int tty, int64_t done, int64_t total, const cli_task_ids *ids, double elapsed,
-                     double recent_error, int *last_decile) {
+/* The progress line: \r-updated on a terminal, a plain line per 10% otherwise; `ran`
+ * of the `done` steps ran in this process (the others before a --resume). */
+static void progress(int tty, int64_t done, int64_t ran, int64_t total, const cli_task_ids *ids,
+                     double elapsed, double recent_error, int *last_decile) {
     const double frac = (double)done / (double)total;
     const char *phase = done <= ids->train_from    ? "warm-up"
                         : done <= ids->train_steps ? "training"
@@ -131,13 +144,13 @@ static void progress(int tty, int64_t done, int64_t total, const cli_task_ids *i
             bar[k] = k < (int)(30 * frac) ? '#' : '.';
         bar[30] = '\0';
         printf("\r  %-8s [%s] %3.0f%%  %lld/%lld steps  %.0f steps/s  |e| %.4f ", phase, bar,
-               100 * frac, (long long)done, (long long)total, done / elapsed, recent_error);
+               100 * frac, (long long)done, (long long)total, ran / elapsed, recent_error);
         if (done == total)
             printf("\n");
     } else if ((int)(10 * frac) > *last_decile || done == total) {
         *last_decile = (int)(10 * frac);
         printf("  %-8s %3.0f%%  %lld/%lld steps  %.0f steps/s  |e| %.4f\n", phase, 100 * frac,
-               (long long)done, (long long)total, done / elapsed, recent_error);
+               (long long)done, (long long)total, ran / elapsed, recent_error);
     }
     fflush(stdout);
 }
@@ -321,6 +334,9 @@ int cli_demo(int argc, char **argv) {
         return finish(&r, s == NF_ERR_NO_DEVICE || s == NF_ERR_INVALID_ARGUMENT ? CLI_USAGE
                                                                                  : CLI_FAILED);
     }
+    if (!task->build && (o.checkpoint || o.resume))
+        return finish(&r, cli_usage_error("demo", USAGE, "task %s runs whole: it takes no "
+                                          "--checkpoint or --resume", task->name));
     if (!task->build)
         return run_only(&r, task, &o);
     cli_task_ids ids;
@@ -339,6 +355,17 @@ int cli_demo(int argc, char **argv) {
     r.f = malloc(floats * sizeof(float));
     if (!r.z || !r.e || !r.f)
         return fail(&r, "host buffers for the results", NF_ERR_OUT_OF_MEMORY);
+    int64_t start = 0;
+    if (o.resume) { /* the built network gave the ids; the saved one has the same */
+        nf_network *saved;
+        if (cli_checkpoint_resume(o.resume, nd.backend, nd.device, &saved, r.z, r.e, steps,
+                                  batch, dim, &start, why, sizeof why)) {
+            fprintf(stderr, "neurofuse demo: --resume: %s\n", why);
+            return finish(&r, CLI_FAILED);
+        }
+        nf_network_destroy(r.net);
+        r.net = saved;
+    }
 
     nf_device_info dev;
     const nf_backend used = nf_network_backend(r.net);
@@ -353,10 +380,17 @@ int cli_demo(int argc, char **argv) {
 
     const int tty = isatty(STDOUT_FILENO);
     int64_t chunk = steps / 100 > 64 ? steps / 100 / 64 * 64 : 64;
+    const int64_t every = o.every ? o.every : (steps / 10 > chunk ? steps / 10 : chunk);
+    if (o.resume)
+        printf("  resumed from %s at step %lld\n", o.resume, (long long)start);
+    if (o.checkpoint)
+        printf("  checkpoints to %s every %lld steps\n", o.checkpoint, (long long)every);
     double elapsed = 0.0, recent = 0.0;
-    int decile = 0;
-    for (int64_t done = 0; done < steps;) {
-        const int64_t n = steps - done < chunk ? steps - done : chunk;
+    int decile = (int)(10 * start / steps);
+    for (int64_t done = start; done < steps;) {
+        int64_t n = steps - done < chunk ? steps - done : chunk;
+        if (o.checkpoint && every - done % every < n)
+            n = every - done % every;
         const double t0 = cli_now();
         if ((s = nf_network_run(r.net, n)) != NF_OK)
             return fail(&r, "nf_network_run", s);
@@ -378,7 +412,13 @@ int cli_demo(int argc, char **argv) {
             sum += fabs((double)r.e[k]);
         recent = sum / (double)(n * row);
         done += n;
-        progress(tty, done, steps, &ids, elapsed, recent, &decile);
+        progress(tty, done, done - start, steps, &ids, elapsed, recent, &decile);
+        if (o.checkpoint && done % every == 0 && done < steps &&
+            cli_checkpoint_write(o.checkpoint, r.net, r.z, r.e, done, batch, dim, why,
+                                 sizeof why)) {
+            fprintf(stderr, "neurofuse demo: --checkpoint: %s\n", why);
+            return finish(&r, CLI_FAILED);
+        }
     }
     for (size_t k = 0; k < floats; k++)
         r.f[k] = r.z[k] - r.e[k];
@@ -399,7 +439,8 @@ int cli_demo(int argc, char **argv) {
         else
             printf("  %-8s error %.5f\n", phases[k].name, mean);
     }
+    const int64_t ran = steps - start;
     printf("  speed    %.0f steps/s (%.2f us/step, %.3g network-steps/s over %d networks)\n",
-           steps / elapsed, 1e6 * elapsed / steps, (double)steps * batch / elapsed, batch);
+           ran / elapsed, 1e6 * elapsed / ran, (double)ran * batch / elapsed, batch);
     return finish(&r, write_outputs(&r, &o, task, &ids, steps, batch, dim));
 }
