@@ -51,15 +51,16 @@ rm -rf "$fresh"
 empty=$(mktemp -d)
 trap 'rm -rf "$empty"' EXIT
 (cd "$empty" && env -i HOME="$empty" PATH="$fresh/bin" NF_SOURCE_ROOT="$root" \
-    NF_BUILD_ROOT="$build" "$fresh/bin/python" - <<'PY'
+    NF_BUILD_ROOT="$build" NF_FRESH_VENV="$fresh" "$fresh/bin/python" - <<'PY'
 import os, shutil, subprocess, sys
 for tool in ("cc", "gcc", "clang", "cmake", "nvcc"):
     assert shutil.which(tool) is None, f"{tool} is on PATH"
 import numpy as np
 import neurofuse as nf
 package = os.path.dirname(nf.__file__)
-for root in (os.environ["NF_SOURCE_ROOT"], os.environ["NF_BUILD_ROOT"] + "/cmake"):
-    assert not package.startswith(root), package
+# installed in the fresh venv (which may itself lie inside the repository)
+assert package.startswith(os.environ["NF_FRESH_VENV"] + "/"), package
+for root in (os.environ["NF_SOURCE_ROOT"] + "/python", os.environ["NF_BUILD_ROOT"] + "/cmake"):
     for name in ("libneurofuse.so.0", "bin/neurofuse"):
         with open(os.path.join(package, name), "rb") as f:
             assert root.encode() + b"/" not in f.read(), f"{name} refers to {root}"
