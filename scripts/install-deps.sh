@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing neurofuse needs on Debian, when it is
-# missing: cmake, a C compiler, pkg-config, OpenBLAS, libzip (checkpoints) and
-# Criterion. The CUDA toolkit is optional: with nvcc on PATH (or in
+# missing: cmake, a C compiler, pkg-config, OpenBLAS, libzip (checkpoints),
+# Criterion and Open MPI (the companion library neurofuse_mpi and its tests).
+# The CUDA toolkit is optional: with nvcc on PATH (or in
 # /usr/local/cuda/bin) the CUDA backend is built too. Needs root or sudo for
 # apt-get.
 # Usage: bash scripts/install-deps.sh [--valgrind]
 set -euo pipefail
 
-packages=(cmake gcc make pkg-config libopenblas-dev libzip-dev libcriterion-dev)
+packages=(cmake gcc make pkg-config libopenblas-dev libzip-dev libcriterion-dev
+          libopenmpi-dev openmpi-bin)
 [[ "${1:-}" == "--valgrind" ]] && packages+=(valgrind)
 
 missing=()
