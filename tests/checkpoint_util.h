@@ -34,11 +34,23 @@ static inline void ckpt_cleanup(void) {
     ckpt_dir_[0] = '\0';
 }
 
-/* A path in this test's scratch folder (a static buffer per call slot). */
+/* Skips the test in a library built without libzip (nf_network_save and
+ * nf_network_load then return NF_ERR_UNSUPPORTED, as test_checkpoint_files
+ * checks). */
+static inline void ckpt_require_libzip(void) {
+    nf_network *m = NULL;
+    char msg[256] = "";
+    if (nf_network_load("/", NF_BACKEND_CPU, 0, &m, msg, sizeof msg) == NF_ERR_UNSUPPORTED)
+        cr_skip_test("%s", msg);
+}
+
+/* A path in this test's scratch folder (a static buffer per call slot); skips
+ * the test without libzip. */
 static inline const char *ckpt_path(const char *name) {
     static char paths[8][256];
     static int next;
     if (!ckpt_dir_[0]) {
+        ckpt_require_libzip();
         /* a memory file system when there is one: saves fsync, which costs there nothing */
         snprintf(ckpt_dir_, sizeof ckpt_dir_, "%s/nft-checkpoint-XXXXXX",
                  access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");

@@ -91,6 +91,7 @@ static void refuse_edit(const char *path, const char *member, const char *from, 
 }
 
 Test(checkpoint_files, missing_empty_and_text_files_are_refused) {
+    ckpt_require_libzip();
     expect_refused(ckpt_path("none.npz"), NF_ERR_IO, NF_ERR_IO, "No such file");
     ckpt_write(ckpt_path("empty.npz"), "", 0);
     expect_refused(ckpt_path("empty.npz"), NF_ERR_IO, NF_ERR_INVALID_ARGUMENT, NULL);
@@ -320,6 +321,24 @@ Test(checkpoint_files, loading_on_an_unusable_backend_is_refused) {
                  NF_ERR_NO_DEVICE, "%s", msg);
     cr_assert_null(m);
     cr_assert(strstr(msg, "cannot create the network"), "%s", msg);
+}
+
+Test(checkpoint_files, without_libzip_save_and_load_say_so) {
+    nf_network *net = nft_network(NF_BACKEND_CPU, 0.001, 1, 9);
+    const nf_status st = nf_network_save(net, "/nonexistent/x.npz");
+    if (st != NF_ERR_UNSUPPORTED) {
+        nf_network_destroy(net);
+        cr_skip_test("built with libzip");
+    }
+    cr_assert(strstr(nf_network_last_error(net), "built without libzip"), "%s",
+              nf_network_last_error(net));
+    nf_network *m = (nf_network *)&m;
+    char msg[512];
+    cr_assert_eq(nf_network_load("x.npz", NF_BACKEND_CPU, 0, &m, msg, sizeof msg),
+                 NF_ERR_UNSUPPORTED);
+    cr_assert_null(m);
+    cr_assert(strstr(msg, "built without libzip"), "%s", msg);
+    nf_network_destroy(net);
 }
 
 Test(checkpoint_files, the_file_is_at_most_the_arrays_bytes_plus_five_percent) {
