@@ -241,9 +241,19 @@ static void create(fz_reader *r, fz_state *s) {
     if (!msg)
         abort();
     nf_network *net = (nf_network *)&dir; /* must be overwritten */
-    const nf_status st = nf_network_create_ex(fz_chance(r, 4) ? NULL : &d, &net, msg, cap);
-    FZ_TRACE("create batch %d dt %g backend %d device %d\n", d.batch, d.dt, (int)d.backend,
-             d.device);
+    /* a window of a larger batch now and then: elements [first, first + count) */
+    const int window = fz_chance(r, 48);
+    int32_t first = 0, count = d.batch;
+    if (window) {
+        static const int32_t hostile[] = {-1, INT32_MAX, INT32_MIN, 0};
+        first = fz_chance(r, 224) ? fz_u8(r) % 4 : hostile[fz_u8(r) % 4];
+        count = fz_chance(r, 224) ? 1 + fz_u8(r) % 4 : hostile[fz_u8(r) % 4];
+    }
+    const nf_status st =
+        window ? nf_network_create_window(fz_chance(r, 4) ? NULL : &d, first, count, &net, msg, cap)
+               : nf_network_create_ex(fz_chance(r, 4) ? NULL : &d, &net, msg, cap);
+    FZ_TRACE("create batch %d dt %g backend %d device %d window %d (%d, %d)\n", d.batch, d.dt,
+             (int)d.backend, d.device, window, first, count);
     fz_status_valid(st, "nf_network_create_ex");
     FZ_CHECK(memchr(msg, '\0', cap), "nf_network_create_ex: the message is not terminated");
     if (st != NF_OK) {
@@ -255,12 +265,18 @@ static void create(fz_reader *r, fz_state *s) {
                      isfinite((float)(1.0 / d.dt)),
                  "nf_network_create_ex accepted batch %d, dt %g", d.batch, d.dt);
         FZ_CHECK(nf_network_backend(net) == NF_BACKEND_CPU, "not the CPU backend");
-        FZ_CHECK(nf_network_step_count(net) == 0 && nf_network_batch(net) == d.batch,
+        FZ_CHECK(!window || (first >= 0 && count >= 1 && (int64_t)first + count <= d.batch),
+                 "nf_network_create_window accepted (%d, %d) of %d", first, count, d.batch);
+        int32_t f = -1, c = -1, whole = -1;
+        FZ_CHECK(nf_network_batch_window(net, &f, &c, &whole) == NF_OK && f == first &&
+                     c == count && whole == d.batch,
+                 "nf_network_batch_window: (%d, %d) of %d", f, c, whole);
+        FZ_CHECK(nf_network_step_count(net) == 0 && nf_network_batch(net) == count,
                  "a new network's properties");
     }
     free(msg);
     s->net = st == NF_OK ? net : NULL;
-    s->batch = d.batch;
+    s->batch = count;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -362,6 +362,7 @@ void fz_op_pure(fz_reader *r, fz_state *s) {
     case 0:
         FZ_CHECK(nf_status_string((nf_status)fz_enum(r, 9)) != NULL, "nf_status_string NULL");
         FZ_CHECK(nf_backend_name((nf_backend)fz_enum(r, 3)) != NULL, "nf_backend_name NULL");
+        FZ_CHECK(nf_version() && nf_version_number() == NF_VERSION_NUMBER, "versions differ");
         nf_backend_available((nf_backend)fz_enum(r, 3));
         break;
     case 1: {
@@ -431,7 +432,9 @@ void fz_op_null(fz_reader *r, fz_state *s) {
     case 8: st = nf_layer_chain_apply(NULL, 1, v, v + 4, 1, 1, 1, NF_LAYOUT_BATCH_MAJOR,
                                       NF_MEMORY_HOST, 0);
         break;
-    case 9: st = nf_network_reset(NULL); break;
+    case 9: st = fz_chance(r, 128) ? nf_network_reset(NULL)
+                                   : nf_network_batch_window(NULL, &id, &id, &id);
+        break;
     case 10: st = nf_probe_write_npy(NULL, 0, "x.npy"); break;
     default: st = nf_layer_set_state(NULL, NF_STATE_FILTER, 1, v); break;
     }

@@ -562,8 +562,9 @@ static void queries(fz_reader *r, fz_state *s) {
     const int null = fz_chance(r, 16);
     fz_before(s);
     nf_status st;
-    switch (fz_u8(r) % 5) {
+    switch (fz_u8(r) % 6) {
     case 0: st = nf_population_size(s->net, id, null ? NULL : &n); break;
+    case 5: st = nf_input_size(s->net, id, null ? NULL : &n); break;
     case 1: st = nf_probe_rows(s->net, id, null ? NULL : &v); break;
     case 2: st = nf_probe_row_size(s->net, id, null ? NULL : &v); break;
     case 3: st = nf_connection_weight_count(s->net, id, null ? NULL : &v); break;
