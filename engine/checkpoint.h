@@ -118,7 +118,7 @@ nf_status nf__ckpt_read_fields(nf_ckpt_meta *m, const char *prefix, const nf_ckp
 /* The first key never looked up, or NULL. */
 const nf_ckpt_entry *nf__ckpt_meta_unused(const nf_ckpt_meta *m);
 
-// --- .npy member headers (checkpoint_meta.c)
+// --- .npy member headers (checkpoint_npy.c)
 
 /* dtypes of the members: '<f4', '<f8', '<i4', '<i8', '|u1'. */
 typedef enum nf_ckpt_dtype {

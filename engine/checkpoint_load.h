@@ -1,7 +1,7 @@
 /*
- * Loading a checkpoint: the archive and its members (checkpoint_load.c) and
- * the network rebuilt from them, object by object in id order
- * (checkpoint_build.c). Every member is looked at before the object that
+ * Loading a checkpoint: the archive (checkpoint_load.c), its members
+ * (checkpoint_members.c) and the network rebuilt from them, object by object
+ * in id order (checkpoint_build.c). Every member is looked at before the object that
  * needs it allocates anything, so a file never makes the loader allocate
  * more than the arrays it holds; every member is read whole, its CRC checked.
  */
@@ -46,6 +46,9 @@ nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32
 /* As nf__load_array, then uploads the values to backend memory dst. */
 nf_status nf__load_upload(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
                           const int64_t *shape, void *dst);
+
+/* Reads and parses metadata.txt into ld->meta (checkpoint_members.c). */
+nf_status nf__load_metadata(nf_loader *ld);
 
 /* Creates ld->net on backend and device and builds in it the network the
  * metadata describes (checkpoint_build.c). */
