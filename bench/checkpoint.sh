@@ -17,11 +17,11 @@ table=$("$build/bench_checkpoint" --n "$n" --runs "$runs" --file "$dir/nf_bench_
 {
     echo "# Checkpoint save and load against cp ($label)"
     echo
-    echo "bench/checkpoint.sh, $(date -u +%Y-%m-%d), commit $(git -C "$here" rev-parse --short HEAD)$(git -C "$here" diff --quiet HEAD -- engine || echo ' (engine/ modified)')"
+    echo "bench/checkpoint.sh, $(date -u +%Y-%m-%d), commit $(git -C "$here/.." rev-parse --short HEAD)$(git -C "$here/.." diff --quiet HEAD -- engine || echo ' (engine/ modified)')"
     echo
     echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) processors available"
     echo "- memory: $(free -g | awk '/^Mem:/ {print $2 " GiB, " $7 " GiB available"}')"
-    echo "- file system of $dir: $(df -hT "$dir" | awk 'NR == 2 {print $2 " on " $1 ", " $5 " used"}')"
+    echo "- file system of $dir: $(df -hT "$dir" | awk 'NR == 2 {print $2 " on " $1 ", " $3 " (" $5 " free)"}')"
     echo "- libzip $(pkg-config --modversion libzip 2> /dev/null || echo '?'), $(cc --version | head -1)"
     echo
     echo "$table"

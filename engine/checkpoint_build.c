@@ -429,16 +429,18 @@ static nf_status build_probe(nf_loader *ld, int32_t id, const char *prefix) {
                              prefix, (long long)s.start, (long long)s.rows, (long long)step);
     const int64_t shape[3] = {s.rows, ld->batch, p->row_floats / ld->batch};
     char name[96];
+    size_t bytes;
     member_name(name, sizeof name, "probe", id, "rows");
-    float *rows = NULL;
-    if ((st = nf__load_array(ld, name, NF_CKPT_F4, 3, shape, (void **)&rows)) != NF_OK)
+    if (!nf__load_bytes(NF_CKPT_F4, 3, shape, &bytes))
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "%s: %lld rows are too many", prefix,
+                             (long long)s.rows);
+    if ((st = nf__load_precheck(ld, name, bytes)) != NF_OK)
         return st;
-    const size_t count = (size_t)s.rows * (size_t)p->row_floats;
-    if (count && (st = nf__alloc(net, count, &p->buf)) == NF_OK)
-        st = nf__upload(net, p->buf, rows, count * sizeof *rows);
-    free(rows);
-    if (st != NF_OK)
+    const size_t count = bytes / sizeof(float);
+    if (count && (st = nf__alloc(net, count, &p->buf)) != NF_OK)
         return nf__load_object_fail(ld, id, "probe", st);
+    if ((st = nf__load_upload(ld, name, NF_CKPT_F4, 3, shape, p->buf)) != NF_OK)
+        return st;
     p->capacity = p->rows = s.rows;
     p->start = s.start;
     return NF_OK;
@@ -491,6 +493,7 @@ static nf_status build_network(nf_loader *ld, nf_backend backend, int32_t device
     if (st != NF_OK)
         return nf__load_fail(ld, st, "cannot create the network: %s", message);
     ld->batch = ld->net->desc.batch;
+    ld->net->restoring = true; /* learners' P come from the file */
     if ((st = nf_network_set_dt(ld->net, ld->run.dt)) != NF_OK ||
         (st = nf_network_set_mode(ld->net, ld->run.mode)) != NF_OK)
         return nf__load_fail(ld, st, "run: %s", ld->net->error);
@@ -543,6 +546,7 @@ nf_status nf__load_build(nf_loader *ld, nf_backend backend, int32_t device) {
     if (st == NF_OK) {
         ld->net->step = ld->run.step;
         ld->net->rng_next = ld->run.rng_next;
+        ld->net->restoring = false;
     }
     return st;
 }

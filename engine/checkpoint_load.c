@@ -111,6 +111,7 @@ static nf_status load(zip_t *za, const char *path, nf_backend backend, int32_t d
     }
     nf__ckpt_meta_free(&ld.meta);
     free(ld.consumed);
+    free(ld.stage);
     zip_discard(za);
     return st;
 }

@@ -13,6 +13,9 @@
 #include "checkpoint.h"
 #include "internal.h"
 
+/* Bytes of the host stage through which members are uploaded. */
+#define NF_CKPT_LOAD_STAGE ((size_t)16 << 20)
+
 typedef struct nf_loader {
     zip_t *za;
     const char *path;   /* the file, or "(memory)" */
@@ -22,6 +25,8 @@ typedef struct nf_loader {
     nf_network *net;    /* being built */
     int32_t batch;
     struct nf_network run; /* the run fields (dt, mode, step, rng_next) */
+    unsigned char *stage; /* NF_CKPT_LOAD_STAGE bytes at most */
+    size_t stage_size;
     char why[768];      /* the failure, without the "nf_network_load: 'path': " prefix */
 } nf_loader;
 
@@ -43,7 +48,7 @@ nf_status nf__load_precheck(nf_loader *ld, const char *name, size_t bytes);
  * and (float dtypes) that every value is finite. */
 nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
                          const int64_t *shape, void **out);
-/* As nf__load_array, then uploads the values to backend memory dst. */
+/* As nf__load_array, into backend memory dst, a stage at a time (no host copy). */
 nf_status nf__load_upload(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
                           const int64_t *shape, void *dst);
 

@@ -194,15 +194,16 @@ static nf_status read_header(nf_loader *ld, zip_file_t *zf, const char *name, si
     return NF_OK;
 }
 
-nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
-                         const int64_t *shape, void **out) {
-    *out = NULL;
-    size_t bytes, size;
-    if (!nf__load_bytes(t, ndim, shape, &bytes))
-        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
-                             "member '%s': the metadata calls for an array too large to hold",
-                             name);
+/* Reads a member's values into host memory `host` (all of them), or, when
+ * host is NULL, into backend memory `dev` through the loader's stage a chunk
+ * at a time: the header checked first, every value checked finite (float
+ * dtypes), little-endian turned into the host's order, the CRC checked at
+ * the end. */
+static nf_status load_member(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
+                             const int64_t *shape, size_t bytes, unsigned char *host,
+                             void *dev) {
     zip_file_t *zf;
+    size_t size;
     nf_status st = open_member(ld, name, &zf, &size);
     if (st == NF_OK && (st = read_header(ld, zf, name, size, t, ndim, shape, bytes)) ==
                            NF_ERR_INVALID_ARGUMENT) {
@@ -215,24 +216,52 @@ nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32
         else
             st = crc;
     }
+    const size_t chunk = host ? bytes : bytes < NF_CKPT_LOAD_STAGE ? bytes : NF_CKPT_LOAD_STAGE;
+    if (st == NF_OK && !host && chunk > ld->stage_size) {
+        free(ld->stage);
+        ld->stage_size = 0;
+        if (!(ld->stage = malloc(chunk)))
+            st = nf__load_fail(ld, NF_ERR_OUT_OF_MEMORY, "member '%s': out of host memory "
+                               "(%zu bytes)", name, chunk);
+        else
+            ld->stage_size = chunk;
+    }
+    for (size_t at = 0; st == NF_OK && at < bytes; at += chunk) {
+        const size_t n = bytes - at < chunk ? bytes - at : chunk;
+        unsigned char *to = host ? host + at : ld->stage;
+        if ((st = read_exact(ld, zf, name, to, n)) != NF_OK)
+            break;
+        from_little_endian(to, n, nf__ckpt_dtype_size(t));
+        const int64_t bad = first_non_finite(to, t, n);
+        if (bad >= 0)
+            st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': value %lld is not "
+                               "finite", name, (long long)(at / nf__ckpt_dtype_size(t)) + bad);
+        else if (!host && (st = nf__upload(ld->net, (unsigned char *)dev + at, to, n)) != NF_OK)
+            st = nf__load_fail(ld, st, "member '%s': %s", name, ld->net->error);
+    }
+    if (st == NF_OK)
+        st = read_end(ld, zf, name, true);
+    if (zf)
+        zip_fclose(zf);
+    return st;
+}
+
+nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
+                         const int64_t *shape, void **out) {
+    *out = NULL;
+    size_t bytes;
+    if (!nf__load_bytes(t, ndim, shape, &bytes))
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                             "member '%s': the metadata calls for an array too large to hold",
+                             name);
+    /* the member's size is checked against `bytes` before anything is allocated */
+    nf_status st = nf__load_precheck(ld, name, bytes);
     unsigned char *data = NULL;
     if (st == NF_OK && !(data = malloc(bytes + 1)))
         st = nf__load_fail(ld, NF_ERR_OUT_OF_MEMORY, "member '%s': out of host memory (%zu "
                            "bytes)", name, bytes);
     if (st == NF_OK)
-        st = read_exact(ld, zf, name, data, bytes);
-    if (st == NF_OK)
-        st = read_end(ld, zf, name, true);
-    if (zf)
-        zip_fclose(zf);
-    int64_t bad = -1;
-    if (st == NF_OK) {
-        from_little_endian(data, bytes, nf__ckpt_dtype_size(t));
-        bad = first_non_finite(data, t, bytes);
-    }
-    if (st == NF_OK && bad >= 0)
-        st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': value %lld is not finite",
-                           name, (long long)bad);
+        st = load_member(ld, name, t, ndim, shape, bytes, data, NULL);
     if (st != NF_OK) {
         free(data);
         return st;
@@ -243,14 +272,12 @@ nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32
 
 nf_status nf__load_upload(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
                           const int64_t *shape, void *dst) {
-    void *host;
-    nf_status st = nf__load_array(ld, name, t, ndim, shape, &host);
-    size_t bytes = 0;
-    nf__load_bytes(t, ndim, shape, &bytes);
-    if (st == NF_OK && bytes && (st = nf__upload(ld->net, dst, host, bytes)) != NF_OK)
-        st = nf__load_fail(ld, st, "member '%s': %s", name, ld->net->error);
-    free(host);
-    return st;
+    size_t bytes;
+    if (!nf__load_bytes(t, ndim, shape, &bytes))
+        return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
+                             "member '%s': the metadata calls for an array too large to hold",
+                             name);
+    return load_member(ld, name, t, ndim, shape, bytes, NULL, dst);
 }
 
 nf_status nf__load_metadata(nf_loader *ld) {

@@ -142,6 +142,8 @@ struct nf_network {
     int32_t batch_first;  /* the batch window (nf_network_create_window): this network holds */
     int32_t batch_global; /* elements [batch_first, batch_first + desc.batch) of batch_global */
     bool window;          /* created as a window: dense products element by element */
+    bool restoring;       /* nf_network_load is building it and sets every learner's P
+                             itself: nf_learner_add leaves P as allocated (checkpoint_build.c) */
     int64_t step;      /* steps run since creation or reset */
     int32_t launched;  /* objects.count + 1 when a step of this structure has run
                           uncaptured, so every kernel is loaded before a capture */

@@ -156,7 +156,7 @@ static nf_status learner_buffers(nf_network *net, const nf_learner_desc *d, nf_l
     }
     if (st == NF_OK && masked)
         st = nf__learner_masked_buffers(net, l, plan);
-    if (st == NF_OK)
+    if (st == NF_OK && !net->restoring) /* else nf_network_load sets P */
         st = nf__learner_p_identity(net, l);
     return st;
 }

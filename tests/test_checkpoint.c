@@ -333,6 +333,69 @@ NFT_BACKEND_TEST(checkpoint, every_learner_kind_continues_bit_for_bit, .timeout 
     nf_network_destroy(net);
 }
 
+/* P is saved a block of rows at a time (16 MB, engine/checkpoint_save.h): with
+ * 2100 units a float32 P takes two blocks and a float64 one three, so rows
+ * take their lower triangle from blocks before theirs. */
+NFT_BACKEND_TEST(checkpoint, a_p_larger_than_the_stage_comes_back_whole, .timeout = 120) {
+    enum { N = 2100 };
+    nf_network *net = nft_network(backend, 0.001, 1, 21);
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, N);
+    pd.x_init_scale = 0.5f;
+    pd.tau = 0.01f;
+    int32_t pop, r[2], l[2], probes[2];
+    NFT_OK(net, nf_population_add(net, &pd, &pop));
+    const int32_t f = add_input(net, 1, 20, 30, -1.0f, 1.0f);
+    for (int k = 0; k < 2; k++) {
+        NFT_OK(net, nf_readout_add(net, pop, 1, NULL, &r[k]));
+        nf_learner_desc ld = nf_learner_defaults();
+        ld.readout = r[k];
+        ld.target = f;
+        ld.p_precision = k ? NF_PRECISION_F64 : NF_PRECISION_F32;
+        NFT_OK(net, nf_learner_add(net, &ld, &l[k]));
+        NFT_OK(net, nf_probe_add(net, r[k], NF_PROBE_OUTPUT, 1, &probes[k]));
+    }
+    NFT_OK(net, nf_network_run(net, 5));
+    NFT_OK(net, nf_network_save(net, ckpt_path("big.npz")));
+    nf_network *m = ckpt_load(ckpt_path("big.npz"), backend);
+    double *a = nft_alloc((size_t)N * N, sizeof *a), *b = nft_alloc((size_t)N * N, sizeof *b);
+    size_t size;
+    unsigned char *file = ckpt_read(ckpt_path("big.npz"), &size);
+    for (int k = 0; k < 2; k++) {
+        NFT_OK(net, nf_learner_get_p_f64(net, l[k], a));
+        /* the file holds both halves: P as nf_learner_get_p gives it */
+        char member[64];
+        snprintf(member, sizeof member, "learner_%d/P.npy", l[k]);
+        const ckpt_member pm = ckpt_find(file, size, member);
+        const unsigned char *v = file + pm.data + 10 + ckpt_u16(file + pm.data + 8);
+        for (size_t i = 0; i < (size_t)N * N; i++) {
+            float x32;
+            double x;
+            if (k) {
+                memcpy(&x, v + 8 * i, 8);
+            } else {
+                memcpy(&x32, v + 4 * i, 4);
+                x = x32;
+            }
+            cr_assert(x == a[i], "%s[%zu][%zu] in the file is %a, P is %a", member, i / N,
+                      i % N, x, a[i]);
+        }
+        NFT_OK(net, nf_learner_get_p_f64(net, l[k], a));
+        NFT_OK(m, nf_learner_get_p_f64(m, l[k], b));
+        size_t i = 0;
+        while (i < (size_t)N * N && !memcmp(&a[i], &b[i], sizeof *a))
+            i++;
+        cr_assert_eq(i, (size_t)N * N, "learner %d: P[%zu][%zu] = %a, loaded %a", l[k], i / N,
+                     i % N, a[i < (size_t)N * N ? i : 0], b[i < (size_t)N * N ? i : 0]);
+    }
+    free(a);
+    free(b);
+    free(file);
+    nf_network_destroy(m);
+    nf_network *m2 = ckpt_continue(net, backend, 0, 4, 1, probes, 2);
+    nf_network_destroy(m2);
+    nf_network_destroy(net);
+}
+
 // --- probes, rate statistics, energy, reset
 
 NFT_BACKEND_TEST(checkpoint, unread_probe_rows_are_kept, .timeout = 60) {
