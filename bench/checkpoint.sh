@@ -22,7 +22,8 @@ table=$("$build/bench_checkpoint" --n "$n" --runs "$runs" --file "$dir/nf_bench_
     echo "- CPU: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) processors available"
     echo "- memory: $(free -g | awk '/^Mem:/ {print $2 " GiB, " $7 " GiB available"}')"
     echo "- file system of $dir: $(df -hT "$dir" | awk 'NR == 2 {print $2 " on " $1 ", " $3 " (" $5 " free)"}')"
-    echo "- libzip $(pkg-config --modversion libzip 2> /dev/null || echo '?'), $(cc --version | head -1)"
+    echo "- libzip $(pkg-config --modversion libzip 2> /dev/null || echo '?'), $(cc --version | head -1), build type $(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")"
+    echo "- command: NF_BENCH_DIR=$dir bash bench/checkpoint.sh $* (from the repository root)"
     echo
     echo "$table"
 } > "$out"
