@@ -8,6 +8,7 @@
  *   IZHIKEVICH NC: v uniform [v_r, v_peak), u 0; nengo: v = c, u = b c
  *   THETA: theta uniform [-pi, pi)
  */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,6 +120,8 @@ static nf_status check_model(nf_network *net, const char *fn, const nf_populatio
     case NF_MODEL_LEAKY_RATE:
         REQUIRE_POSITIVE(tau);
         REQUIRE_NONNEGATIVE(x_init_scale);
+        REQUIRE(d->x_init_scale <= FLT_MAX / 8.0f, "%s: x_init_scale must be <= %g (normal "
+                "draws reach about 6.7 x_init_scale), got %g", fn, FLT_MAX / 8.0f, d->x_init_scale);
         break;
     case NF_MODEL_LIF:
         REQUIRE(d->lif_form == NF_LIF_NENGO || d->lif_form == NF_LIF_NICOLA_CLOPATH,
@@ -138,6 +141,8 @@ static nf_status check_model(nf_network *net, const char *fn, const nf_populatio
             REQUIRE(d->nc_lif.v_init_max >= d->nc_lif.v_reset,
                     "%s: nc_lif.v_init_max must be >= nc_lif.v_reset (%g), got %g", fn,
                     (double)d->nc_lif.v_reset, (double)d->nc_lif.v_init_max);
+            REQUIRE(isfinite(d->nc_lif.v_init_max - d->nc_lif.v_reset), "%s: the initial v's "
+                    "range nc_lif.v_init_max - nc_lif.v_reset overflows float", fn);
         }
         break;
     case NF_MODEL_IZHIKEVICH:
@@ -156,6 +161,8 @@ static nf_status check_model(nf_network *net, const char *fn, const nf_populatio
             REQUIRE(isfinite(d->izh.v_peak) && d->izh.v_peak > d->izh.c,
                     "%s: izh.v_peak must be > izh.c (%g), got %g", fn, (double)d->izh.c,
                     (double)d->izh.v_peak);
+            REQUIRE(isfinite(d->izh.v_peak - d->izh.v_r), "%s: the initial v's range "
+                    "izh.v_peak - izh.v_r overflows float", fn);
         }
         break;
     default: break;

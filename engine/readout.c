@@ -4,6 +4,7 @@
  * starts at 0 or N(0, z_init_scale^2) from the seed. A connection from a
  * readout to a population feeds z back (U z) on the next step.
  */
+#include <float.h>
 #include <math.h>
 
 #include "internal.h"
@@ -22,8 +23,11 @@ nf_status nf_readout_add(nf_network *net, int32_t pop, int32_t dim, const nf_rea
     nf_readout_desc none = {0};
     if (!d)
         d = &none;
-    REQUIRE(isfinite(d->z_init_scale) && d->z_init_scale >= 0.0f,
-            "%s: z_init_scale must be >= 0, got %g", fn, (double)d->z_init_scale);
+    /* normal draws reach about 6.7 standard deviations: z stays finite */
+    REQUIRE(isfinite(d->z_init_scale) && d->z_init_scale >= 0.0f &&
+                d->z_init_scale <= FLT_MAX / 8.0f,
+            "%s: z_init_scale must be in [0, %g], got %g", fn, (double)(FLT_MAX / 8.0f),
+            (double)d->z_init_scale);
     nf_readout r = {.pop = pop, .dim = dim, .n = net->pops.items[o->index].desc.n,
                     .copies = d->per_batch ? net->desc.batch : 1,
                     .per_batch = d->per_batch != 0, .z_init_scale = d->z_init_scale};

@@ -9,6 +9,12 @@
  *     past int64 when the 0 came first (shape (0, 2^40, 2^40)), a file numpy
  *     and nf_npy_read_f32 both refuse; it now refuses such a shape as the
  *     reader does.
+ *   - Initial values drawn from the seed came out inf for finite scales and
+ *     ranges: a readout's z_init_scale or a leaky-rate population's
+ *     x_init_scale of 3e38 (normal draws reach 6.7 scales), a Nicola &
+ *     Clopath LIF's [v_reset, v_init_max) or an Izhikevich population's
+ *     [v_r, v_peak) wider than float holds; the network then failed its first
+ *     run with NF_ERR_NUMERIC. They are refused now.
  */
 #define _DEFAULT_SOURCE
 #include <stdio.h>
@@ -88,4 +94,52 @@ Test(fuzz_findings, the_npy_writer_refuses_an_empty_shape_the_reader_refuses) {
     cr_assert(got[0] == 3 && got[1] == 0 && got[2] == 5);
     nf_npy_free(data);
     unlink(path);
+}
+
+/* Every state variable of the population is finite (or absent). */
+static void assert_states_finite(nf_network *net, int32_t pop, int32_t n) {
+    float v[64];
+    for (int k = 0; k < NF_STATE_KIND_COUNT; k++)
+        if (nf_population_get_state(net, pop, (nf_state_kind)k, v) == NF_OK)
+            for (int i = 0; i < n; i++)
+                cr_assert(isfinite(v[i]), "state %d [%d] is %g", k, i, (double)v[i]);
+}
+
+Test(fuzz_findings, initial_values_drawn_from_the_seed_are_finite_or_refused) {
+    nf_network *net = nft_network(NF_BACKEND_CPU, 0.001, 1, 3);
+    int32_t pop, id;
+    nf_population_desc d = nf_population_defaults(NF_MODEL_LEAKY_RATE, 8);
+    d.x_init_scale = 3e38f;
+    cr_assert_eq(nf_population_add(net, &d, &pop), NF_ERR_INVALID_ARGUMENT, "x_init_scale");
+    cr_assert_not_null(strstr(nf_network_last_error(net), "x_init_scale"));
+    d.x_init_scale = 1e30f;
+    NFT_OK(net, nf_population_add(net, &d, &pop));
+    assert_states_finite(net, pop, 8);
+
+    nf_population_desc lif = nf_population_defaults(NF_MODEL_LIF, 8);
+    nf_lif_form_apply(&lif, NF_LIF_NICOLA_CLOPATH);
+    lif.nc_lif.v_reset = -3e38f;
+    lif.nc_lif.v_init_max = 3e38f;
+    lif.nc_lif.v_peak = 3e38f;
+    cr_assert_eq(nf_population_add(net, &lif, &id), NF_ERR_INVALID_ARGUMENT, "LIF range");
+    lif.nc_lif.v_reset = -1e38f;
+    lif.nc_lif.v_init_max = 1e38f;
+    NFT_OK(net, nf_population_add(net, &lif, &id));
+    assert_states_finite(net, id, 8);
+
+    nf_population_desc izh = nf_population_defaults(NF_MODEL_IZHIKEVICH, 8);
+    izh.izh.v_r = -3e38f;
+    izh.izh.v_peak = 3e38f;
+    cr_assert_eq(nf_population_add(net, &izh, &id), NF_ERR_INVALID_ARGUMENT, "Izhikevich range");
+
+    nf_readout_desc r = {.z_init_scale = 3e38f};
+    cr_assert_eq(nf_readout_add(net, pop, 2, &r, &id), NF_ERR_INVALID_ARGUMENT, "z_init_scale");
+    cr_assert_not_null(strstr(nf_network_last_error(net), "z_init_scale"));
+    r.z_init_scale = 1e30f;
+    NFT_OK(net, nf_readout_add(net, pop, 2, &r, &id));
+    float z[2];
+    NFT_OK(net, nf_readout_get_state(net, id, z));
+    cr_assert(isfinite(z[0]) && isfinite(z[1]), "z %g %g", (double)z[0], (double)z[1]);
+    NFT_OK(net, nf_network_run(net, 3));
+    nf_network_destroy(net);
 }

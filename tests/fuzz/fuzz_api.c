@@ -21,6 +21,13 @@
 
 #include "fuzz.h"
 
+/* The allocator's limit the target runs with (scripts/fuzz.sh sets the same),
+ * also when an input is replayed by hand. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void) {
+    return "allocator_may_return_null=1:max_allocation_size_mb=2048:detect_leaks=1";
+}
+
 void *nft_obs_realloc(void *p, size_t bytes) { return realloc(p, bytes); }
 void nft_obs_release(void *p) { free(p); }
 
