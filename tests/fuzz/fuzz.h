@@ -93,7 +93,6 @@ typedef struct fz_state {
     nft_layer layers[FZ_MAX_LAYERS];
     int n_layers;
     const char *dir;          /* a scratch folder of this process */
-    int wild;                 /* a population made with |amplitude, gain or bias| > 1e6 */
     nft_obs before, after;    /* observations around a call */
 } fz_state;
 
