@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernels/math/params.h"
+#include "kernels/math/models.h"
 #include "neurofuse.h"
 
 #ifdef __cplusplus
@@ -31,14 +31,14 @@ typedef struct nf_pop_step_args {
     const float *input;   /* [batch][n] summed synaptic input (never NULL) */
     const float *gain;    /* [n] */
     const float *bias;    /* [n] */
-    float *s0, *s1;       /* [batch][n] model state slots (NULL when unused) */
+    float *s0, *s1, *s2;  /* [batch][n] model state slots (NULL when unused) */
     float *out;           /* [batch][n] */
     float *f0, *f1;       /* [batch][n] filter state (NULL when unused; f0 = filtered output) */
     double *abs_sum;      /* [batch][n] rate statistics: += |out| (NULL when off) */
 } nf_pop_step_args;
 
 /* One stage of a sequence pass (engine/sequence.c): a spiking activation
- * (nf_rate_output of nf_model_rate, state s0 = v) or a filter with per-unit
+ * (a converted rate model's nf_neuron_step, state s0 = v) or a filter with per-unit
  * constants (nf_filter_step; pass_through: the identity, state kept). */
 #define NF_SEQ_MAX_STAGES 8
 typedef struct nf_seq_stage {

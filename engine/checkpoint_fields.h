@@ -24,7 +24,8 @@
     X(F64, dt) X(ENUM, mode) X(I64, step) X(U64, rng_next) X(I32, batch_first)               \
     X(I32, batch_global) X(BOOL, window)
 
-/* nf_population_desc, keys population_<id>.<field>. */
+/* nf_population_desc, keys population_<id>.<field>; the fields models appended
+ * come from the model table (NF_MODEL_DESC_FIELDS, kernels/math/models.h). */
 #define NF_CKPT_POPULATION_DESC_FIELDS(X)                                                    \
     X(ENUM, model) X(I32, n) X(I32, spiking) X(F32, amplitude) X(F32, gain) X(F32, bias)     \
     X(ARRAY, gains) X(ARRAY, biases)                                                         \
@@ -35,7 +36,7 @@
     X(ENUM, izh.order) X(F32, izh.C) X(F32, izh.k) X(F32, izh.v_r) X(F32, izh.v_t)           \
     X(F32, izh.a) X(F32, izh.b) X(F32, izh.c) X(F32, izh.d) X(F32, izh.v_peak)               \
     X(ENUM, filter.kind) X(F32, filter.tau) X(F32, filter.tau_rise)                          \
-    X(F32, filter.tau_decay) X(I32, filter.spiking_only)
+    X(F32, filter.tau_decay) X(I32, filter.spiking_only) NF_MODEL_DESC_FIELDS(X)
 
 /* nf_population: where its initial-state draws start, when its rate statistics began. */
 #define NF_CKPT_POPULATION_RUN_FIELDS(X) X(U64, rng_offset) X(I64, rate_from)

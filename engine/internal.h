@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "backend.h"
+#include "kernels/math/model_row.h"
 
 typedef enum nf_object_kind {
     NF_OBJ_POPULATION = 1,
@@ -31,7 +32,7 @@ typedef struct nf_population {
     uint64_t rng_offset;     /* first stream position of its initial-state draws */
     float *gain, *bias;      /* [n] */
     float *input;            /* [batch][n] summed synaptic input of the current step */
-    float *s0, *s1;          /* [batch][n] model state slots, NULL when unused */
+    float *s0, *s1, *s2;     /* [batch][n] model state slots (model_row.h), NULL when unused */
     float *out;              /* [batch][n] */
     float *f0, *f1;          /* [batch][n] filter state, NULL when unused */
     double *abs_sum;         /* [batch][n] rate statistics (sum of |out|), NULL when off */
@@ -242,6 +243,8 @@ uint64_t nf__rng_span_batched(const nf_network *net, size_t per_element);
 // --- constants (params.c)
 
 bool nf__model_is_rate(nf_model m);
+/* The model's row of the table (models.c), or NULL for a value out of range. */
+const nf_model_row *nf__model_row(nf_model m);
 /* True when the population's output is made of spikes (in spiking mode). */
 bool nf__population_spikes(const nf_population *p);
 nf_model_params nf__model_params(const nf_population *p, double dt, nf_mode mode);
@@ -271,10 +274,12 @@ void nf__population_free(nf_network *net, nf_population *p);
 /* The state slot of `which` for this population, or NULL when it has none. */
 float *nf__state_slot(const nf_population *p, nf_state_kind which);
 const char *nf__state_name(nf_state_kind which);
-/* LEAKY_RATE without conversion: output = amplitude tanh(x), as the next step reads it. */
-/* x: the new x (host, [batch][n]), uploaded with its output; NULL: from s0. */
-nf_status nf__state_output_from_x(nf_network *net, const char *fn, nf_population *p,
-                                  const float *x);
+/* A model whose output is a function of s0 (its row's `output`; LEAKY_RATE
+ * without conversion: amplitude tanh(x)): sets the output from s0, as the next
+ * step reads it. s0: the new s0 (host, [batch][n]), uploaded with its output;
+ * NULL: from the population's s0. */
+nf_status nf__state_output_sync(nf_network *net, const char *fn, nf_population *p,
+                                const float *s0);
 const char *nf__model_name(nf_model m);
 
 // --- connections (connection.c, weights.c)

@@ -1,18 +1,15 @@
 /*
  * The constants a step reads, computed on the host in double and rounded to
- * float once, from a population's descriptor, dt and the mode:
- *   leak = dt/tau; inv_dt = 1/dt; refractory eps = 1e-3 dt
+ * float once, from a population's descriptor, dt and the mode: the common
+ * ones (inv_dt = 1/dt), the model's own from its row's `constants`
+ * (kernels/math/<model>.h), and the filters':
  *   Lowpass a = exp(-dt/tau); Alpha e = exp(-dt/tau), p = dt/tau, q = p/tau;
  *   double exponential exp(-dt/tau_rise), exp(-dt/tau_decay), dt/(tau_rise tau_decay).
  */
 #include <math.h>
+#include <string.h>
 
 #include "internal.h"
-
-bool nf__model_is_rate(nf_model m) {
-    return m == NF_MODEL_RELU || m == NF_MODEL_SIGMOID || m == NF_MODEL_TANH ||
-           m == NF_MODEL_LIF_RATE || m == NF_MODEL_SOFTLIF_RATE || m == NF_MODEL_LEAKY_RATE;
-}
 
 bool nf__population_spikes(const nf_population *p) {
     return p->convert || !nf__model_is_rate(p->desc.model);
@@ -20,35 +17,17 @@ bool nf__population_spikes(const nf_population *p) {
 
 nf_model_params nf__model_params(const nf_population *p, double dt, nf_mode mode) {
     const nf_population_desc *d = &p->desc;
-    nf_model_params m = {0};
+    const nf_model_row *row = nf__model_row(d->model);
+    nf_model_params m;
+    memset(&m, 0, sizeof m);
     m.model = d->model;
-    m.variant = d->model == NF_MODEL_LIF          ? (int32_t)d->lif_form
-                : d->model == NF_MODEL_IZHIKEVICH ? (int32_t)d->izh.order
-                                                  : 0;
-    m.convert = p->convert;
-    m.rate_mode = mode == NF_MODE_RATE;
-    m.dt = (float)dt;
-    m.inv_dt = (float)(1.0 / dt);
-    m.amplitude = d->amplitude;
-    m.tau_rc = d->tau_rc;
-    m.tau_ref = d->tau_ref;
-    m.min_voltage = d->min_voltage;
-    m.lif_expm1_dt = d->tau_rc > 0.0f ? expm1f(-m.dt / m.tau_rc) : 0.0f;
-    m.sigma = d->sigma;
-    m.inv_tau_ref = d->tau_ref > 0.0f ? (float)(1.0 / d->tau_ref) : 0.0f;
-    m.leak = d->tau > 0.0f ? (float)(dt / d->tau) : 0.0f;
-    m.tau_m = d->nc_lif.tau_m;
-    m.v_reset = d->nc_lif.v_reset;
-    m.v_peak = d->model == NF_MODEL_IZHIKEVICH ? d->izh.v_peak : d->nc_lif.v_peak;
-    m.refractory_eps = (float)(1e-3 * dt);
-    m.C = d->izh.C;
-    m.k = d->izh.k;
-    m.v_r = d->izh.v_r;
-    m.v_t = d->izh.v_t;
-    m.a = d->izh.a;
-    m.b = d->izh.b;
-    m.c = d->izh.c;
-    m.d = d->izh.d;
+    m.c.convert = p->convert;
+    m.c.rate_mode = mode == NF_MODE_RATE;
+    m.c.dt = (float)dt;
+    m.c.inv_dt = (float)(1.0 / dt);
+    m.c.amplitude = d->amplitude;
+    if (row && row->constants)
+        row->constants(&m.c, &m.k, d, dt);
     return m;
 }
 

@@ -12,8 +12,8 @@
 
 #include "internal.h"
 
-/* Every field of nf_model_params from dt on, and of nf_filter_params from a00
- * on, is a float. */
+/* Every field of nf_model_params from c.dt on (the model's constants
+ * included), and of nf_filter_params from a00 on, is a float. */
 static bool floats_finite(const float *f, size_t n, size_t *bad) {
     for (size_t i = 0; i < n; i++)
         if (!isfinite(f[i])) {
@@ -34,14 +34,14 @@ nf_status nf__dt_check(nf_network *net, const char *fn, double dt) {
 nf_status nf__population_params_check(nf_network *net, const char *fn, const nf_population *p,
                                       int32_t pop, double dt) {
     const size_t model_floats =
-        (sizeof(nf_model_params) - offsetof(nf_model_params, dt)) / sizeof(float);
+        (sizeof(nf_model_params) - offsetof(nf_model_params, c.dt)) / sizeof(float);
     const size_t filter_floats =
         (sizeof(nf_filter_params) - offsetof(nf_filter_params, a00)) / sizeof(float);
     for (int mode = NF_MODE_SPIKING; mode <= NF_MODE_RATE; mode++) {
         const nf_model_params m = nf__model_params(p, dt, (nf_mode)mode);
         const nf_filter_params f = nf__filter_params(&p->desc.filter, dt, (nf_mode)mode);
         size_t bad = 0;
-        REQUIRE(floats_finite(&m.dt, model_floats, &bad),
+        REQUIRE(floats_finite(&m.c.dt, model_floats, &bad),
                 "%s: population %d: with dt %g its model constant %zu is not finite; a time "
                 "constant or dt is too extreme for float", fn, pop, dt, bad);
         REQUIRE(floats_finite(&f.a00, filter_floats, &bad),

@@ -1,14 +1,13 @@
 /*
- * Populations: the references' defaults, validation of a descriptor, adding
- * one (buffers, gains, biases, the initial state drawn from the seed), and
- * per-neuron gain and bias. Initial states:
- *   converted rate models: accumulator uniform [0, 1)
- *   LEAKY_RATE: x ~ N(0, x_init_scale^2), output tanh(x)
- *   LIF nengo: v uniform [0, 1); NC: v uniform [v_reset, v_init_max); refractory 0
- *   IZHIKEVICH NC: v uniform [v_r, v_peak), u 0; nengo: v = c, u = b c
- *   THETA: theta uniform [-pi, pi)
+ * Populations: defaults, validation of a descriptor, adding one (buffers,
+ * gains, biases, the initial state drawn from the seed), and per-neuron gain
+ * and bias. What differs between models comes from their rows of the model
+ * table (kernels/math/models.h, engine/models.c): defaults, checks, state
+ * slots and how each starts. The spiking conversion's accumulator (rate
+ * models with desc.spiking) takes the slot after the model's own and starts
+ * uniform in [0, 1), drawn after the model's draws. Draws are keyed by the
+ * global batch element (batch windows).
  */
-#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -46,36 +45,22 @@ nf_status nf_lif_form_apply(nf_population_desc *d, nf_lif_form form) {
     return NF_OK;
 }
 
+/* Every model's defaults (so that a descriptor switched to another model
+ * still holds its reference values), then the common fields, then the
+ * model's own again: they win where models share a field (tau_ref, bias). */
 nf_population_desc nf_population_defaults(nf_model m, int32_t n) {
     nf_population_desc d = {0};
-    d.model = (m >= NF_MODEL_RELU && m <= NF_MODEL_THETA) ? m : NF_MODEL_RELU;
+    for (int k = 0; k < NF_MODEL_COUNT; k++)
+        if (nf__model_row((nf_model)k)->defaults)
+            nf__model_row((nf_model)k)->defaults(&d);
+    d.model = nf__model_row(m) ? m : NF_MODEL_RELU;
     d.n = n;
     d.amplitude = 1.0f;
     d.gain = 1.0f;
     d.bias = 0.0f;
-    d.tau_rc = 0.02f;
-    d.tau_ref = (d.model == NF_MODEL_SIGMOID || d.model == NF_MODEL_TANH) ? 0.0025f : 0.002f;
-    d.min_voltage = 0.0f;
-    d.sigma = 1.0f;
-    d.tau = 1.0f;
-    d.lif_form = NF_LIF_NENGO;
-    d.nc_lif.tau_m = 0.01f;
-    d.nc_lif.v_reset = -65.0f;
-    d.nc_lif.v_peak = -40.0f;
-    d.nc_lif.v_init_max = 30.0f;
-    d.izh.order = NF_IZHIKEVICH_NICOLA_CLOPATH;
-    d.izh.C = 250.0f;
-    d.izh.k = 2.5f;
-    d.izh.v_r = -60.0f;
-    d.izh.v_t = -60.0f + 40.0f - (-2.0f) / 2.5f; /* v_r + 40 - b/k = -19.2 */
-    d.izh.a = 0.01f;
-    d.izh.b = -2.0f;
-    d.izh.c = -65.0f;
-    d.izh.d = 200.0f;
-    d.izh.v_peak = 30.0f;
-    if (d.model == NF_MODEL_IZHIKEVICH)
-        d.bias = 1000.0f;
     d.filter.kind = NF_FILTER_NONE;
+    if (nf__model_row(d.model)->defaults)
+        nf__model_row(d.model)->defaults(&d);
     return d;
 }
 
@@ -99,80 +84,20 @@ static nf_status check_filter(nf_network *net, const char *fn, const nf_filter_d
     return NF_OK;
 }
 
-#define REQUIRE_POSITIVE(field)                                                              \
-    REQUIRE(isfinite(d->field) && d->field > 0.0f, "%s: " #field " must be > 0, got %g", fn,  \
-            (double)d->field)
-#define REQUIRE_NONNEGATIVE(field)                                                           \
-    REQUIRE(isfinite(d->field) && d->field >= 0.0f, "%s: " #field " must be >= 0, got %g",    \
-            fn, (double)d->field)
 #define REQUIRE_FINITE(field)                                                                \
     REQUIRE(isfinite(d->field), "%s: " #field " must be finite, got %g", fn, (double)d->field)
 
+/* The model's own fields, by its row. */
 static nf_status check_model(nf_network *net, const char *fn, const nf_population_desc *d) {
-    switch (d->model) {
-    case NF_MODEL_SIGMOID:
-    case NF_MODEL_TANH: REQUIRE_POSITIVE(tau_ref); break;
-    case NF_MODEL_SOFTLIF_RATE: REQUIRE_POSITIVE(sigma); /* fall through */
-    case NF_MODEL_LIF_RATE:
-        REQUIRE_POSITIVE(tau_rc);
-        REQUIRE_NONNEGATIVE(tau_ref);
-        break;
-    case NF_MODEL_LEAKY_RATE:
-        REQUIRE_POSITIVE(tau);
-        REQUIRE_NONNEGATIVE(x_init_scale);
-        REQUIRE(d->x_init_scale <= FLT_MAX / 8.0f, "%s: x_init_scale must be <= %g (normal "
-                "draws reach about 6.7 x_init_scale), got %g", fn, FLT_MAX / 8.0f, d->x_init_scale);
-        break;
-    case NF_MODEL_LIF:
-        REQUIRE(d->lif_form == NF_LIF_NENGO || d->lif_form == NF_LIF_NICOLA_CLOPATH,
-                "%s: lif_form %d is not an nf_lif_form", fn, (int)d->lif_form);
-        REQUIRE_NONNEGATIVE(tau_ref);
-        if (d->lif_form == NF_LIF_NENGO) {
-            REQUIRE_POSITIVE(tau_rc);
-            REQUIRE(isfinite(d->min_voltage) && d->min_voltage <= 0.0f,
-                    "%s: min_voltage must be <= 0, got %g", fn, (double)d->min_voltage);
-        } else {
-            REQUIRE_POSITIVE(nc_lif.tau_m);
-            REQUIRE_FINITE(nc_lif.v_reset);
-            REQUIRE_FINITE(nc_lif.v_init_max);
-            REQUIRE(isfinite(d->nc_lif.v_peak) && d->nc_lif.v_peak > d->nc_lif.v_reset,
-                    "%s: nc_lif.v_peak must be > nc_lif.v_reset (%g), got %g", fn,
-                    (double)d->nc_lif.v_reset, (double)d->nc_lif.v_peak);
-            REQUIRE(d->nc_lif.v_init_max >= d->nc_lif.v_reset,
-                    "%s: nc_lif.v_init_max must be >= nc_lif.v_reset (%g), got %g", fn,
-                    (double)d->nc_lif.v_reset, (double)d->nc_lif.v_init_max);
-            REQUIRE(isfinite(d->nc_lif.v_init_max - d->nc_lif.v_reset), "%s: the initial v's "
-                    "range nc_lif.v_init_max - nc_lif.v_reset overflows float", fn);
-        }
-        break;
-    case NF_MODEL_IZHIKEVICH:
-        REQUIRE(d->izh.order == NF_IZHIKEVICH_NICOLA_CLOPATH ||
-                    d->izh.order == NF_IZHIKEVICH_NENGO,
-                "%s: izh.order %d is not an nf_izhikevich_order", fn, (int)d->izh.order);
-        REQUIRE_FINITE(izh.a);
-        REQUIRE_FINITE(izh.b);
-        REQUIRE_FINITE(izh.c);
-        REQUIRE_FINITE(izh.d);
-        if (d->izh.order == NF_IZHIKEVICH_NICOLA_CLOPATH) {
-            REQUIRE_POSITIVE(izh.C);
-            REQUIRE_FINITE(izh.k);
-            REQUIRE_FINITE(izh.v_r);
-            REQUIRE_FINITE(izh.v_t);
-            REQUIRE(isfinite(d->izh.v_peak) && d->izh.v_peak > d->izh.c,
-                    "%s: izh.v_peak must be > izh.c (%g), got %g", fn, (double)d->izh.c,
-                    (double)d->izh.v_peak);
-            REQUIRE(isfinite(d->izh.v_peak - d->izh.v_r), "%s: the initial v's range "
-                    "izh.v_peak - izh.v_r overflows float", fn);
-        }
-        break;
-    default: break;
-    }
+    const nf_model_row *row = nf__model_row(d->model);
+    nf_model_check c = {.fn = fn};
+    if (row->check && !row->check(&c, d))
+        return nf__fail(net, NF_ERR_INVALID_ARGUMENT, "%s", c.message);
     return NF_OK;
 }
 
 static nf_status check_population(nf_network *net, const char *fn, const nf_population_desc *d) {
-    REQUIRE(d->model >= NF_MODEL_RELU && d->model <= NF_MODEL_THETA,
-            "%s: model %d is not an nf_model", fn, (int)d->model);
+    REQUIRE(nf__model_row(d->model), "%s: model %d is not an nf_model", fn, (int)d->model);
     REQUIRE(d->n >= 1, "%s: n must be >= 1, got %d", fn, d->n);
     REQUIRE_FINITE(amplitude);
     REQUIRE_FINITE(gain);
@@ -189,54 +114,47 @@ static nf_status check_population(nf_network *net, const char *fn, const nf_popu
 
 // --- initial state
 
+/* How each used slot starts (the row's initial state, then the accumulator);
+ * returns the number of slots used. */
+static int initial_plan(const nf_population *p, nf_state_init init[NF_MODEL_SLOTS]) {
+    const nf_model_row *row = nf__model_row(p->desc.model);
+    if (row->initial)
+        row->initial(&p->desc, init);
+    int used = row->n_states;
+    if (p->convert)
+        init[used++] = (nf_state_init){NF_INIT_UNIFORM, 0.0f, 1.0f};
+    return used;
+}
+
 nf_status nf__population_init_state(nf_network *net, nf_population *p) {
     const nf_population_desc *d = &p->desc;
+    const nf_model_row *row = nf__model_row(d->model);
     const size_t count = (size_t)net->desc.batch * d->n, n = (size_t)d->n;
     const uint64_t span = nf__rng_span_batched(net, n); /* keyed by the global element */
+    float *const slots[NF_MODEL_SLOTS] = {p->s0, p->s1, p->s2};
+    nf_state_init init[NF_MODEL_SLOTS] = {{0}};
+    const int used = initial_plan(p, init);
     uint64_t at = p->rng_offset;
     nf_status st = NF_OK;
-    switch (d->model) {
-    case NF_MODEL_LEAKY_RATE:
-        if (d->x_init_scale > 0.0f)
-            st = nf__draw_normal_batched(net, at, p->s0, n, d->x_init_scale);
-        else
-            st = nf__fill(net, p->s0, 0.0f, count);
-        if (st == NF_OK && p->convert)
-            st = nf__draw_uniform_batched(net, at + span, p->s1, n, 0.0f, 1.0f);
-        break;
-    case NF_MODEL_LIF:
-        if (d->lif_form == NF_LIF_NENGO)
-            st = nf__draw_uniform_batched(net, at, p->s0, n, 0.0f, 1.0f);
-        else
-            st = nf__draw_uniform_batched(net, at, p->s0, n, d->nc_lif.v_reset,
-                                          d->nc_lif.v_init_max);
-        if (st == NF_OK)
-            st = nf__fill(net, p->s1, 0.0f, count);
-        break;
-    case NF_MODEL_IZHIKEVICH:
-        if (d->izh.order == NF_IZHIKEVICH_NICOLA_CLOPATH) {
-            st = nf__draw_uniform_batched(net, at, p->s0, n, d->izh.v_r, d->izh.v_peak);
-            if (st == NF_OK)
-                st = nf__fill(net, p->s1, 0.0f, count);
-        } else {
-            st = nf__fill(net, p->s0, d->izh.c, count);
-            if (st == NF_OK)
-                st = nf__fill(net, p->s1, d->izh.b * d->izh.c, count);
+    for (int k = 0; k < used && st == NF_OK; k++) {
+        const nf_state_init *s = &init[k];
+        switch (s->kind) {
+        case NF_INIT_FILL: st = nf__fill(net, slots[k], s->a, count); break;
+        case NF_INIT_UNIFORM:
+            st = nf__draw_uniform_batched(net, at, slots[k], n, s->a, s->b);
+            at += span;
+            break;
+        case NF_INIT_NORMAL:
+            st = s->b > 0.0f ? nf__draw_normal_batched(net, at, slots[k], n, s->b)
+                             : nf__fill(net, slots[k], 0.0f, count);
+            at += span;
+            break;
         }
-        break;
-    case NF_MODEL_THETA:
-        st = nf__draw_uniform_batched(net, at, p->s0, n, -3.14159265358979f,
-                                      3.14159265358979f);
-        break;
-    default:
-        if (p->convert)
-            st = nf__draw_uniform_batched(net, at, p->s0, n, 0.0f, 1.0f);
-        break;
     }
     if (st == NF_OK)
         st = nf__fill(net, p->out, 0.0f, count);
-    if (st == NF_OK && d->model == NF_MODEL_LEAKY_RATE && !p->convert)
-        st = nf__state_output_from_x(net, "creating or resetting a population", p, NULL);
+    if (st == NF_OK && row->output && !p->convert)
+        st = nf__state_output_sync(net, "creating or resetting a population", p, NULL);
     if (st == NF_OK && p->f0)
         st = nf__fill(net, p->f0, 0.0f, count);
     if (st == NF_OK && p->f1)
@@ -246,23 +164,19 @@ nf_status nf__population_init_state(nf_network *net, nf_population *p) {
 
 /* Stream positions the population's initial state takes (the whole batch's). */
 static uint64_t init_draw_span(const nf_network *net, const nf_population *p) {
-    const nf_population_desc *d = &p->desc;
-    int draws = 0;
-    if (d->model == NF_MODEL_LEAKY_RATE)
-        draws = 1 + (p->convert ? 1 : 0);
-    else if (d->model == NF_MODEL_LIF || d->model == NF_MODEL_THETA ||
-             (d->model == NF_MODEL_IZHIKEVICH && d->izh.order == NF_IZHIKEVICH_NICOLA_CLOPATH))
-        draws = 1;
-    else if (p->convert)
-        draws = 1;
-    return (uint64_t)draws * nf__rng_span_batched(net, (size_t)d->n);
+    nf_state_init init[NF_MODEL_SLOTS] = {{0}};
+    const int used = initial_plan(p, init);
+    uint64_t draws = 0;
+    for (int k = 0; k < used; k++)
+        draws += init[k].kind != NF_INIT_FILL;
+    return draws * nf__rng_span_batched(net, (size_t)p->desc.n);
 }
 
 // --- adding
 
 void nf__population_free(nf_network *net, nf_population *p) {
-    void *bufs[] = {p->gain, p->bias, p->input, p->s0,     p->s1,
-                    p->out,  p->f0,   p->f1,    p->abs_sum};
+    void *bufs[] = {p->gain, p->bias, p->input, p->s0, p->s1,
+                    p->s2,   p->out,  p->f0,    p->f1, p->abs_sum};
     for (size_t k = 0; k < sizeof bufs / sizeof *bufs; k++)
         nf__free(net, bufs[k]);
 }
@@ -295,10 +209,7 @@ nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_
     p.desc.gains = p.desc.biases = NULL;
     p.convert = d->spiking && nf__model_is_rate(d->model);
     const size_t count = (size_t)net->desc.batch * d->n;
-    const bool has_s0 = p.convert || !nf__model_is_rate(d->model) ||
-                        d->model == NF_MODEL_LEAKY_RATE;
-    const bool has_s1 = d->model == NF_MODEL_LIF || d->model == NF_MODEL_IZHIKEVICH ||
-                        (d->model == NF_MODEL_LEAKY_RATE && p.convert);
+    const int slots = nf__model_row(d->model)->n_states + (p.convert ? 1 : 0);
     const int fvars = nf__filter_vars(d->filter.kind);
     if ((st = nf__population_params_check(net, fn, &p, net->objects.count, net->dt)) != NF_OK)
         return st;
@@ -307,8 +218,9 @@ nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_
     if (st == NF_OK) st = nf__alloc(net, (size_t)d->n, &p.bias);
     if (st == NF_OK) st = nf__alloc(net, count, &p.input);
     if (st == NF_OK) st = nf__alloc(net, count, &p.out);
-    if (st == NF_OK && has_s0) st = nf__alloc(net, count, &p.s0);
-    if (st == NF_OK && has_s1) st = nf__alloc(net, count, &p.s1);
+    if (st == NF_OK && slots >= 1) st = nf__alloc(net, count, &p.s0);
+    if (st == NF_OK && slots >= 2) st = nf__alloc(net, count, &p.s1);
+    if (st == NF_OK && slots >= 3) st = nf__alloc(net, count, &p.s2);
     if (st == NF_OK && fvars >= 1) st = nf__alloc(net, count, &p.f0);
     if (st == NF_OK && fvars >= 2) st = nf__alloc(net, count, &p.f1);
     if (st == NF_OK) st = upload_or_fill(net, p.gain, d->gains, d->gain, d->n);

@@ -43,17 +43,6 @@ static const float *probe_source(const nf_network *net, const nf_probe *p, int32
     }
 }
 
-/* The primary state variable of a population's model. */
-static nf_state_kind primary_state(const nf_population *p) {
-    switch (p->desc.model) {
-    case NF_MODEL_LIF:
-    case NF_MODEL_IZHIKEVICH:
-    case NF_MODEL_THETA: return NF_STATE_VOLTAGE;
-    case NF_MODEL_LEAKY_RATE: return NF_STATE_X;
-    default: return NF_STATE_SPIKE_ACCUMULATOR;
-    }
-}
-
 static nf_status probe_add(nf_network *net, const char *fn, int32_t target, nf_probe_kind what,
                            nf_state_kind state, int32_t every, int32_t *id) {
     if (!net)
@@ -74,9 +63,9 @@ static nf_status probe_add(nf_network *net, const char *fn, int32_t target, nf_p
         REQUIRE(what != NF_PROBE_INPUT, "%s: NF_PROBE_INPUT needs an input; target %d is a "
                 "population", fn, target);
         if (what == NF_PROBE_STATE && state == (nf_state_kind)-1)
-            state = primary_state(pop);
+            state = nf__model_row(pop->desc.model)->probe;
         if (what == NF_PROBE_STATE) {
-            REQUIRE(state >= NF_STATE_VOLTAGE && state <= NF_STATE_FILTER_AUX,
+            REQUIRE((int)state >= 0 && (int)state < NF_STATE_KIND_COUNT,
                     "%s: which %d is not an nf_state_kind", fn, (int)state);
             REQUIRE(nf__state_slot(pop, state), "%s: population %d (%s) has no %s", fn, target,
                     nf__model_name(pop->desc.model), nf__state_name(state));

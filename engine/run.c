@@ -43,7 +43,7 @@ nf_status nf__step_once(nf_network *net, int64_t first_step) {
                               .filter = nf__filter_params(&p->desc.filter, net->dt, net->mode),
                               .batch = batch, .n = p->desc.n, .input = p->input,
                               .gain = p->gain, .bias = p->bias, .s0 = p->s0, .s1 = p->s1,
-                              .out = p->out, .f0 = p->f0, .f1 = p->f1,
+                              .s2 = p->s2, .out = p->out, .f0 = p->f0, .f1 = p->f1,
                               .abs_sum = p->abs_sum};
         st = be->population_step(net->ctx, &a);
     }

@@ -71,6 +71,7 @@ static int32_t list_group(nf_network *net, int32_t group, int32_t n) {
             const int64_t c = always ? batch * p->desc.n : 0;
             n = add(g, n, id, "state", p->s0, c, false, true);
             n = add(g, n, id, "state", p->s1, c, false, true);
+            n = add(g, n, id, "state", p->s2, c, false, true);
             n = add(g, n, id, "output", p->out, c, false, true);
             n = add(g, n, id, "filter state", p->f0, c, false, true);
             n = add(g, n, id, "filter state", p->f1, c, false, true);

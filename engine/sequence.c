@@ -144,7 +144,7 @@ static bool constants_finite(nf_layer *layer, const float *taus, char *why, size
         return false;
     }
     const size_t model_floats =
-        (sizeof(nf_model_params) - offsetof(nf_model_params, dt)) / sizeof(float);
+        (sizeof(nf_model_params) - offsetof(nf_model_params, c.dt)) / sizeof(float);
     const size_t filter_floats =
         (sizeof(nf_filter_params) - offsetof(nf_filter_params, a00)) / sizeof(float);
     const nf_mode mode = layer->mode;
@@ -153,7 +153,7 @@ static bool constants_finite(nf_layer *layer, const float *taus, char *why, size
         layer->mode = (nf_mode)m;
         if (d->kind == NF_LAYER_SPIKING_ACTIVATION) {
             const nf_model_params p = nf__layer_model_params(layer);
-            ok = floats_finite(&p.dt, model_floats);
+            ok = floats_finite(&p.c.dt, model_floats);
             continue;
         }
         for (int32_t u = 0; ok && u < (taus ? d->units : 1); u++) {

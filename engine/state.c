@@ -1,61 +1,37 @@
 /*
  * Reading and writing a population's state variables, [batch][n]. Which
- * variables a model has (see kernels/math/neuron.h for the slots):
- *   VOLTAGE (LIF, IZHIKEVICH, THETA) REFRACTORY (LIF) RECOVERY (IZHIKEVICH)
- *   X (LEAKY_RATE) SPIKE_ACCUMULATOR (converted rate models) OUTPUT (all, read only)
- *   FILTER (any filter) FILTER_AUX (ALPHA, DOUBLE_EXP).
- * Setting X of an unconverted LEAKY_RATE population also sets its output to
- * amplitude tanh(x); setting a filter variable resynchronises the
- * event-driven connections that carry that filter on their post side.
+ * variables a population has: its model's state slots (its row of the model
+ * table, kernels/math/models.h), the spiking conversion's accumulator when
+ * converted, OUTPUT (all, read only), FILTER (any filter) and FILTER_AUX
+ * (ALPHA, DOUBLE_EXP). Setting s0 of a model whose output is a function of it
+ * (LEAKY_RATE, unconverted: amplitude tanh(x)) sets the output with it;
+ * setting a filter variable resynchronises the event-driven connections that
+ * carry that filter on their post side.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
 
-const char *nf__state_name(nf_state_kind which) {
-    switch (which) {
-    case NF_STATE_VOLTAGE: return "NF_STATE_VOLTAGE";
-    case NF_STATE_REFRACTORY: return "NF_STATE_REFRACTORY";
-    case NF_STATE_RECOVERY: return "NF_STATE_RECOVERY";
-    case NF_STATE_X: return "NF_STATE_X";
-    case NF_STATE_SPIKE_ACCUMULATOR: return "NF_STATE_SPIKE_ACCUMULATOR";
-    case NF_STATE_OUTPUT: return "NF_STATE_OUTPUT";
-    case NF_STATE_FILTER: return "NF_STATE_FILTER";
-    case NF_STATE_FILTER_AUX: return "NF_STATE_FILTER_AUX";
-    }
-    return "unknown state";
-}
-
-const char *nf__model_name(nf_model m) {
-    static const char *names[] = {"RELU", "SIGMOID", "TANH", "LIF_RATE", "SOFTLIF_RATE",
-                                  "LIF", "LEAKY_RATE", "IZHIKEVICH", "THETA"};
-    return (m >= NF_MODEL_RELU && m <= NF_MODEL_THETA) ? names[m] : "unknown model";
-}
-
 float *nf__state_slot(const nf_population *p, nf_state_kind which) {
-    const nf_model m = p->desc.model;
+    const nf_model_row *row = nf__model_row(p->desc.model);
+    float *const slots[NF_MODEL_SLOTS] = {p->s0, p->s1, p->s2};
     switch (which) {
-    case NF_STATE_VOLTAGE:
-        return (m == NF_MODEL_LIF || m == NF_MODEL_IZHIKEVICH || m == NF_MODEL_THETA) ? p->s0
-                                                                                       : NULL;
-    case NF_STATE_REFRACTORY: return m == NF_MODEL_LIF ? p->s1 : NULL;
-    case NF_STATE_RECOVERY: return m == NF_MODEL_IZHIKEVICH ? p->s1 : NULL;
-    case NF_STATE_X: return m == NF_MODEL_LEAKY_RATE ? p->s0 : NULL;
-    case NF_STATE_SPIKE_ACCUMULATOR:
-        if (!p->convert)
-            return NULL;
-        return m == NF_MODEL_LEAKY_RATE ? p->s1 : p->s0;
     case NF_STATE_OUTPUT: return p->out;
     case NF_STATE_FILTER: return p->f0;
     case NF_STATE_FILTER_AUX: return p->f1;
+    case NF_STATE_SPIKE_ACCUMULATOR: return p->convert ? slots[row->n_states] : NULL;
+    default:
+        for (int k = 0; k < row->n_states; k++)
+            if (row->states[k] == which)
+                return slots[k];
+        return NULL;
     }
-    return NULL;
 }
 
-nf_status nf__state_output_from_x(nf_network *net, const char *fn, nf_population *p,
-                                  const float *x) {
+nf_status nf__state_output_sync(nf_network *net, const char *fn, nf_population *p,
+                                const float *x) {
+    const nf_model_row *row = nf__model_row(p->desc.model);
     const size_t count = (size_t)net->desc.batch * p->desc.n;
     float *host = malloc(count * sizeof *host);
     if (!host)
@@ -67,8 +43,8 @@ nf_status nf__state_output_from_x(nf_network *net, const char *fn, nf_population
     else
         st = nf__download(net, host, p->s0, count * sizeof *host);
     for (size_t i = 0; st == NF_OK && i < count; i++)
-        host[i] = p->desc.amplitude * tanhf(host[i]);
-    if (st == NF_OK && x) /* x and its output together, once the output is made */
+        host[i] = row->output(&p->desc, host[i]);
+    if (st == NF_OK && x) /* s0 and its output together, once the output is made */
         st = nf__upload(net, p->s0, x, count * sizeof *host);
     if (st == NF_OK)
         st = nf__upload(net, p->out, host, count * sizeof *host);
@@ -84,7 +60,7 @@ static nf_status find_slot(nf_network *net, const char *fn, int32_t pop, nf_stat
     if (st != NF_OK)
         return st;
     REQUIRE(values, "%s: values must not be NULL", fn);
-    REQUIRE(which >= NF_STATE_VOLTAGE && which <= NF_STATE_FILTER_AUX,
+    REQUIRE((int)which >= 0 && (int)which < NF_STATE_KIND_COUNT,
             "%s: which %d is not an nf_state_kind", fn, (int)which);
     nf_population *p = &net->pops.items[o->index];
     *slot = nf__state_slot(p, which);
@@ -121,8 +97,8 @@ nf_status nf_population_set_state(nf_network *net, int32_t pop, nf_state_kind wh
     const size_t count = (size_t)net->desc.batch * p->desc.n;
     if ((st = nf__check_finite(net, fn, "values", values, count)) != NF_OK)
         return st;
-    if (which == NF_STATE_X && !p->convert)
-        st = nf__state_output_from_x(net, fn, p, values);
+    if (nf__model_row(p->desc.model)->output && !p->convert && slot == p->s0)
+        st = nf__state_output_sync(net, fn, p, values);
     else
         st = nf__upload(net, slot, values, count * sizeof(float));
     if (st == NF_OK && (which == NF_STATE_FILTER || which == NF_STATE_FILTER_AUX))

@@ -1,6 +1,6 @@
 /*
  * The CPU population step: for every element of [batch][n],
- *   J = bias + gain * input;  out = model step (kernels/math/neuron.h);
+ *   J = bias + gain * input;  out = model step (kernels/math/models.h);
  *   s = filter step of out   (kernels/math/filter.h)
  *   abs_sum += |out|         (rate statistics, when on)
  * and the post-side filter update used by event-driven connections.
@@ -9,10 +9,10 @@
 
 #include "cpu.h"
 #include "kernels/math/filter.h"
-#include "kernels/math/neuron.h"
+#include "kernels/math/models.h"
 
-/* Elements [begin, end) of [batch][n], inlined once per model below with
- * `model` a constant, so that nf_neuron_step's dispatch folds away. */
+/* Elements [begin, end) of [batch][n], inlined once per model of the table
+ * below with `model` a constant, so that nf_neuron_step's dispatch folds away. */
 static inline __attribute__((always_inline)) void step_span(const nf_pop_step_args *a,
                                                             nf_model_params mp, int model,
                                                             int64_t begin, int64_t end) {
@@ -22,10 +22,11 @@ static inline __attribute__((always_inline)) void step_span(const nf_pop_step_ar
     int32_t i = (int32_t)(begin % n);
     for (int64_t e = begin; e < end; e++) {
         float J = a->bias[i] + a->gain[i] * a->input[e];
-        float zero0 = 0.0f, zero1 = 0.0f, aux = 0.0f;
+        float zero0 = 0.0f, zero1 = 0.0f, zero2 = 0.0f, aux = 0.0f;
         float *s0 = a->s0 ? &a->s0[e] : &zero0;
         float *s1 = a->s1 ? &a->s1[e] : &zero1;
-        float out = nf_neuron_step(&mp, J, s0, s1);
+        float *s2 = a->s2 ? &a->s2[e] : &zero2;
+        float out = nf_neuron_step(&mp, J, s0, s1, s2);
         a->out[e] = out;
         if (a->abs_sum)
             a->abs_sum[e] += fabsf(out);
@@ -58,11 +59,11 @@ nf_status nf_cpu_population_step(nf_backend_ctx *ctx, const nf_pop_step_args *a)
     const nf_model_params mp = a->model;
     const int64_t total = (int64_t)a->batch * a->n;
     switch (mp.model) {
-    case NF_MODEL_LIF: NF_STEP_MODEL(NF_MODEL_LIF) break;
-    case NF_MODEL_LEAKY_RATE: NF_STEP_MODEL(NF_MODEL_LEAKY_RATE) break;
-    case NF_MODEL_IZHIKEVICH: NF_STEP_MODEL(NF_MODEL_IZHIKEVICH) break;
-    case NF_MODEL_THETA: NF_STEP_MODEL(NF_MODEL_THETA) break;
-    default: NF_STEP_MODEL(mp.model) break;
+#define NF_STEP_CASE(value, prefix, consts)                                                  \
+    case value: NF_STEP_MODEL(value) break;
+        NF_MODEL_TABLE(NF_STEP_CASE)
+#undef NF_STEP_CASE
+    default: break;
     }
     return NF_OK;
 }

@@ -1,12 +1,12 @@
 /*
  * The fused population step on the GPU, one thread per element of [batch][n]
  * (x over neurons, y over the batch; coalesced structure-of-arrays): J = bias + gain * input; the
- * model's step (kernels/math/neuron.h, the same code the CPU runs); the
+ * model's step (kernels/math/models.h, the same code the CPU runs); the
  * output filter (kernels/math/filter.h); the rate statistics' |out| sum when
  * on. State is held in registers for the step and written back once.
  */
 #include "kernels/math/filter.h"
-#include "kernels/math/neuron.h"
+#include "kernels/math/models.h"
 #include "population_step.cuh"
 
 static __global__ void population_step_kernel(nf_model_params mp, nf_filter_params fp,
@@ -14,19 +14,22 @@ static __global__ void population_step_kernel(nf_model_params mp, nf_filter_para
                                               const float *__restrict__ input,
                                               const float *__restrict__ gain,
                                               const float *__restrict__ bias, float *s0,
-                                              float *s1, float *__restrict__ out, float *f0,
+                                              float *s1, float *s2, float *__restrict__ out,
+                                              float *f0,
                                               float *f1, double *abs_sum) {
     for (int32_t b = blockIdx.y; b < batch; b += gridDim.y) {
         for (int32_t i = blockIdx.x * blockDim.x + threadIdx.x; i < n;
              i += gridDim.x * blockDim.x) {
             const long long e = (long long)b * n + i;
             const float J = bias[i] + gain[i] * input[e];
-            float a = s0 ? s0[e] : 0.0f, c = s1 ? s1[e] : 0.0f;
-            const float o = nf_neuron_step(&mp, J, &a, &c);
+            float a = s0 ? s0[e] : 0.0f, c = s1 ? s1[e] : 0.0f, d = s2 ? s2[e] : 0.0f;
+            const float o = nf_neuron_step(&mp, J, &a, &c, &d);
             if (s0)
                 s0[e] = a;
             if (s1)
                 s1[e] = c;
+            if (s2)
+                s2[e] = d;
             out[e] = o;
             if (abs_sum)
                 abs_sum[e] += fabsf(o);
@@ -58,7 +61,7 @@ nf_status nf_cuda_population_step(nf_backend_ctx *ctx, const nf_pop_step_args *a
     const dim3 grid((a->n + 255) / 256, a->batch < 65535 ? a->batch : 65535);
     population_step_kernel<<<grid, 256, 0, ctx->stream>>>(a->model, a->filter, a->batch, a->n,
                                                           a->input, a->gain, a->bias, a->s0,
-                                                          a->s1, a->out, a->f0, a->f1,
+                                                          a->s1, a->s2, a->out, a->f0, a->f1,
                                                           a->abs_sum);
     NF_CUDA_LAUNCHED(ctx);
     return NF_OK;

@@ -1,7 +1,10 @@
 /*
- * Per-population constants handed to the step functions, computed once on the
- * host from the descriptor, dt and the mode (engine/params.c), so that both
- * backends read identical float values. Plain C, shared by host and device.
+ * What every model's step reads besides its own constants (nf_model_common),
+ * and a filter's discrete update (nf_filter_params). Both are computed once on
+ * the host from the descriptor, dt and the mode (engine/params.c), so that
+ * both backends read identical float values. A model's own constants are a
+ * struct of floats in its header (e.g. nf_lif_consts); the model table (models.h) puts
+ * them together into nf_model_params. Plain C, shared by host and device.
  */
 #ifndef NF_MATH_PARAMS_H
 #define NF_MATH_PARAMS_H
@@ -10,22 +13,22 @@
 
 #include "neurofuse.h"
 
-/* What one neuron step computes this step. */
-typedef struct nf_model_params {
-    int32_t model;        /* nf_model */
-    int32_t variant;      /* LIF: nf_lif_form; IZHIKEVICH: nf_izhikevich_order */
-    int32_t convert;      /* rate model whose output goes through the spiking conversion */
-    int32_t rate_mode;    /* NF_MODE_RATE: rate models (and nengo LIF) output their rate */
+/* The step's context, the same for every model. The floats from dt on, and
+ * every model's constants struct after them, are floats only (finiteness
+ * checks read them as an array: engine/params_check.c, engine/sequence.c). */
+typedef struct nf_model_common {
+    int32_t convert;   /* rate model whose output goes through the spiking conversion */
+    int32_t rate_mode; /* NF_MODE_RATE: rate models (and nengo LIFs) output their rate */
+    int32_t variant;   /* a model's form: LIF nf_lif_form, IZHIKEVICH nf_izhikevich_order */
     float dt;
-    float inv_dt;         /* 1/dt, for spike heights */
+    float inv_dt;      /* 1/dt, for spike heights */
     float amplitude;
-    float tau_rc, tau_ref, min_voltage, sigma;
-    float lif_expm1_dt;   /* nengo LIF: expm1f(-dt / tau_rc) */
-    float inv_tau_ref;    /* SIGMOID, TANH: 1/tau_ref */
-    float leak;           /* LEAKY_RATE: dt/tau */
-    float tau_m, v_reset, v_peak, refractory_eps; /* NC LIF */
-    float C, k, v_r, v_t, a, b, c, d;              /* IZHIKEVICH (v_peak shared) */
-} nf_model_params;
+} nf_model_common;
+
+/* The constants of a model that has none of its own. */
+typedef struct nf_no_consts {
+    float unused;
+} nf_no_consts;
 
 /* A filter's discrete update, y' = A y + B u over its (up to) two variables. */
 typedef struct nf_filter_params {
