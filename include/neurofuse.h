@@ -195,9 +195,10 @@ typedef enum nf_model {
     NF_MODEL_LIF,          /* spiking LIF, nengo form or Nicola & Clopath form */
     NF_MODEL_LEAKY_RATE,   /* x += dt/tau (-x + J), out = tanh(x) (ESN / FORCE unit) */
     NF_MODEL_IZHIKEVICH,   /* spiking, Nicola & Clopath order or nengo order */
-    NF_MODEL_THETA         /* spiking theta neuron (Nicola & Clopath) */
+    NF_MODEL_THETA,        /* spiking theta neuron (Nicola & Clopath) */
+    NF_MODEL_ADAPTIVE_LIF  /* spiking nengo LIF driven by J - n, adaptation n (nengo AdaptiveLIF) */
 } nf_model;
-#define NF_MODEL_COUNT 9
+#define NF_MODEL_COUNT 10
 
 /* Which LIF equations: nengo's exact-integration form (voltage normalised to
  * [0, 1], seconds) or Nicola & Clopath's forward-Euler form (millivolts). */
@@ -247,9 +248,10 @@ typedef struct nf_population_desc {
     const float *gains;    /* [n] per-neuron gain, or NULL; copied */
     const float *biases;   /* [n] per-neuron bias, or NULL; copied */
 
-    float tau_rc;          /* LIF (nengo), LIF_RATE, SOFTLIF_RATE: 0.02 s */
-    float tau_ref;         /* LIF, LIF_RATE, SOFTLIF_RATE 0.002; SIGMOID, TANH 0.0025 */
-    float min_voltage;     /* LIF (nengo): 0 */
+    float tau_rc;          /* LIF (nengo), LIF_RATE, SOFTLIF_RATE, ADAPTIVE_LIF: 0.02 s */
+    float tau_ref;         /* LIF, LIF_RATE, SOFTLIF_RATE, ADAPTIVE_LIF 0.002; SIGMOID, TANH
+                              0.0025 */
+    float min_voltage;     /* LIF (nengo), ADAPTIVE_LIF: 0 */
     float sigma;           /* SOFTLIF_RATE: 1 */
     float tau;             /* LEAKY_RATE: 1 (time in units of tau, as Sussillo & Abbott) */
     float x_init_scale;    /* LEAKY_RATE: initial x ~ N(0, scale^2); 0 = start at 0 */
@@ -269,6 +271,9 @@ typedef struct nf_population_desc {
     } izh;
 
     nf_filter_desc filter; /* applied to the output before it is used downstream */
+
+    float tau_n;           /* ADAPTIVE_LIF: adaptation time constant, 1 s (> 0) */
+    float inc_n;           /* ADAPTIVE_LIF: adaptation increment, 0.01 (>= 0) */
 } nf_population_desc;
 
 /* The references' defaults for model m with n neurons, gain 1, amplitude 1,
@@ -292,16 +297,17 @@ NF_API nf_status nf_population_set_gain_bias(nf_network *net, int32_t pop, const
                                       const float *biases);
 
 typedef enum nf_state_kind {
-    NF_STATE_VOLTAGE = 0, /* LIF, IZHIKEVICH membrane; THETA's phase */
-    NF_STATE_REFRACTORY,  /* LIF: refractory time left (s) */
+    NF_STATE_VOLTAGE = 0, /* LIF, IZHIKEVICH, ADAPTIVE_LIF membrane; THETA's phase */
+    NF_STATE_REFRACTORY,  /* LIF, ADAPTIVE_LIF: refractory time left (s) */
     NF_STATE_RECOVERY,    /* IZHIKEVICH: u */
     NF_STATE_X,           /* LEAKY_RATE: x */
     NF_STATE_SPIKE_ACCUMULATOR, /* spiking conversion: v in [0, 1) */
     NF_STATE_OUTPUT,      /* the last output (read only) */
     NF_STATE_FILTER,      /* the filter's output s (LOWPASS y, ALPHA x1, DOUBLE_EXP r) */
-    NF_STATE_FILTER_AUX   /* the filter's second variable (ALPHA x0, DOUBLE_EXP h) */
+    NF_STATE_FILTER_AUX,  /* the filter's second variable (ALPHA x0, DOUBLE_EXP h) */
+    NF_STATE_ADAPTATION   /* ADAPTIVE_LIF: n */
 } nf_state_kind;
-#define NF_STATE_KIND_COUNT 8
+#define NF_STATE_KIND_COUNT 9
 
 /* Copies a state variable in or out, [batch][n]. Refused for variables the
  * population's model does not have (NF_ERR_INVALID_ARGUMENT, naming them). */
@@ -626,7 +632,8 @@ NF_API nf_status nf_network_load(const char *path, nf_backend backend, int32_t d
 typedef enum nf_mode {
     NF_MODE_SPIKING = 0, /* spiking conversions spike; the default */
     NF_MODE_RATE         /* rate models output rate(J); nengo LIF outputs its LIFRate rate;
-                            filters marked spiking_only are the identity */
+                            ADAPTIVE_LIF runs nengo's AdaptiveLIFRate (rate of J - n, n
+                            follows it); filters marked spiking_only are the identity */
 } nf_mode;
 
 /* Advances the network `steps` steps (0 is a no-op), in the order of the

@@ -82,6 +82,10 @@ eq_spec EQ_SPECS[] = {
             EQ_CONN_EVENT_DENSE, 0, 5, 90, 36),
     EQ_SPEC("theta_lowpass_sparse_pb_b5", NF_MODEL_THETA, 0, 0, 0, EQ_FILTER_LOWPASS, 0,
             EQ_CONN_SPARSE, 1, 5, 90, 37),
+    EQ_SPEC("alif_lowpass_event_dense_b5", NF_MODEL_ADAPTIVE_LIF, 0, 0, 0, EQ_FILTER_LOWPASS, 0,
+            EQ_CONN_EVENT_DENSE, 0, 5, 90, 38),
+    EQ_SPEC("alif_ratemode_lowpass_dense_pb_b5", NF_MODEL_ADAPTIVE_LIF, 0, 0, 1,
+            EQ_FILTER_LOWPASS, 0, EQ_CONN_DENSE, 1, 5, 90, 39),
 };
 
 const size_t eq_spec_count = sizeof EQ_SPECS / sizeof *EQ_SPECS;
@@ -105,6 +109,8 @@ eq_cfg eq_model_cfg(const eq_spec *s) {
             return (eq_cfg){0.2, 4000.0f, 8000.0f, 0.175f};
         return (eq_cfg){0.001, 15.0f, 35.0f, 50.0f};
     case NF_MODEL_THETA: return (eq_cfg){0.008, 4.0f, 8.0f, 2.4f};
+    case NF_MODEL_ADAPTIVE_LIF: return (eq_cfg){0.001, 3.0f, 4.5f, 110.0f};
+    default: break; /* a model without specs here */
     }
     cr_assert_fail("spec %s: unknown model %d", s->name, (int)s->model);
     return (eq_cfg){0};
@@ -116,6 +122,7 @@ bool eq_spikes(const eq_spec *s) {
     case NF_MODEL_IZHIKEVICH:
     case NF_MODEL_THETA: return true;
     case NF_MODEL_LIF: return !s->rate_mode || s->variant == NF_LIF_NICOLA_CLOPATH;
+    case NF_MODEL_ADAPTIVE_LIF: return !s->rate_mode;
     default: return s->spiking && !s->rate_mode;
     }
 }
@@ -130,8 +137,10 @@ bool eq_has_state(const eq_spec *s, nf_state_kind k) {
     const nf_model m = s->model;
     switch (k) {
     case NF_STATE_VOLTAGE:
-        return m == NF_MODEL_LIF || m == NF_MODEL_IZHIKEVICH || m == NF_MODEL_THETA;
-    case NF_STATE_REFRACTORY: return m == NF_MODEL_LIF;
+        return m == NF_MODEL_LIF || m == NF_MODEL_IZHIKEVICH || m == NF_MODEL_THETA ||
+               m == NF_MODEL_ADAPTIVE_LIF;
+    case NF_STATE_REFRACTORY: return m == NF_MODEL_LIF || m == NF_MODEL_ADAPTIVE_LIF;
+    case NF_STATE_ADAPTATION: return m == NF_MODEL_ADAPTIVE_LIF;
     case NF_STATE_RECOVERY: return m == NF_MODEL_IZHIKEVICH;
     case NF_STATE_X: return m == NF_MODEL_LEAKY_RATE;
     case NF_STATE_SPIKE_ACCUMULATOR:
@@ -141,6 +150,7 @@ bool eq_has_state(const eq_spec *s, nf_state_kind k) {
     case NF_STATE_FILTER_AUX:
         return s->filter == EQ_FILTER_ALPHA || s->filter == EQ_FILTER_DOUBLE_EXP ||
                s->filter == EQ_FILTER_SINGLE_EXP;
+    default: break; /* a state kind without specs here */
     }
     return false;
 }
@@ -150,6 +160,7 @@ bool eq_state_is_drawn(const eq_spec *s, nf_state_kind k) {
     switch (k) {
     case NF_STATE_VOLTAGE:
         return s->model == NF_MODEL_LIF || s->model == NF_MODEL_THETA ||
+               s->model == NF_MODEL_ADAPTIVE_LIF ||
                (s->model == NF_MODEL_IZHIKEVICH && s->variant == NF_IZHIKEVICH_NICOLA_CLOPATH);
     case NF_STATE_X: return s->model == NF_MODEL_LEAKY_RATE; /* x_init_scale 0.5 */
     case NF_STATE_SPIKE_ACCUMULATOR: return eq_has_state(s, k);
@@ -158,9 +169,9 @@ bool eq_state_is_drawn(const eq_spec *s, nf_state_kind k) {
 }
 
 const char *eq_state_name(nf_state_kind k) {
-    static const char *names[NF_STATE_KIND_COUNT] = {"VOLTAGE", "REFRACTORY",        "RECOVERY",
-                                                     "X",       "SPIKE_ACCUMULATOR", "OUTPUT",
-                                                     "FILTER",  "FILTER_AUX"};
+    static const char *names[NF_STATE_KIND_COUNT] = {
+        "VOLTAGE", "REFRACTORY", "RECOVERY",   "X",         "SPIKE_ACCUMULATOR",
+        "OUTPUT",  "FILTER",     "FILTER_AUX", "ADAPTATION"};
     return (k >= 0 && k < NF_STATE_KIND_COUNT) ? names[k] : "?";
 }
 

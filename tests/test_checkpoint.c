@@ -80,6 +80,7 @@ static const model_variant variants[] = {
     {"izhikevich nicola-clopath", NF_MODEL_IZHIKEVICH, 0, 0, 200.0f, 1000.0f},
     {"izhikevich nengo", NF_MODEL_IZHIKEVICH, 0, 1, 5.0f, 10.0f},
     {"theta", NF_MODEL_THETA, 0, 0, 1.0f, 0.5f},
+    {"adaptive_lif", NF_MODEL_ADAPTIVE_LIF, 0, 0, 1.0f, 1.5f},
 };
 #define N_VARIANTS ((int)(sizeof variants / sizeof *variants))
 

@@ -365,8 +365,8 @@ Test(errors, state_kinds_a_model_lacks_are_refused) {
     };
 #undef S
     static const char *const kind_words[NF_STATE_KIND_COUNT] = {
-        "voltage|theta", "refractory", "recovery",  "x", "spike_accumulator|accumulator",
-        "output",        "filter",     "filter_aux"};
+        "voltage|theta", "refractory", "recovery",   "x",         "spike_accumulator|accumulator",
+        "output",        "filter",     "filter_aux", "adaptation"};
     nf_network *net = nft_network(NF_BACKEND_CPU, REF_DT, 2, 3);
     float v[2 * 3] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f};
     char what[160];

@@ -11,6 +11,7 @@
 #ifndef NF_MATH_MODELS_H
 #define NF_MATH_MODELS_H
 
+#include "adaptive_lif.h"
 #include "hd.h"
 #include "izhikevich.h"
 #include "leaky_rate.h"
@@ -29,13 +30,14 @@
     X(NF_MODEL_LIF, lif, nf_lif_consts)                                                      \
     X(NF_MODEL_LEAKY_RATE, leaky_rate, nf_leaky_rate_consts)                                 \
     X(NF_MODEL_IZHIKEVICH, izhikevich, nf_izhikevich_consts)                                 \
-    X(NF_MODEL_THETA, theta, nf_no_consts)
+    X(NF_MODEL_THETA, theta, nf_no_consts)                                                   \
+    X(NF_MODEL_ADAPTIVE_LIF, adaptive_lif, nf_adaptive_lif_consts)
 
 /* X(type, field): the nf_population_desc fields models appended after the
  * descriptor's first release, in order, with their checkpoint type (I32,
  * ENUM, F32, ...): the checkpoint's field list (engine/checkpoint_fields.h)
  * ends with them, so a checkpoint records a new model's parameters. */
-#define NF_MODEL_DESC_FIELDS(X)
+#define NF_MODEL_DESC_FIELDS(X) X(F32, tau_n) X(F32, inc_n) /* ADAPTIVE_LIF */
 
 /* X(enum value), in nf_state_kind order: the state kinds, for their names. */
 #define NF_STATE_TABLE(X)                                                                    \
@@ -46,7 +48,8 @@
     X(NF_STATE_SPIKE_ACCUMULATOR)                                                            \
     X(NF_STATE_OUTPUT)                                                                       \
     X(NF_STATE_FILTER)                                                                       \
-    X(NF_STATE_FILTER_AUX)
+    X(NF_STATE_FILTER_AUX)                                                                   \
+    X(NF_STATE_ADAPTATION)
 
 /* What one neuron step computes this step (engine/params.c fills it). */
 typedef struct nf_model_params {

@@ -47,6 +47,9 @@ _MODEL_PARAMS = {
     "izhikevich": {k: ("izh", k) for k in ("C", "k", "v_r", "v_t", "a", "b", "c", "d",
                                            "v_peak")},
     "theta": {},
+    "adaptive_lif": {"tau_rc": (None, "tau_rc"), "tau_ref": (None, "tau_ref"),
+                     "min_voltage": (None, "min_voltage"), "tau_n": (None, "tau_n"),
+                     "inc_n": (None, "inc_n")},
 }
 
 
@@ -276,7 +279,7 @@ class Network:
                        order: Optional[str] = None, preset: Optional[str] = None,
                        **model_params: float) -> Population:
         """Adds ``n`` neurons of ``model`` ("relu", "sigmoid", "tanh", "lif_rate",
-        "softlif_rate", "lif", "leaky_rate", "izhikevich", "theta") with the
+        "softlif_rate", "lif", "leaky_rate", "izhikevich", "theta", "adaptive_lif") with the
         references' defaults (nf_population_defaults), changed by:
 
         - ``spiking``: run a rate model through the spiking conversion;
@@ -290,7 +293,8 @@ class Network:
         - model parameters by name: amplitude; tau_ref (sigmoid, tanh, lif_rate,
           softlif_rate, lif), tau_rc, sigma, min_voltage; tau, x_init_scale
           (leaky_rate); tau_m, v_reset, v_peak, v_init_max (LIF, Nicola & Clopath);
-          C, k, v_r, v_t, a, b, c, d, v_peak (Izhikevich).
+          C, k, v_r, v_t, a, b, c, d, v_peak (Izhikevich); tau_n, inc_n (adaptive_lif,
+          with tau_rc, tau_ref, min_voltage).
         """
         m = choose(MODELS, model, "model")
         mname = name_of(MODELS, m)

@@ -65,9 +65,10 @@ def test_versions_agree():
 
 def test_enum_names_come_from_the_header():
     assert set(_lib.MODELS) == {"relu", "sigmoid", "tanh", "lif_rate", "softlif_rate", "lif",
-                                "leaky_rate", "izhikevich", "theta"}
+                                "leaky_rate", "izhikevich", "theta", "adaptive_lif"}
     assert set(_lib.STATES) == {"voltage", "refractory", "recovery", "x",
-                                "spike_accumulator", "output", "filter", "filter_aux"}
+                                "spike_accumulator", "output", "filter", "filter_aux",
+                                "adaptation"}
     assert set(_lib.BACKENDS) == {"auto", "cpu", "cuda"}
 
 

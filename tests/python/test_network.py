@@ -54,7 +54,7 @@ def test_run_with_progress(capsys):
 
 
 @pytest.mark.parametrize("model", ["relu", "sigmoid", "tanh", "lif_rate", "softlif_rate", "lif",
-                                   "leaky_rate", "izhikevich", "theta"])
+                                   "leaky_rate", "izhikevich", "theta", "adaptive_lif"])
 def test_every_model_runs_and_reports_its_state(model, backend):
     net = nf.Network(batch=2, seed=3, backend=backend)
     pop = net.add_population(model, 5, filter=nf.Lowpass(0.01))
@@ -67,7 +67,7 @@ def test_every_model_runs_and_reports_its_state(model, backend):
     assert out.shape == (2, 5) and out.dtype == np.float32 and np.isfinite(out).all()
     assert pop.get_state("filter").shape == (2, 5)
     state = {"lif": "voltage", "izhikevich": "recovery", "theta": "voltage",
-             "leaky_rate": "x"}.get(model)
+             "leaky_rate": "x", "adaptive_lif": "adaptation"}.get(model)
     if state:
         values = np.linspace(0, 0.5, 10, dtype=np.float32).reshape(2, 5)
         pop.set_state(state, values)
