@@ -6,7 +6,9 @@
  *   h = h e^(-dt/td) + spikes / (tr td);  z = w.r;  e = z - sin(2 pi 5 t)
  *   OMEGA = G N(0,1) Bernoulli(p) / (sqrt(N) p), E = Q U(-1, 1), w from 0
  * and, every `every` steps from 5 s to 10 s, their RLS rule: k = P r,
- * P -= k k^T / (1 + r.k), w -= e k, P(0) = p0 I. Tested from 10 s to 15 s;
+ * P -= k k^T / (1 + r.k), w -= e k, P(0) = p0 I, on the steps their scripts
+ * update (their step i = t + 1 with i % every == 1, imin < i < icrit); their
+ * LIF neurons start refractory for tau_ref (t_last = 0). Tested from 10 s to 15 s;
  * prints the training and testing mean absolute error (a zero output scores
  * 2/pi = 0.64), and the error of each second of the run. The tasks library's
  * nftask_nc_build (tasks/nicola_clopath.c) builds the same network.
@@ -107,6 +109,17 @@ static nf_status build(nf_network *net, const nc_task *task, nc_net *ids) {
   pd.filter.tau_decay = task->tau_decay;
   if (st != NF_OK || (st = nf_population_add(net, &pd, &ids->pop)) != NF_OK)
     return st;
+  if (task->model == NF_MODEL_LIF) { /* refractory for tau_ref at the start */
+    float *ref = malloc(sizeof *ref * (size_t)task->n);
+    if (!ref)
+      return NF_ERR_OUT_OF_MEMORY;
+    for (int32_t i = 0; i < task->n; i++)
+      ref[i] = pd.tau_ref;
+    st = nf_population_set_state(net, ids->pop, NF_STATE_REFRACTORY, ref);
+    free(ref);
+    if (st != NF_OK)
+      return st;
+  }
 
   nf_connection_desc cd = nf_connection_defaults();
   cd.kind = NF_CONNECTION_SPARSE;
@@ -146,8 +159,14 @@ static nf_status build(nf_network *net, const nc_task *task, nc_net *ids) {
   ld.target = ids->target;
   ld.alpha = 1.0f / task->p0;
   ld.every = task->every;
-  ld.start = ids->learn_start;
-  ld.stop = ids->learn_stop;
+  /* their updates: the multiples t of every with imin <= t < icrit - 1; the
+   * learner learns on the t of [start, stop) with (t - start + 1) % every == 0
+   * (an update at t = 0 has r = 0: the first kept is then t = every) */
+  int64_t first = (ids->learn_start + task->every - 1) / task->every * task->every;
+  if (first == 0)
+    first = task->every;
+  ld.start = first - (task->every - 1);
+  ld.stop = ids->learn_stop - 1;
   ld.rule = NF_RLS_NICOLA_CLOPATH; /* w -= e k, no factor 1/(1 + r.k) */
   ld.p_precision = task->p_precision;
   if ((st = nf_learner_add(net, &ld, &ids->learner)) != NF_OK)

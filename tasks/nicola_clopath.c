@@ -6,8 +6,15 @@
  * `every` steps in the learning window: k = P r, P -= k k^T / (1 + r.k),
  * w -= e k (their rule, no factor c). OMEGA = G N(0,1) Bernoulli(p) / (sqrt(N) p),
  * E = Q U(-1, 1), P(0) = p0 I.
+ * Set up as their scripts (LIFFORCESINE.m, IZFORCESINE.m, THETAFORCESINE.m):
+ * their 1-based step i is step t = i - 1 here, f at step t is
+ * sin(2 pi freq (t + 1) dt); RLS runs on the steps i with i % every == 1 and
+ * imin < i < icrit (imin, icrit: learn_start, learn_stop in steps), that is
+ * on the multiples t of every with imin <= t < icrit - 1; the LIF neurons
+ * start refractory for tau_ref (their t_last = 0).
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "tasks.h"
@@ -66,18 +73,50 @@ static nf_status add_population(nf_network *net, const nftask_nc_task *task, int
     pd.filter.kind = NF_FILTER_DOUBLE_EXP;
     pd.filter.tau_rise = task->tau_rise;
     pd.filter.tau_decay = task->tau_decay;
-    return nf_population_add(net, &pd, id);
+    nf_status st = nf_population_add(net, &pd, id);
+    if (st != NF_OK || task->model != NF_MODEL_LIF)
+        return st;
+    /* every LIF neuron refractory for tau_ref at the start, as the scripts'
+     * t_last = 0: none integrates during the first 2 ms */
+    const size_t count = (size_t)task->n * (size_t)nf_network_batch(net);
+    float *ref = malloc(sizeof *ref * count + 1);
+    if (!ref)
+        return NF_ERR_OUT_OF_MEMORY;
+    for (size_t i = 0; i < count; i++)
+        ref[i] = pd.tau_ref;
+    st = nf_population_set_state(net, *id, NF_STATE_REFRACTORY, ref);
+    free(ref);
+    return st;
+}
+
+/* The learner's window for the scripts' updates, on the steps t = i - 1 that
+ * are multiples of `every` with imin <= t < icrit - 1: neurofuse learns on
+ * the steps t of [start, stop) with (t - start + 1) % every == 0, so start is
+ * the first such t less every - 1. An update at t = 0 (imin 0) has r = 0 and
+ * changes nothing: the first one kept is then t = every. False when the
+ * window holds no update. */
+static bool learning_window(const nftask_nc_net *ids, int32_t every, int64_t *start,
+                            int64_t *stop) {
+    int64_t first = (ids->learn_start + every - 1) / every * every;
+    if (first == 0)
+        first = every;
+    *start = first - (every - 1);
+    *stop = ids->learn_stop - 1;
+    return *stop > first;
 }
 
 nf_status nftask_nc_build(nf_network *net, const nftask_nc_task *task, nftask_nc_net *ids) {
     if (!(task->model == NF_MODEL_LIF || task->model == NF_MODEL_IZHIKEVICH ||
           task->model == NF_MODEL_THETA) ||
         task->n < 1 || !(task->p0 > 0.0f) || !(task->learn_stop > task->learn_start) ||
-        !(task->seconds >= task->learn_stop))
+        !(task->seconds >= task->learn_stop) || task->every < 1)
         return NF_ERR_INVALID_ARGUMENT;
     ids->steps = steps_of(task, task->seconds);
     ids->learn_start = steps_of(task, task->learn_start);
     ids->learn_stop = steps_of(task, task->learn_stop);
+    int64_t learner_start, learner_stop;
+    if (!learning_window(ids, task->every, &learner_start, &learner_stop))
+        return NF_ERR_INVALID_ARGUMENT;
     nf_status st = add_population(net, task, &ids->pop);
     if (st != NF_OK)
         return st;
@@ -115,8 +154,8 @@ nf_status nftask_nc_build(nf_network *net, const nftask_nc_task *task, nftask_nc
     ld.target = ids->target;
     ld.alpha = 1.0f / task->p0;
     ld.every = task->every;
-    ld.start = ids->learn_start;
-    ld.stop = ids->learn_stop;
+    ld.start = learner_start;
+    ld.stop = learner_stop;
     ld.rule = NF_RLS_NICOLA_CLOPATH;
     ld.p_precision = task->p_precision;
     if ((st = nf_learner_add(net, &ld, &ids->learner)) != NF_OK)

@@ -86,9 +86,13 @@ nf_status nftask_score_each(nf_network *net, int32_t error_probe, int64_t steps,
  * double-exponential synapses, static weights G N(0,1) Bernoulli(p) / (sqrt(N) p)
  * (rows shifted to zero mean over their nonzeros for LIF and Theta), feedback
  * Q U(-1, 1) z, readout from 0 trained by RLS with the Nicola & Clopath rule
- * (w -= e k), P(0) = p0 I, every `every` steps from learn_start to learn_stop;
- * tested from learn_stop to the end. Times are in seconds; dt, tau_rise and
- * tau_decay in the model's unit (seconds, or milliseconds for Izhikevich). */
+ * (w -= e k), P(0) = p0 I, every `every` steps from learn_start to learn_stop
+ * (on the steps their scripts update: the multiples t of every with
+ * learn_start <= t < learn_stop - 1, in steps); LIF neurons start refractory
+ * for tau_ref (their t_last = 0). Errors: mean |z - f| over the steps
+ * [learn_start, learn_stop) and from learn_stop to the end. Times are in
+ * seconds; dt, tau_rise and tau_decay in the model's unit (seconds, or
+ * milliseconds for Izhikevich). */
 typedef struct nftask_nc_task {
     nf_model model;       /* NF_MODEL_LIF, NF_MODEL_IZHIKEVICH or NF_MODEL_THETA */
     int32_t n;            /* 2000 */

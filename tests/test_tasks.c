@@ -9,7 +9,9 @@
  *    step, with every element's error taken before the step's updates, equal
  *    a hand computation in double of that order.
  */
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common.h"
 #include "tasks/tasks.h"
@@ -54,6 +56,53 @@ NFT_BACKEND_TEST(tasks, nicola_clopath_izhikevich_learns_the_sine_slow, .timeout
 
 NFT_BACKEND_TEST(tasks, nicola_clopath_theta_learns_the_sine_slow, .timeout = 120) {
     nc_learns(backend, NF_MODEL_THETA, 500, 1.5, 0.5, 1.0);
+}
+
+/* Set up as their scripts: RLS on their steps i = 1 + m every (here t = i - 1
+ * a multiple of every) with imin < i < icrit: the first at t = imin, none at
+ * t = icrit - 1; the LIF neurons start refractory for tau_ref (their
+ * t_last = 0). Izhikevich neurons (bias 1000) spike from the start, so r > 0
+ * at the first update. */
+static bool nc_p_changes(nf_network *net, int32_t learner, int32_t n, int64_t steps) {
+    double *p0 = nft_alloc((size_t)n * n, sizeof *p0), *p1 = nft_alloc((size_t)n * n, sizeof *p1);
+    NFT_OK(net, nf_learner_get_p_f64(net, learner, p0));
+    NFT_OK(net, nf_network_run(net, steps));
+    NFT_OK(net, nf_learner_get_p_f64(net, learner, p1));
+    const bool changed = memcmp(p0, p1, sizeof *p0 * n * n) != 0;
+    free(p0);
+    free(p1);
+    return changed;
+}
+
+NFT_BACKEND_TEST(tasks, nicola_clopath_learns_on_the_scripts_steps, .timeout = 60) {
+    nftask_nc_task task = nftask_nc_defaults(NF_MODEL_IZHIKEVICH);
+    task.n = 100;
+    task.seconds = 0.05;
+    task.learn_start = 0.02;   /* imin 500 steps of 0.04 ms; every 20 */
+    task.learn_stop = 0.04004; /* icrit 1001: their last update i = 981 (t 980) */
+    nf_network *net = nft_network(backend, task.dt, 1, 2017);
+    nftask_nc_net ids;
+    NFT_OK(net, nftask_nc_build(net, &task, &ids));
+    cr_assert_eq(ids.learn_start, 500);
+    cr_assert_eq(ids.learn_stop, 1001);
+    cr_assert(!nc_p_changes(net, ids.learner, task.n, 500), "updated before step 500");
+    cr_assert(nc_p_changes(net, ids.learner, task.n, 1), "no update on step 500 (i 501)");
+    cr_assert(!nc_p_changes(net, ids.learner, task.n, 19), "updated on steps 501-519");
+    cr_assert(nc_p_changes(net, ids.learner, task.n, 1), "no update on step 520");
+    NFT_OK(net, nf_network_run(net, 980 - 521));
+    cr_assert(nc_p_changes(net, ids.learner, task.n, 1), "no update on step 980 (i 981)");
+    cr_assert(!nc_p_changes(net, ids.learner, task.n, 21), "updated on steps 981-1001");
+    nf_network_destroy(net);
+
+    nftask_nc_task lif = nftask_nc_defaults(NF_MODEL_LIF);
+    lif.n = 50;
+    net = nft_network(backend, lif.dt, 1, 2017);
+    NFT_OK(net, nftask_nc_build(net, &lif, &ids));
+    float ref[50];
+    NFT_OK(net, nf_population_get_state(net, ids.pop, NF_STATE_REFRACTORY, ref));
+    for (int i = 0; i < lif.n; i++)
+        cr_assert_eq(ref[i], 0.002f, "neuron %d starts with refractory time %g", i, ref[i]);
+    nf_network_destroy(net);
 }
 
 /* TENSION's sum of sines has mean |f| = 0.62 over its 2 s; full-FORCE at N 150

@@ -24,11 +24,10 @@ omega.f32 [N][N] post-major, e.f32, v0.f32) and the run (z.f64, f.f64,
 spikes.i32 per step) for a step-by-step comparison with neurofuse; --f32
 rounds OMEGA, E and v0 to float32 first so that both start identically.
 Usage: nicola_clopath_lif.py [--n N] [--seconds T] [--learn START STOP]
-                             [--seed S] [--f32] [--dump DIR] [--matlab-start]
-                             [--ref-steps]
---matlab-start starts the loop at i = N, as the script does (its loop index
-is left at N by the zero-mean loop before `ilast = i`); without it the first
-2 ms are refractory (tlast = 0). --ref-steps counts the refractory period in
+                             [--seed S] [--f32] [--dump DIR] [--ref-steps]
+The loop starts at i = 1 with tlast = 0, as the script (it sets i = 1 after
+the zero-mean loop, before `ilast = i`): the first 2 ms are refractory.
+--ref-steps counts the refractory period in
 whole steps (free from 41 steps after a spike, as neurofuse); the script's
 double-precision test `i dt > tlast + tref` frees about 13% of the spikes
 after 40 steps instead, by rounding.
@@ -55,7 +54,7 @@ def build(n, seed, f32):
     return omega, e, v0
 
 
-def run(omega, e, v0, seconds, learn, matlab_start=False, ref_steps=False):
+def run(omega, e, v0, seconds, learn, ref_steps=False):
     n = len(e)
     dt, tref, tm, vreset, vpeak, td, tr = 5e-5, 0.002, 0.01, -65.0, -40.0, 0.02, 0.002
     step, bias = 50, vpeak
@@ -66,7 +65,7 @@ def run(omega, e, v0, seconds, learn, matlab_start=False, ref_steps=False):
     jd = np.zeros(n)
     v, tlast, bphi, z = v0.copy(), np.zeros(n), np.zeros(n), 0.0
     etr, etd, inv_trtd = np.exp(-dt / tr), np.exp(-dt / td), 1.0 / (tr * td)
-    i0 = n if matlab_start else 1
+    i0 = 1
     zs, fs, spikes = np.zeros(nt + 1), np.zeros(nt + 1), np.zeros(nt + 1, np.int32)
     for i in range(i0, nt + 1):
         cur = ipsc + e * z + bias
@@ -105,13 +104,11 @@ def main():
     ap.add_argument("--seed", type=int, default=2017)
     ap.add_argument("--f32", action="store_true")
     ap.add_argument("--dump")
-    ap.add_argument("--matlab-start", action="store_true")
     ap.add_argument("--ref-steps", action="store_true")
     a = ap.parse_args()
     omega, e, v0 = build(a.n, a.seed, a.f32)
     t0 = time.time()
-    zs, fs, spikes, i0 = run(omega, e, v0, a.seconds, a.learn, a.matlab_start,
-                                 a.ref_steps)
+    zs, fs, spikes, i0 = run(omega, e, v0, a.seconds, a.learn, a.ref_steps)
     wall = time.time() - t0
     dt = 5e-5
     nt, imin, icrit = len(zs) - 1, round(a.learn[0] / dt), round(a.learn[1] / dt)
