@@ -2,15 +2,8 @@
  * Scaling of a batch sharded over MPI ranks (neurofuse_mpi): the time of a
  * run of the batched step on R ranks, each rank running its slice, timed from
  * a barrier to a barrier (the slowest rank), the minimum of `repeats` runs.
- * Kinds:
- *   lif    a nengo LIF population of n neurons driven through an identity
- *          connection (the batched elementwise step; no products)
- *   force  Sussillo & Abbott FORCE: a leaky-rate reservoir of n units with
- *          per-batch sparse recurrent weights (p 0.1), a per-batch readout fed
- *          back, RLS every 2 steps (per element P, n x n)
- *   dense  a leaky-rate reservoir with dense recurrent weights shared by the
- *          batch (windows compute it element by element; --plain: one
- *          plain network, one matrix-matrix product for the batch, 1 rank)
+ * Kinds lif, force, dense (scaling_nets.h; --plain: one plain network, one
+ * matrix-matrix product for the batch, 1 rank).
  * --batch is the global batch; --per-rank makes it per rank (weak scaling).
  * One line of JSON per run on rank 0: the wall time, the CPU time of every rank
  * summed (the work, whatever else loads the machine), and the MPI calls made
@@ -18,13 +11,12 @@
  * Usage: mpiexec -n R bench_mpi_scaling --kind lif|force|dense --batch B
  *        [--per-rank] [--n N] [--steps S] [--repeats K] [--plain]
  */
-#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "neurofuse_mpi.h"
+#include "scaling_nets.h"
 
 static long mpi_calls;
 int MPI_Send(const void *b, int c, MPI_Datatype t, int d, int g, MPI_Comm m) {
@@ -53,61 +45,6 @@ int MPI_Bcast(void *b, int c, MPI_Datatype t, int root, MPI_Comm m) {
             MPI_Abort(MPI_COMM_WORLD, 1);                                                    \
         }                                                                                    \
     } while (0)
-
-static double cpu_seconds(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void build(nf_network *net, const char *kind, int32_t n) {
-    int32_t pop, in, conn, readout, learner, target;
-    nf_connection_desc cd = nf_connection_defaults();
-    if (!strcmp(kind, "lif")) {
-        nf_population_desc pd = nf_population_defaults(NF_MODEL_LIF, n);
-        pd.filter = (nf_filter_desc){.kind = NF_FILTER_LOWPASS, .tau = 0.005f};
-        TRY(nf_population_add(net, &pd, &pop));
-        TRY(nf_input_add(net, n, &in));
-        float *drive = malloc(sizeof *drive * (size_t)nf_network_batch(net) * n);
-        for (int64_t i = 0; i < (int64_t)nf_network_batch(net) * n; i++)
-            drive[i] = 1.0f + (float)(i % 97) / 48.0f;
-        TRY(nf_input_set(net, in, 1, drive));
-        free(drive);
-        cd.kind = NF_CONNECTION_IDENTITY;
-        TRY(nf_connect(net, in, pop, &cd, &conn));
-        return;
-    }
-    nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, n);
-    pd.tau = 10.0f;
-    pd.x_init_scale = 0.5f;
-    TRY(nf_population_add(net, &pd, &pop));
-    const int force = !strcmp(kind, "force");
-    cd.kind = force ? NF_CONNECTION_SPARSE : NF_CONNECTION_DENSE;
-    cd.init = NF_WEIGHTS_NORMAL;
-    cd.per_batch = force;
-    cd.g = 1.5f;
-    cd.p = 0.1f;
-    TRY(nf_connect(net, pop, pop, &cd, &conn));
-    if (!force)
-        return;
-    nf_readout_desc rd = {.per_batch = 1, .z_init_scale = 0.5f};
-    TRY(nf_readout_add(net, pop, 1, &rd, &readout));
-    cd = nf_connection_defaults();
-    cd.init = NF_WEIGHTS_UNIFORM;
-    cd.per_batch = 1;
-    cd.low = -1.0f;
-    cd.high = 1.0f;
-    TRY(nf_connect(net, readout, pop, &cd, &conn));
-    TRY(nf_input_add(net, 1, &target));
-    float *f = calloc((size_t)nf_network_batch(net), sizeof *f);
-    TRY(nf_input_set(net, target, 1, f));
-    free(f);
-    nf_learner_desc ld = nf_learner_defaults();
-    ld.readout = readout;
-    ld.target = target;
-    ld.every = 2;
-    TRY(nf_learner_add(net, &ld, &learner));
-}
 
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
@@ -154,7 +91,11 @@ int main(int argc, char **argv) {
         fprintf(stderr, "rank %d: %s\n", rank, msg);
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
-    build(net, kind, n);
+    char why[1024];
+    if (nfbm_build(net, kind, n, why, sizeof why) != NF_OK) {
+        fprintf(stderr, "rank %d: %s\n", rank, why);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
     TRY(nf_network_run(net, 5)); /* warm-up */
     double best = 1e300, best_cpu = 1e300;
     long calls = 0;
@@ -162,9 +103,9 @@ int main(int argc, char **argv) {
         TRY(nf_network_reset(net));
         MPI_Barrier(MPI_COMM_WORLD);
         mpi_calls = 0;
-        const double t0 = MPI_Wtime(), c0 = cpu_seconds();
+        const double t0 = MPI_Wtime(), c0 = nfbm_cpu_seconds();
         TRY(nf_network_run(net, steps));
-        const double c = cpu_seconds() - c0;
+        const double c = nfbm_cpu_seconds() - c0;
         calls += mpi_calls;
         MPI_Barrier(MPI_COMM_WORLD);
         const double t = MPI_Wtime() - t0;

@@ -10,7 +10,8 @@
 # rates, and its --svg scaling figures; on a full disk neither leaves a
 # partial or changed file; `demo --checkpoint` killed with SIGKILL and
 # `--resume`d gives the same errors and outputs as a run never stopped, and
-# numpy reads the checkpoint.
+# numpy reads the checkpoint. Built without MPI, --mpi and an MPI launch of
+# several ranks are refused with the reason.
 # Usage: tests/cli/run.sh PATH_TO_NEUROFUSE
 set -uo pipefail
 nf=$1
@@ -51,6 +52,18 @@ if grep -q "backend cuda: not available" "$work/out"; then
     grep -qE "device +none" "$work/out" || fail "info without a GPU must say none"
     expect 2 err "NF_ERR_NO_DEVICE" -- demo --backend cuda --train-steps 10 --test-steps 10 \
         --out "$work/nodev"
+fi
+
+# Built without MPI, --mpi and a launch of several ranks (as mpirun's environment
+# tells it) are refused, saying so; one process started by a launcher runs plainly.
+# (Built with it, tests/mpi/cli.sh runs the command under mpirun.)
+expect 0 out "  mpi: (yes|no)" -- info
+if grep -q "  mpi: no (built without MPI" "$work/out"; then
+    expect 2 err "built without MPI: build it with -DNF_MPI=ON" -- demo --mpi
+    expect 2 err "built without MPI" -- bench --mpi --quick
+    OMPI_COMM_WORLD_SIZE=2 OMPI_COMM_WORLD_RANK=0 expect 2 err \
+        "built without MPI.*more than one process" -- info
+    PMI_SIZE=1 PMI_RANK=0 expect 0 out "  mpi: no" -- info
 fi
 
 expect 0 out "training error" -- demo --train-steps 3000 --test-steps 600 --batch 2 \

@@ -10,7 +10,8 @@
  *   force_train  the FORCE network training its readout by RLS every step,
  *            us/step against N (P is N x N: the cost grows as N^2).
  * --svg DIR draws step_cost.svg (against batch x n, slope-1 reference) and
- * force_cost.svg (against N, slope-2 reference).
+ * force_cost.svg (against N, slope-2 reference). --mpi measures instead the
+ * strong and weak scaling of a batch sharded over MPI ranks (mpi/bench_mpi.c).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "bench/device_bandwidth.h"
 #include "bench/suite.h"
 #include "cli.h"
+#include "cli_mpi.h"
 #include "engine/atomic_file.h"
 #include "scaling_plot.h"
 
@@ -38,11 +40,15 @@ static const char USAGE[] =
     "  --json FILE     also write every measurement to FILE as JSON\n"
     "  --svg DIR       also draw the scaling curves (log-log) into DIR: step_cost.svg\n"
     "                  (step cost vs batch x n), force_cost.svg (training step vs N)\n"
+    "  --mpi           instead, the strong and weak scaling of the batched step (LIF,\n"
+    "                  FORCE) sharded over 1, 2, 4, ... of the ranks it runs on:\n"
+    "                  mpirun -np R neurofuse bench --mpi [--quick] [--json FILE]\n"
+    "                  (--backend all means auto there: a GPU per rank when usable)\n"
     "  -h, --help      this help\n";
 
 typedef struct bench_options {
     const char *backend, *json, *svg;
-    int quick;
+    int quick, mpi;
     int64_t max_log2, device;
 } bench_options;
 
@@ -50,8 +56,8 @@ static int handle(void *ctx, int argc, char **argv, int *i) {
     bench_options *o = ctx;
     const char *v;
     int r;
-    if (!strcmp(argv[*i], "--quick")) {
-        o->quick = 1;
+    if (!strcmp(argv[*i], "--quick") || !strcmp(argv[*i], "--mpi")) {
+        *(argv[*i][2] == 'q' ? &o->quick : &o->mpi) = 1;
         return CLI_OK;
     }
     if ((r = cli_option(argc, argv, i, "--max-log2", &v)) == 1)
@@ -313,6 +319,15 @@ int cli_bench(int argc, char **argv) {
     int st = cli_parse("bench", USAGE, argc, argv, handle, &o);
     if (st != CLI_OK)
         return st == -2 ? CLI_OK : st;
+    if (o.mpi && o.svg)
+        return cli_usage_error("bench", USAGE, "--svg draws the throughput suite, not --mpi");
+    if (o.mpi)
+        return cli_bench_mpi(o.quick, o.backend, o.json);
+    if (cli_mpi_ranks() > 1)
+        return cli_usage_error("bench", USAGE,
+                               "started on %d MPI ranks: --mpi measures the sharded batch; the "
+                               "throughput suite runs in one process",
+                               cli_mpi_ranks());
     printf("neurofuse %s bench%s\n", nf_version(), o.quick ? " (quick)" : "");
     nf_backend list[2];
     int count = 0;

@@ -5,7 +5,10 @@
  * backend, shows progress, prints the mean absolute error e = z - f over the
  * training and the testing steps and the speed, and writes into the output
  * folder target.npy, output.npy and error.npy, each (steps, batch, dim)
- * float32, and plot.svg (batch element 0, dimension 0).
+ * float32, and plot.svg (batch element 0, dimension 0). Under MPI (cli_mpi.h:
+ * mpirun, or --mpi) the batch is sharded over the ranks: each rank trains its
+ * slice, the probes' rows are gathered to rank 0 after every chunk of steps,
+ * and rank 0 prints and writes the same files a single process would.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -18,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_mpi.h"
 #include "demo_checkpoint.h"
 #include "staging.h"
 #include "demo_target.h"
@@ -52,6 +56,10 @@ static const char USAGE[] =
     "  --resume FILE       continue the run saved in FILE by --checkpoint (give the options\n"
     "                      it was started with): the same outputs as a run never stopped\n"
     "  --list-tasks        list the tasks and exit\n"
+    "  --mpi               run sharded over MPI ranks even without a launcher (started\n"
+    "                      by mpirun, mpiexec or srun it is anyway): --batch is the global\n"
+    "                      batch, each rank trains its slice, rank 0 prints and writes the\n"
+    "                      outputs, the same bytes as one process with the whole batch\n"
     "  -h, --help          this help\n";
 
 typedef struct demo_options {
@@ -81,6 +89,8 @@ static int handle(void *ctx, int argc, char **argv, int *i) {
         o->list = 1;
         return CLI_OK;
     }
+    if (!strcmp(argv[*i], "--mpi")) /* read by main (cli_mpi_start) */
+        return CLI_OK;
     for (size_t k = 0; k < sizeof ints / sizeof *ints; k++) {
         if ((r = cli_option(argc, argv, i, ints[k].name, &v)) == 1)
             return cli_parse_int("demo", USAGE, ints[k].name, v, ints[k].lo, ints[k].hi,
@@ -186,10 +196,20 @@ static int finish(demo_run *r, int status) {
     return status;
 }
 
-static int fail(demo_run *r, const char *what, nf_status st) {
-    fprintf(stderr, "neurofuse demo: %s: %s\n  %s\n", what, nf_status_string(st),
-            r->net ? nf_network_last_error(r->net) : "");
+static int fail_with(demo_run *r, const char *what, nf_status st, const char *why) {
+    fprintf(stderr, "neurofuse demo: %s: %s\n  %s\n", what, nf_status_string(st), why);
     return finish(r, CLI_FAILED);
+}
+
+static int fail(demo_run *r, const char *what, nf_status st) {
+    return fail_with(r, what, st, r->net ? nf_network_last_error(r->net) : "");
+}
+
+/* Every rank's outcome of a step (cli_mpi_agree): NF_OK, or the first failing
+ * rank's status with its message in why (this rank's network's otherwise). */
+static nf_status agree(const demo_run *r, nf_status st, char *why, size_t capacity) {
+    snprintf(why, capacity, "%s", st != NF_OK && r->net ? nf_network_last_error(r->net) : "");
+    return cli_mpi_agree(st, why, capacity);
 }
 
 static int write_outputs(demo_run *r, const demo_options *o, const cli_task *task,
@@ -301,8 +321,10 @@ int cli_demo(int argc, char **argv) {
             return cli_usage_error("demo", USAGE,
                                    "--target trains the sussillo network; task %s takes none",
                                    o.task);
-        if (cli_target_load(o.target, &r.target, why, sizeof why) ||
-            cli_target_split(&r.target, o.train, o.test, &train, &test, why, sizeof why)) {
+        const int bad = cli_target_load(o.target, &r.target, why, sizeof why) ||
+                        cli_target_split(&r.target, o.train, o.test, &train, &test, why,
+                                         sizeof why);
+        if (cli_mpi_agree(bad ? NF_ERR_INVALID_ARGUMENT : NF_OK, why, sizeof why) != NF_OK) {
             cli_target_free(&r.target);
             return cli_usage_error("demo", USAGE, "--target: %s", why);
         }
@@ -315,9 +337,19 @@ int cli_demo(int argc, char **argv) {
         custom.summary = summary;
         task = &custom;
     }
-    if (make_dirs(o.out) != 0) {
-        fprintf(stderr, "neurofuse demo: cannot create the output folder '%s': %s\n", o.out,
-                strerror(errno));
+    const int sharded = cli_mpi_on(), root = cli_mpi_rank() == 0;
+    if (sharded && cli_mpi_ranks() > 1 && (o.checkpoint || o.resume))
+        return finish(&r, cli_usage_error("demo", USAGE, "--checkpoint and --resume run in one "
+                                          "process, not over %d MPI ranks", cli_mpi_ranks()));
+    if (sharded && cli_mpi_ranks() > 1 && !task->build)
+        return finish(&r, cli_usage_error("demo", USAGE, "task %s runs whole in one process, "
+                                          "not over %d MPI ranks", task->name, cli_mpi_ranks()));
+    nf_status s = NF_OK;
+    if (root && make_dirs(o.out) != 0)
+        snprintf(why, sizeof why, "cannot create the output folder '%s': %s", o.out,
+                 strerror(errno)), s = NF_ERR_IO;
+    if ((s = cli_mpi_agree(s, why, sizeof why)) != NF_OK) {
+        fprintf(stderr, "neurofuse demo: %s\n", why);
         return finish(&r, CLI_FAILED);
     }
 
@@ -327,7 +359,8 @@ int cli_demo(int argc, char **argv) {
     nd.backend = o.backend;
     nd.device = (int32_t)o.device;
     char msg[512];
-    nf_status s = nf_network_create_ex(&nd, &r.net, msg, sizeof msg);
+    s = sharded ? cli_mpi_network_create(&nd, &r.net, msg, sizeof msg)
+                : nf_network_create_ex(&nd, &r.net, msg, sizeof msg);
     if (s != NF_OK) {
         fprintf(stderr, "neurofuse demo: cannot create the network: %s\n  %s\n",
                 nf_status_string(s), msg);
@@ -342,19 +375,24 @@ int cli_demo(int argc, char **argv) {
     cli_task_ids ids;
     s = o.target ? cli_target_build(r.net, &r.target, train, test, &ids)
                  : task->build(r.net, o.train, o.test, &ids);
-    if (s != NF_OK)
-        return fail(&r, "building the task", s);
-    int64_t row = 0;
-    if ((s = nf_probe_row_size(r.net, ids.output_probe, &row)) != NF_OK)
-        return fail(&r, "nf_probe_row_size", s);
-    const int32_t batch = nd.batch, dim = (int32_t)(row / batch);
-    const int64_t steps = ids.train_steps + ids.test_steps;
-    const size_t floats = (size_t)steps * (size_t)row;
-    r.z = malloc(floats * sizeof(float));
-    r.e = malloc(floats * sizeof(float));
-    r.f = malloc(floats * sizeof(float));
-    if (!r.z || !r.e || !r.f)
-        return fail(&r, "host buffers for the results", NF_ERR_OUT_OF_MEMORY);
+    if ((s = agree(&r, s, why, sizeof why)) != NF_OK)
+        return fail_with(&r, "building the task", s, why);
+    int64_t row = 0; /* this rank's: count x dim */
+    if ((s = agree(&r, nf_probe_row_size(r.net, ids.output_probe, &row), why, sizeof why)) !=
+        NF_OK)
+        return fail_with(&r, "nf_probe_row_size", s, why);
+    const int32_t batch = nd.batch, dim = (int32_t)(row / nf_network_batch(r.net));
+    const int64_t steps = ids.train_steps + ids.test_steps, grow = (int64_t)batch * dim;
+    const size_t floats = (size_t)steps * (size_t)grow;
+    if (root) { /* the whole batch's traces, on rank 0 alone under MPI */
+        r.z = malloc(floats * sizeof(float));
+        r.e = malloc(floats * sizeof(float));
+        r.f = malloc(floats * sizeof(float));
+    }
+    s = root && (!r.z || !r.e || !r.f) ? NF_ERR_OUT_OF_MEMORY : NF_OK;
+    snprintf(why, sizeof why, "%s", s != NF_OK ? "out of host memory" : "");
+    if ((s = cli_mpi_agree(s, why, sizeof why)) != NF_OK)
+        return fail_with(&r, "host buffers for the results", s, why);
     int64_t start = 0;
     if (o.resume) { /* the built network gave the ids; the saved one has the same */
         nf_network *saved;
@@ -376,9 +414,14 @@ int cli_demo(int argc, char **argv) {
            (long long)(ids.train_steps - ids.train_from), (long long)ids.test_steps,
            nf_network_dt(r.net), task->time_unit, nf_backend_name(used),
            described == NF_OK ? dev.name : "?");
+    if (sharded)
+        printf("  sharded over %d MPI ranks (%d to %d networks each); rank 0 gathers the "
+               "traces\n",
+               cli_mpi_ranks(), batch / cli_mpi_ranks(),
+               (batch + cli_mpi_ranks() - 1) / cli_mpi_ranks());
     fflush(stdout);
 
-    const int tty = isatty(STDOUT_FILENO);
+    const int tty = isatty(STDOUT_FILENO) && !sharded; /* mpirun gives ranks a pty */
     int64_t chunk = steps / 100 > 64 ? steps / 100 / 64 * 64 : 64;
     const int64_t every = o.every ? o.every : (steps / 10 > chunk ? steps / 10 : chunk);
     if (o.resume)
@@ -392,12 +435,19 @@ int cli_demo(int argc, char **argv) {
         if (o.checkpoint && every - done % every < n)
             n = every - done % every;
         const double t0 = cli_now();
-        if ((s = nf_network_run(r.net, n)) != NF_OK)
-            return fail(&r, "nf_network_run", s);
+        if ((s = agree(&r, nf_network_run(r.net, n), why, sizeof why)) != NF_OK)
+            return fail_with(&r, "nf_network_run", s, why);
         int64_t rz = 0, re = 0;
-        const size_t cap = (size_t)(steps - done) * (size_t)row;
-        if ((s = nf_probe_read(r.net, ids.output_probe, r.z + done * row, cap, &rz)) != NF_OK ||
-            (s = nf_probe_read(r.net, ids.error_probe, r.e + done * row, cap, &re)) != NF_OK)
+        const size_t cap = root ? (size_t)(steps - done) * (size_t)grow : 0;
+        float *z = root ? r.z + done * grow : NULL, *e = root ? r.e + done * grow : NULL;
+        if (sharded) {
+            if ((s = cli_mpi_probe_gather(r.net, ids.output_probe, z, cap, &rz, why,
+                                          sizeof why)) != NF_OK ||
+                (s = cli_mpi_probe_gather(r.net, ids.error_probe, e, cap, &re, why,
+                                          sizeof why)) != NF_OK)
+                return fail_with(&r, "nf_mpi_probe_gather", s, why);
+        } else if ((s = nf_probe_read(r.net, ids.output_probe, z, cap, &rz)) != NF_OK ||
+                   (s = nf_probe_read(r.net, ids.error_probe, e, cap, &re)) != NF_OK)
             return fail(&r, "nf_probe_read", s);
         elapsed += cli_now() - t0;
         if (rz != n || re != n) {
@@ -408,9 +458,10 @@ int cli_demo(int argc, char **argv) {
             return finish(&r, CLI_FAILED);
         }
         double sum = 0.0;
-        for (size_t k = (size_t)(done * row); k < (size_t)((done + n) * row); k++)
+        for (size_t k = root ? (size_t)(done * grow) : 0; root && k < (size_t)((done + n) * grow);
+             k++)
             sum += fabs((double)r.e[k]);
-        recent = sum / (double)(n * row);
+        recent = sum / (double)(n * grow);
         done += n;
         progress(tty, done, done - start, steps, &ids, elapsed, recent, &decile);
         if (o.checkpoint && done % every == 0 && done < steps &&
@@ -420,6 +471,8 @@ int cli_demo(int argc, char **argv) {
             return finish(&r, CLI_FAILED);
         }
     }
+    if (!root) /* rank 0 reports and writes the outputs */
+        return finish(&r, CLI_OK);
     for (size_t k = 0; k < floats; k++)
         r.f[k] = r.z[k] - r.e[k];
 

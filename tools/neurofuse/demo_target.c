@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "demo_target.h"
+#include "task_registry.h"
 #include "tasks/tasks.h"
 
 #define TARGET_DT 0.1 /* the sussillo task's dt, in units of tau */
@@ -76,7 +77,7 @@ nf_status cli_target_build(nf_network *net, const cli_target *t, int64_t train_s
     nftask_sussillo_task task = nftask_sussillo_defaults();
     task.train_steps = train_steps;
     task.test_steps = test_steps;
-    task.per_batch = nf_network_batch(net) > 1;
+    task.per_batch = cli_global_batch(net) > 1;
     nftask_sussillo_net built = {.output_probe = -1, .error_probe = -1};
     nf_status st = nf_network_set_dt(net, TARGET_DT);
     if (st == NF_OK)

@@ -1,10 +1,12 @@
 /*
  * neurofuse info: the library version, each backend's availability and the
- * device it would run on (name, memory), from nf_device_query.
+ * device it would run on (name, memory), from nf_device_query, and whether
+ * the command was built with MPI.
  */
 #include <stdio.h>
 
 #include "cli.h"
+#include "cli_mpi.h"
 
 static const char USAGE[] = "usage: neurofuse info\n"
                             "  Prints the version, the backends available and their devices.\n";
@@ -55,5 +57,10 @@ int cli_info(int argc, char **argv) {
            nf_backend_name(cuda == NF_OK && nf_backend_available(NF_BACKEND_CUDA)
                                ? NF_BACKEND_CUDA
                                : NF_BACKEND_CPU));
+    if (cli_mpi_built())
+        printf("  mpi: yes (mpirun -np K neurofuse demo shards the batch; now %d rank%s)\n",
+               cli_mpi_ranks(), cli_mpi_ranks() == 1 ? "" : "s");
+    else
+        printf("  mpi: no (built without MPI: NF_MPI=OFF, or no MPI found)\n");
     return CLI_OK;
 }

@@ -4,11 +4,14 @@
  *   neurofuse bench   the throughput suite on the chosen backends
  *   neurofuse info    version, backends, devices
  * Exit status: 0 success, 1 failure while running, 2 usage error.
+ * Started by an MPI launcher (mpirun -np K neurofuse ...) or with --mpi, the
+ * command runs sharded over the ranks (cli_mpi.h); rank 0 prints.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "cli_mpi.h"
 
 static const char USAGE[] =
     "usage: neurofuse <command> [options]\n"
@@ -20,9 +23,11 @@ static const char USAGE[] =
     "  info    show the version, the backends and the devices available\n"
     "\n"
     "`neurofuse <command> --help` describes a command's options.\n"
-    "`neurofuse --version` prints the version.\n";
+    "`neurofuse --version` prints the version.\n"
+    "Under mpirun (or with --mpi) demo shards its batch over the ranks and bench --mpi\n"
+    "measures the scaling; rank 0 prints.\n";
 
-int main(int argc, char **argv) {
+static int run(int argc, char **argv) {
     if (argc < 2) {
         fprintf(stderr, "neurofuse: a command is needed\n%s", USAGE);
         return CLI_USAGE;
@@ -44,4 +49,13 @@ int main(int argc, char **argv) {
         return cli_info(argc - 2, argv + 2);
     fprintf(stderr, "neurofuse: unknown command '%s'\n%s", cmd, USAGE);
     return CLI_USAGE;
+}
+
+int main(int argc, char **argv) {
+    const int mpi = cli_mpi_start(argc, argv); /* under a launcher or --mpi: cli_mpi.h */
+    if (mpi < 0)
+        return CLI_USAGE;
+    const int status = run(argc, argv);
+    cli_mpi_stop();
+    return status;
 }

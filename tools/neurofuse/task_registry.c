@@ -39,7 +39,7 @@
             task.train_steps = train;                                                              \
         if (test >= 0)                                                                             \
             task.test_steps = test;                                                                \
-        task.per_batch = nf_network_batch(net) > 1;                                                \
+        task.per_batch = cli_global_batch(net) > 1;                                                \
         nftask_##id##_net built;                                                                   \
         nf_status st = nf_network_set_dt(net, dt);                                                 \
         if (st == NF_OK)                                                                           \
@@ -119,6 +119,12 @@ const cli_task cli_tasks[] = {
 };
 // clang-format on
 const int cli_task_count = (int)(sizeof cli_tasks / sizeof *cli_tasks);
+
+int32_t cli_global_batch(const nf_network *net) {
+    int32_t global = 0;
+    nf_network_batch_window(net, NULL, NULL, &global);
+    return global;
+}
 
 const cli_task *cli_task_find(const char *name) {
     for (int k = 0; k < cli_task_count; k++)

@@ -35,6 +35,11 @@ typedef struct cli_task {
 extern const cli_task cli_tasks[];
 extern const int cli_task_count;
 
+/* The whole batch a network is part of (its own batch unless it holds a
+ * window of a sharded one): whether a task's networks are independent
+ * (per_batch) depends on it, not on a rank's slice. */
+int32_t cli_global_batch(const nf_network *net);
+
 /* The task called name, or NULL. */
 const cli_task *cli_task_find(const char *name);
 
