@@ -32,6 +32,7 @@
  * nf_mpi_last_error(). MPI's own errors follow the communicator's error
  * handler (MPI_ERRORS_ARE_FATAL by default: the job ends); with
  * MPI_ERRORS_RETURN they come back as NF_ERR_BACKEND with MPI's text.
+ * Checkpoints: one file per rank (nf_network_save_mpi, below).
  * Thread rules are MPI's and neurofuse's: a network belongs to one thread.
  */
 #ifndef NEUROFUSE_MPI_H
@@ -105,6 +106,42 @@ NF_MPI_API nf_status nf_mpi_probe_gather(nf_network *net, int32_t probe, float *
  * name a file system every rank shares. */
 NF_MPI_API nf_status nf_mpi_probe_write_npy(nf_network *net, int32_t probe, const char *path,
                                             MPI_Comm comm);
+
+/* Checkpoints of a sharded network: one file per rank, PATH.rank-R-of-K, each
+ * an ordinary checkpoint (nf_network_save) of the rank's slice, loadable by
+ * the same number of ranks. Per rank rather than one global file because the
+ * ranks then write in parallel without exchanging data, each file stays a
+ * checkpoint the core reads (and numpy: a window of the batch), and this
+ * library stays a client of the core's public API; the price is that a set
+ * loads only on the number of ranks that saved it, and that weights shared by
+ * the batch are stored by every rank. */
+
+/* Collective: saves this rank's slice of a network made by
+ * nf_network_create_mpi (or nf_network_load_mpi) on comm to
+ * PATH.rank-R-of-K (R this rank, K the ranks of comm) with nf_network_save:
+ * each file is replaced whole or left as it was. After every rank has
+ * saved, rank 0 removes files of PATH saved by another number of ranks.
+ * Every rank passes the same path, on a file system every rank can reach
+ * again when loading. A crash while saving may leave some ranks' files of the
+ * new save beside others of the previous one: nf_network_load_mpi refuses
+ * such a set (alternate between two paths to keep one loadable).
+ * Status as nf_network_save, agreed over the ranks. */
+NF_MPI_API nf_status nf_network_save_mpi(nf_network *net, const char *path, MPI_Comm comm);
+
+/* Collective: loads the checkpoint nf_network_save_mpi wrote at PATH on as
+ * many ranks as comm has: rank r's network is PATH.rank-r-of-K
+ * (nf_network_load on `backend`, the device chosen as nf_network_create_mpi
+ * does), the same slice of the batch it held, and runs on bit for bit as the
+ * saved one would. Refused on every rank: NF_ERR_INVALID_ARGUMENT when PATH
+ * was saved by another number of ranks (the message names the count to load
+ * it on), or when the files do not hold the ranks' slices of one batch at
+ * one step count (files of two saves); NF_ERR_IO when there is no such
+ * checkpoint; else nf_network_load's status for any rank's file. On failure
+ * *out is NULL on every rank and message (may be NULL) has the failing
+ * rank's reason. */
+NF_MPI_API nf_status nf_network_load_mpi(const char *path, nf_backend backend, int32_t device,
+                                         MPI_Comm comm, nf_network **out, char *message,
+                                         size_t capacity);
 
 /* The message of the last failed nf_mpi_* call on this thread ("" after
  * none): the failing rank, then its reason. Owned by the library. */

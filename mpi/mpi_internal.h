@@ -35,6 +35,29 @@ bool nfm__same(MPI_Comm comm, const char *fn, const int64_t *v, const char *cons
 /* The slice rank r of `ranks` holds of a batch of `batch` elements. */
 void nfm__slice(int32_t batch, int ranks, int r, int32_t *first, int32_t *count);
 
+/* Local: NF_OK when MPI is initialized (not finalized) and comm is not
+ * MPI_COMM_NULL; else NF_ERR_INVALID_ARGUMENT with the reason as the last
+ * error and in message (may be NULL). */
+nf_status nfm__usable(const char *fn, MPI_Comm comm, char *message, size_t capacity);
+
+/* The end of a collective call making a network: on success *out = net and
+ * message ""; on failure net destroyed and the last error in message. */
+nf_status nfm__hand_out(nf_status st, nf_network *net, nf_network **out, char *message,
+                        size_t capacity);
+
+/* Collective: checks that every rank passed rank 0's path (not NULL, not too
+ * long) and gives every rank rank 0's temporary name beside it in
+ * tmp[capacity] (path.nfmpi-PID-N.tmp). Local outcome in why: agree on it. */
+nf_status nfm__share_path(const char *fn, const char *path, int rank, MPI_Comm comm, char *tmp,
+                          size_t capacity, char *why);
+
+/* Collective: the device this rank uses on `backend` when asked for `device`:
+ * on CUDA (or AUTO where a GPU is usable) device 0 means the GPU of the
+ * rank's node-local rank, modulo the GPUs it sees; another value is kept.
+ * A failure of MPI sets *st and why. */
+int32_t nfm__rank_device(MPI_Comm comm, nf_backend backend, int32_t device, const char *fn,
+                         char *why, nf_status *st);
+
 /* This rank's view of a sharded network on comm. */
 typedef struct nfm_layout {
     int rank, ranks;

@@ -154,13 +154,41 @@ typedef struct desc_key {
     int32_t valid;
 } desc_key;
 
+nf_status nfm__usable(const char *fn, MPI_Comm comm, char *message, size_t capacity) {
+    int initialized = 0, finalized = 0;
+    MPI_Initialized(&initialized);
+    MPI_Finalized(&finalized);
+    if (initialized && !finalized && comm != MPI_COMM_NULL)
+        return NF_OK;
+    nfm__set_error("%s: %s", fn,
+                   comm == MPI_COMM_NULL ? "comm is MPI_COMM_NULL"
+                                         : "MPI is not initialized (call MPI_Init first)");
+    if (message && capacity)
+        snprintf(message, capacity, "%s", last_error);
+    return NF_ERR_INVALID_ARGUMENT;
+}
+
+nf_status nfm__hand_out(nf_status st, nf_network *net, nf_network **out, char *message,
+                        size_t capacity) {
+    if (st != NF_OK) {
+        nf_network_destroy(net);
+        if (message && capacity)
+            snprintf(message, capacity, "%s", nf_mpi_last_error());
+        return st;
+    }
+    if (message && capacity)
+        message[0] = '\0';
+    *out = net;
+    return NF_OK;
+}
+
 /* The node-local rank (ranks sharing memory with this one). */
-static int node_rank(MPI_Comm comm, char *why, nf_status *st) {
+static int node_rank(MPI_Comm comm, const char *fn, char *why, nf_status *st) {
     MPI_Comm node = MPI_COMM_NULL;
     int rank = 0;
     int rc = MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
     if (rc != MPI_SUCCESS) {
-        *st = nfm__mpi_why(why, rc, "nf_network_create_mpi", "MPI_Comm_split_type");
+        *st = nfm__mpi_why(why, rc, fn, "MPI_Comm_split_type");
         return 0;
     }
     MPI_Comm_rank(node, &rank);
@@ -168,36 +196,24 @@ static int node_rank(MPI_Comm comm, char *why, nf_status *st) {
     return rank;
 }
 
-/* The descriptor this rank creates its slice with: the device of its node-local rank. */
-static nf_network_desc rank_desc(const nf_network_desc *d, int local) {
-    nf_network_desc r = *d;
-    if (d->backend == NF_BACKEND_CPU || d->device != 0)
-        return r;
+int32_t nfm__rank_device(MPI_Comm comm, nf_backend backend, int32_t device, const char *fn,
+                         char *why, nf_status *st) {
+    const int local = node_rank(comm, fn, why, st);
+    if (backend == NF_BACKEND_CPU || device != 0)
+        return device;
     nf_device_info info;
     nf_device_query(NF_BACKEND_CUDA, 0, &info);
-    if (info.count > 0)
-        r.device = local % info.count;
-    return r;
+    return info.count > 0 ? local % info.count : device;
 }
 
 nf_status nf_network_create_mpi(const nf_network_desc *d, MPI_Comm comm, nf_network **out,
                                 char *message, size_t capacity) {
     static const char fn[] = "nf_network_create_mpi";
     char why[NFM_MESSAGE] = "";
-    int initialized = 0, finalized = 0;
     if (out)
         *out = NULL;
-    MPI_Initialized(&initialized);
-    MPI_Finalized(&finalized);
-    if (!initialized || finalized || comm == MPI_COMM_NULL) {
-        nfm__why(why, NF_ERR_INVALID_ARGUMENT, "%s: %s", fn,
-                 comm == MPI_COMM_NULL ? "comm is MPI_COMM_NULL"
-                                       : "MPI is not initialized (call MPI_Init first)");
-        nfm__set_error("%s", why);
-        if (message && capacity)
-            snprintf(message, capacity, "%s", why);
+    if (nfm__usable(fn, comm, message, capacity) != NF_OK)
         return NF_ERR_INVALID_ARGUMENT;
-    }
     int rank = 0, ranks = 1;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &ranks);
@@ -223,15 +239,14 @@ nf_status nf_network_create_mpi(const nf_network_desc *d, MPI_Comm comm, nf_netw
                       "backend %d here; %g, %d, %llu, %d on rank 0): every rank passes the same",
                       fn, key.dt, key.batch, (unsigned long long)key.seed, key.backend, root.dt,
                       root.batch, (unsigned long long)root.seed, root.backend);
-    const int local = node_rank(comm, why, &st);
+    nf_network_desc rd = d ? *d : nf_network_defaults();
+    rd.device = nfm__rank_device(comm, rd.backend, rd.device, fn, why, &st);
     int32_t first = 0, count = 0;
     if (st == NF_OK && nf_mpi_local_size(d->batch, comm, &first, &count) != NF_OK)
         st = nfm__why(why, NF_ERR_INVALID_ARGUMENT, "%s", nf_mpi_last_error());
     nf_network *net = NULL;
-    if (st == NF_OK) {
-        const nf_network_desc rd = rank_desc(d, local);
+    if (st == NF_OK)
         st = nf_network_create_window(&rd, first, count, &net, why, NFM_MESSAGE);
-    }
     st = nfm__agree(comm, st, why);
     int32_t backends[2] = {0, 0}, seen[2] = {0, 0};
     if (st == NF_OK) {
@@ -249,14 +264,5 @@ nf_status nf_network_create_mpi(const nf_network_desc *d, MPI_Comm comm, nf_netw
                            nf_backend_name((nf_backend)-seen[1]));
         }
     }
-    if (st != NF_OK) {
-        nf_network_destroy(net);
-        if (message && capacity)
-            snprintf(message, capacity, "%s", nf_mpi_last_error());
-        return st;
-    }
-    if (message && capacity)
-        message[0] = '\0';
-    *out = net;
-    return NF_OK;
+    return nfm__hand_out(st, net, out, message, capacity);
 }

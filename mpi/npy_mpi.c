@@ -53,9 +53,8 @@ static void to_little_endian(float *v, size_t count) {
     }
 }
 
-/* Rank 0's path and temporary name, the same on every rank afterwards. */
-static nf_status share_names(const char *fn, const char *path, int rank, MPI_Comm comm,
-                             char *tmp, size_t capacity, char *why) {
+nf_status nfm__share_path(const char *fn, const char *path, int rank, MPI_Comm comm, char *tmp,
+                          size_t capacity, char *why) {
     static unsigned serial;
     struct {
         int ok;
@@ -126,7 +125,7 @@ nf_status nf_mpi_probe_write_npy(nf_network *net, int32_t probe, const char *pat
     char why[NFM_MESSAGE] = "", tmp[PATH_MAX] = "";
     int rank = 0;
     MPI_Comm_rank(comm, &rank);
-    nf_status st = nfm__agree(comm, share_names(fn, path, rank, comm, tmp, sizeof tmp, why), why);
+    nf_status st = nfm__agree(comm, nfm__share_path(fn, path, rank, comm, tmp, sizeof tmp, why), why);
     if (st != NF_OK)
         return st;
     nfm_layout lay;

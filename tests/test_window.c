@@ -16,9 +16,7 @@ TestSuite(window, .timeout = 300);
 enum { GLOBAL = 5, STEPS = 60 };
 
 static nf_network *window(nf_backend backend, int32_t first, int32_t count) {
-    nf_network_desc d = nf_network_defaults();
-    d.batch = GLOBAL;
-    d.seed = 77;
+    nf_network_desc d = nft_wn_desc(GLOBAL, 77);
     d.backend = backend;
     nf_network *net = NULL;
     char msg[256];

@@ -40,6 +40,15 @@ typedef struct nft_wn {
     int32_t n_conns, n_probes;
 } nft_wn;
 
+/* The descriptor of a batch of `batch` on the CPU backend with `seed`. */
+static nf_network_desc nft_wn_desc(int32_t batch, uint64_t seed) {
+    nf_network_desc d = nf_network_defaults();
+    d.batch = batch;
+    d.seed = seed;
+    d.backend = NF_BACKEND_CPU;
+    return d;
+}
+
 static float nft_wn_drive(int64_t t, int32_t g, int32_t j) {
     return 1.2f + sinf(0.11f * (float)t + 0.7f * (float)g + 0.3f * (float)j);
 }

@@ -20,35 +20,18 @@
  * Usage: mpiexec -n N nft_mpi_sharded [N]; exit status 0 when every rank passed.
  */
 #define _POSIX_C_SOURCE 200809L /* mkdtemp */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mpi/mpi_check.h"
 #include "neurofuse_mpi.h"
 #include "window_network.h"
 
 enum { GLOBAL = 7, STEPS = 40 };
 
-static int rank, ranks, failures;
-
-static void fail(int line, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "rank %d: FAIL line %d: ", rank, line);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    failures++;
-}
-
-#define CHECK(cond, ...)                                                                     \
-    do {                                                                                     \
-        if (!(cond))                                                                         \
-            fail(__LINE__, __VA_ARGS__);                                                     \
-    } while (0)
 #define OK(call) CHECK((call) == NF_OK, "%s: %s", #call, nf_mpi_last_error())
 
 // --- counting MPI calls (the profiling interface: these wrap the library's calls)
@@ -79,13 +62,7 @@ int MPI_Bcast(void *b, int c, MPI_Datatype t, int root, MPI_Comm m) {
     return PMPI_Bcast(b, c, t, root, m);
 }
 
-static nf_network_desc desc(void) {
-    nf_network_desc d = nf_network_defaults();
-    d.batch = GLOBAL;
-    d.seed = 11;
-    d.backend = NF_BACKEND_CPU;
-    return d;
-}
+static nf_network_desc desc(void) { return nft_wn_desc(GLOBAL, 11); }
 
 static nf_network *whole_batch(void) {
     nf_network_desc d = desc();
@@ -317,19 +294,11 @@ static void errors_are_collective(void) {
 }
 
 int main(int argc, char **argv) {
-    MPI_Init(&argc, &argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &ranks);
-    if (argc > 1)
-        CHECK(atoi(argv[1]) == ranks, "started on %d ranks, expected %s", ranks, argv[1]);
+    nft_mpi_start(argc, argv);
     sharded_equals_whole();
     scatter_gather_round_trip();
     errors_are_collective();
-    int total = 0;
-    PMPI_Allreduce(&failures, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
-    if (rank == 0)
-        printf("neurofuse_mpi on %d ranks (batch %d): %s (%d failures)\n", ranks, GLOBAL,
-               total ? "FAIL" : "ok", total);
-    MPI_Finalize();
-    return total ? 1 : 0;
+    char what[64];
+    snprintf(what, sizeof what, "neurofuse_mpi on %d ranks (batch %d)", ranks, GLOBAL);
+    return nft_mpi_finish(what);
 }
