@@ -28,6 +28,21 @@
         }                                                                                    \
     } while (0)
 
+/* A hot elementwise loop compiled three times on x86-64 with GCC, for AVX-512,
+ * AVX2 and the baseline, the widest the CPU runs chosen when the library loads
+ * (ifunc). The same float operations in each: ISO C mode contracts nothing into
+ * FMA, so the results do not depend on the clone. For static functions only:
+ * the ifunc of a global one would be exported. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+#define NF_CPU_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define NF_CPU_CLONES
+#endif
+
+/* The population step's piece: elements done together by the model, then by
+ * the rate statistics and the filter (a few KiB, kept in L1). */
+#define NF_CPU_STEP_CHUNK 512
+
 /* The threads an OpenMP region may use (reads a setting; allocates nothing). */
 int nf_cpu_threads(void);
 
@@ -37,6 +52,13 @@ struct nf_backend_ctx {
 };
 
 nf_status nf_cpu_population_step(nf_backend_ctx *ctx, const nf_pop_step_args *a);
+/* The nengo LIF (spiking, not rate mode) over len elements of one row:
+ * input, v, ref and out at the run's first element, gain and bias at its
+ * neuron (lif_step.c). */
+void nf_cpu_lif_nengo_run(const nf_model_params *mp, const float *restrict input,
+                          const float *restrict gain, const float *restrict bias,
+                          float *restrict v, float *restrict ref, float *restrict out,
+                          int32_t len);
 nf_status nf_cpu_filter_step(nf_backend_ctx *ctx, const nf_filter_params *f, const float *u,
                              float *y0, float *y1, size_t count);
 nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a);

@@ -3,6 +3,8 @@
  *   J = bias + gain * input;  out = model step (kernels/math/models.h);
  *   s = filter step of out   (kernels/math/filter.h)
  *   abs_sum += |out|         (rate statistics, when on)
+ * in pieces of up to NF_CPU_STEP_CHUNK elements of one row, each through the
+ * model and then through the statistics and the filter while it is in cache;
  * and the post-side filter update used by event-driven connections.
  */
 #include <omp.h>
@@ -11,29 +13,73 @@
 #include "kernels/math/filter.h"
 #include "kernels/math/models.h"
 
-/* Elements [begin, end) of [batch][n], inlined once per model of the table
- * below with `model` a constant, so that nf_neuron_step's dispatch folds away. */
-static inline __attribute__((always_inline)) void step_span(const nf_pop_step_args *a,
+/* One model's step over elements [e0, e0 + len) of one row (i0 = e0 mod n),
+ * inlined once per model of the table below with `model` a constant, so that
+ * nf_neuron_step's dispatch folds away; the nengo LIF takes its vectorised
+ * two-pass form (lif_step.c). */
+static inline __attribute__((always_inline)) void model_run(const nf_pop_step_args *a,
                                                             nf_model_params mp, int model,
-                                                            int64_t begin, int64_t end) {
+                                                            int64_t e0, int32_t i0,
+                                                            int32_t len) {
     mp.model = model;
-    const nf_filter_params fp = a->filter;
-    const int32_t n = a->n;
-    int32_t i = (int32_t)(begin % n);
-    for (int64_t e = begin; e < end; e++) {
-        float J = a->bias[i] + a->gain[i] * a->input[e];
-        float zero0 = 0.0f, zero1 = 0.0f, zero2 = 0.0f, aux = 0.0f;
+    if (model == NF_MODEL_LIF && mp.c.variant == NF_LIF_NENGO && !mp.c.rate_mode && a->s0 &&
+        a->s1) {
+        nf_cpu_lif_nengo_run(&mp, a->input + e0, a->gain + i0, a->bias + i0, a->s0 + e0,
+                             a->s1 + e0, a->out + e0, len);
+        return;
+    }
+    for (int32_t j = 0; j < len; j++) {
+        const int64_t e = e0 + j;
+        float J = a->bias[i0 + j] + a->gain[i0 + j] * a->input[e];
+        float zero0 = 0.0f, zero1 = 0.0f, zero2 = 0.0f;
         float *s0 = a->s0 ? &a->s0[e] : &zero0;
         float *s1 = a->s1 ? &a->s1[e] : &zero1;
         float *s2 = a->s2 ? &a->s2[e] : &zero2;
-        float out = nf_neuron_step(&mp, J, s0, s1, s2);
-        a->out[e] = out;
-        if (a->abs_sum)
-            a->abs_sum[e] += fabsf(out);
-        if (a->f0)
-            nf_filter_step(&fp, out, &a->f0[e], a->f1 ? &a->f1[e] : &aux);
-        if (++i == n)
-            i = 0;
+        a->out[e] = nf_neuron_step(&mp, J, s0, s1, s2);
+    }
+}
+
+/* The rate statistics and the output filter of elements [e0, e0 + len), fused
+ * behind the model's step while they are in cache. */
+static inline void step_tail(const nf_pop_step_args *a, int64_t e0, int32_t len) {
+    const float *restrict out = a->out + e0;
+    if (a->abs_sum) {
+        double *restrict sum = a->abs_sum + e0;
+        for (int32_t j = 0; j < len; j++)
+            sum[j] += fabsf(out[j]);
+    }
+    if (!a->f0)
+        return;
+    const nf_filter_params fp = a->filter;
+    float *restrict y0 = a->f0 + e0;
+    if (a->f1) {
+        float *restrict y1 = a->f1 + e0;
+        for (int32_t j = 0; j < len; j++)
+            nf_filter_step(&fp, out[j], &y0[j], &y1[j]);
+    } else {
+        for (int32_t j = 0; j < len; j++) {
+            float aux = 0.0f;
+            nf_filter_step(&fp, out[j], &y0[j], &aux);
+        }
+    }
+}
+
+/* Elements [begin, end) of [batch][n], in pieces of at most NF_CPU_STEP_CHUNK
+ * within one row: the model, then the statistics and the filter. */
+static inline __attribute__((always_inline)) void step_span(const nf_pop_step_args *a,
+                                                            nf_model_params mp, int model,
+                                                            int64_t begin, int64_t end) {
+    const int32_t n = a->n;
+    for (int64_t e0 = begin; e0 < end;) {
+        const int32_t i0 = (int32_t)(e0 % n);
+        int64_t len = end - e0;
+        if (len > n - i0)
+            len = n - i0;
+        if (len > NF_CPU_STEP_CHUNK)
+            len = NF_CPU_STEP_CHUNK;
+        model_run(a, mp, model, e0, i0, (int32_t)len);
+        step_tail(a, e0, (int32_t)len);
+        e0 += len;
     }
 }
 

@@ -46,24 +46,33 @@ nf_status nf_cpu_sparse(nf_backend_ctx *ctx, const nf_sparse_args *a) {
     return NF_OK;
 }
 
+/* Pre neurons taken together when looking for spikes: a block without one
+ * costs a few vector instructions. */
+#define SPIKE_BLOCK 32
+
 /* One batch element of the event-driven propagation. */
 static void event_element(const nf_event_args *a, int32_t b) {
     const float *x = a->x + (size_t)b * a->pre;
     float *y = a->y + (size_t)b * a->post;
-    if (!a->col_ptr) {
-        const float *wt = a->per_batch ? a->wt + (size_t)b * a->pre * a->post : a->wt;
-        for (int32_t j = 0; j < a->pre; j++)
-            if (x[j] != 0.0f)
-                cblas_saxpy(a->post, x[j], wt + (size_t)j * a->post, 1, y, 1);
-        return;
-    }
-    const float *val = a->per_batch ? a->wt + (size_t)b * a->nnz : a->wt;
-    for (int32_t j = 0; j < a->pre; j++) {
-        float xj = x[j];
-        if (xj == 0.0f)
-            continue;
-        for (int32_t k = a->col_ptr[j]; k < a->col_ptr[j + 1]; k++)
-            y[a->row[k]] += xj * val[k];
+    const float *wt = a->per_batch ? a->wt + (size_t)b * (a->col_ptr ? (size_t)a->nnz
+                                                                      : (size_t)a->pre * a->post)
+                                   : a->wt;
+    for (int32_t j0 = 0; j0 < a->pre; j0 += SPIKE_BLOCK) {
+        const int32_t j1 = a->pre - j0 < SPIKE_BLOCK ? a->pre : j0 + SPIKE_BLOCK;
+        int some = 0;
+        for (int32_t j = j0; j < j1; j++)
+            some |= x[j] != 0.0f;
+        for (int32_t j = j0; some && j < j1; j++) {
+            const float xj = x[j];
+            if (xj == 0.0f)
+                continue;
+            if (!a->col_ptr) {
+                cblas_saxpy(a->post, xj, wt + (size_t)j * a->post, 1, y, 1);
+                continue;
+            }
+            for (int32_t k = a->col_ptr[j]; k < a->col_ptr[j + 1]; k++)
+                y[a->row[k]] += xj * wt[k];
+        }
     }
 }
 
