@@ -2,7 +2,9 @@
  * The CPU sequence pass (see nf_seq_args): for each batch element and block
  * of units, the stages' state is loaded once, every step of the sequence runs
  * through the stages (kernels/math/sequence.h, the code the CUDA kernel runs),
- * and the state is stored back once. Blocks are spread over the cores.
+ * and the state is stored back once. Blocks are spread over the cores. Each
+ * stage runs over the whole block at a time with its model a constant, so the
+ * loop over units vectorises (AVX-512 / AVX2 clones where the CPU has them).
  */
 #include <math.h>
 #include <string.h>
@@ -20,8 +22,43 @@ typedef struct stage_consts {
     const nf_filter_params *fp;
 } stage_consts;
 
+/* A spiking activation's step over a block, inlined once per model of the
+ * table with `model` a constant, so that the dispatch folds away and the loop
+ * over units vectorises. */
+static inline __attribute__((always_inline)) void spiking_run(nf_model_params mp, int model,
+                                                              float *restrict x,
+                                                              float *restrict s0,
+                                                              float *restrict s1, int32_t len) {
+    mp.model = model;
+    for (int32_t j = 0; j < len; j++) {
+        float unused = 0.0f;
+        x[j] = nf_neuron_step(&mp, x[j], &s0[j], &s1[j], &unused);
+    }
+}
+
+/* One stage over a block of units (u0 its first) at one step: the stage step
+ * of kernels/math/sequence.h, one model or filter for the whole block. */
+static inline __attribute__((always_inline)) void stage_run(const stage_consts *c, int32_t u0,
+                                                            float *restrict x,
+                                                            float *restrict s0,
+                                                            float *restrict s1, int32_t len) {
+    if (!c->filter) {
+        switch (c->mp.model) {
+#define NF_SEQ_CASE(value, prefix, consts)                                                   \
+    case value: spiking_run(c->mp, value, x, s0, s1, len); break;
+            NF_MODEL_TABLE(NF_SEQ_CASE)
+#undef NF_SEQ_CASE
+        default: break;
+        }
+        return;
+    }
+    for (int32_t j = 0; j < len; j++)
+        x[j] = nf_seq_stage_step(1, c->pass_through, &c->mp, &c->fp[u0 + j], x[j], &s0[j],
+                                 &s1[j]);
+}
+
 /* One batch element b and block of units blk through every step and stage. */
-static void sequence_block(const nf_seq_args *a, const stage_consts *consts, int32_t b,
+NF_CPU_CLONES static void sequence_block(const nf_seq_args *a, const stage_consts *consts, int32_t b,
                            int32_t blk) {
     const int32_t batch = a->batch, units = a->units, stages = a->stages;
     const int64_t time = a->time;
@@ -50,10 +87,7 @@ static void sequence_block(const nf_seq_args *a, const stage_consts *consts, int
         memcpy(x, in + row + u0, (size_t)len * sizeof(float));
         for (int32_t k = 0; k < stages; k++) {
             const stage_consts *c = &consts[k];
-            for (int32_t j = 0; j < len; j++)
-                x[j] = nf_seq_stage_step(c->filter, c->pass_through, &c->mp,
-                                         c->fp ? &c->fp[u0 + j] : NULL, x[j], &s0[k][j],
-                                         &s1[k][j]);
+            stage_run(c, u0, x, s0[k], s1[k], len);
             if (c->stats)
                 for (int32_t j = 0; j < len; j++)
                     acc[k][j] += fabsf(x[j]);
