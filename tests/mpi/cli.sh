@@ -4,6 +4,8 @@
 # plot.svg byte for byte as one process with the whole batch does, prints the
 # same errors, and only rank 0 prints (one header, nothing on stderr); a task
 # whose learner the batch shares is refused on 2 ranks with the reason, once;
+# --checkpoint on 2 ranks writes one file per rank, and --resume on 2 ranks
+# gives the same bytes again, on 3 ranks is refused naming the count;
 # `bench --mpi --quick --json` on 2 ranks gives a row and a record for every
 # network, scaling and rank count, with positive rates (not their speed);
 # `bench` without --mpi on 2 ranks is refused; `--mpi` without a launcher runs
@@ -33,6 +35,30 @@ for k in 1 2 3; do
         fail "$k ranks: errors differ from one process's"
     echo "demo on $k ranks: outputs byte-identical, one report"
 done
+
+# --checkpoint on 2 ranks (one file per rank), --resume on 3 refused, on 2 the same outputs
+"$mpiexec" "$np" 2 "$nf" "${demo[@]}" --checkpoint ck.npz --checkpoint-every 100 --out ck \
+    > ck.out 2> ck.err
+if grep -q "without libzip\|NF_ERR_UNSUPPORTED" ck.err; then
+    echo "note: built without libzip: the demo's checkpoints under MPI are not checked"
+else
+    [ -s ck.err ] && fail "--checkpoint on 2 ranks: $(cat ck.err)"
+    for f in ck.npz.rank-0-of-2 ck.npz.rank-1-of-2 ck.npz.traces.npy; do
+        [ -f "$f" ] || fail "--checkpoint on 2 ranks wrote no $f"
+    done
+    "$mpiexec" "$np" 3 "$nf" "${demo[@]}" --resume ck.npz --out r3 > r3.out 2> r3.err &&
+        fail "a checkpoint of 2 ranks resumed on 3"
+    grep -q "was saved by 2 ranks.*load it on 2 ranks, not 3" r3.err ||
+        fail "resume on 3 ranks: $(cat r3.err)"
+    "$mpiexec" "$np" 2 "$nf" "${demo[@]}" --resume ck.npz --out r2 > r2.out 2> r2.err ||
+        fail "resume on 2 ranks: $(cat r2.err)"
+    grep -q "resumed from ck.npz at step 200" r2.out || fail "resume: $(cat r2.out)"
+    for f in target.npy output.npy error.npy plot.svg; do
+        cmp -s "plain/$f" "ck/$f" || fail "checkpointing on 2 ranks changed $f"
+        cmp -s "plain/$f" "r2/$f" || fail "resumed on 2 ranks: $f differs from one process's"
+    done
+    echo "demo --checkpoint on 2 ranks, --resume on 2: outputs byte-identical; on 3: refused"
+fi
 
 "$mpiexec" "$np" 2 "$nf" demo --task nc_lif --batch 3 --train-steps 20 --test-steps 10 \
     --backend cpu --out nc > nc.out 2> nc.err && fail "nc_lif on 2 ranks ran"

@@ -46,6 +46,13 @@ nf_status cli_mpi_network_create(const nf_network_desc *d, nf_network **out, cha
  * in message. Without MPI: st and message as they are. */
 nf_status cli_mpi_agree(nf_status st, char *message, size_t capacity);
 
+/* Collective: the network's checkpoint, one file per rank (nf_network_save_mpi,
+ * nf_network_load_mpi at path); the failing rank's reason in message. */
+nf_status cli_mpi_network_save(nf_network *net, const char *path, char *message,
+                               size_t capacity);
+nf_status cli_mpi_network_load(const char *path, nf_backend backend, int32_t device,
+                               nf_network **out, char *message, size_t capacity);
+
 /* Collective: a probe's unread rows gathered to rank 0 as [rows][batch][dim]
  * (nf_mpi_probe_gather; dst used on rank 0 only); failures as cli_mpi_agree. */
 nf_status cli_mpi_probe_gather(nf_network *net, int32_t probe, float *dst, size_t capacity,

@@ -54,7 +54,9 @@ static const char USAGE[] =
     "                      (FILE.traces.npy); each replaced whole, never left half written\n"
     "  --checkpoint-every N  steps between checkpoints (default: a tenth of the run)\n"
     "  --resume FILE       continue the run saved in FILE by --checkpoint (give the options\n"
-    "                      it was started with): the same outputs as a run never stopped\n"
+    "                      it was started with): the same outputs as a run never stopped;\n"
+    "                      under MPI each rank saves its slice to FILE.rank-R-of-K, and\n"
+    "                      the run resumes on as many ranks as saved it\n"
     "  --list-tasks        list the tasks and exit\n"
     "  --mpi               run sharded over MPI ranks even without a launcher (started\n"
     "                      by mpirun, mpiexec or srun it is anyway): --batch is the global\n"
@@ -338,9 +340,6 @@ int cli_demo(int argc, char **argv) {
         task = &custom;
     }
     const int sharded = cli_mpi_on(), root = cli_mpi_rank() == 0;
-    if (sharded && cli_mpi_ranks() > 1 && (o.checkpoint || o.resume))
-        return finish(&r, cli_usage_error("demo", USAGE, "--checkpoint and --resume run in one "
-                                          "process, not over %d MPI ranks", cli_mpi_ranks()));
     if (sharded && cli_mpi_ranks() > 1 && !task->build)
         return finish(&r, cli_usage_error("demo", USAGE, "task %s runs whole in one process, "
                                           "not over %d MPI ranks", task->name, cli_mpi_ranks()));

@@ -17,7 +17,9 @@
 
 /* Writes the traces of the first `done` steps (z and e, [steps][batch][dim]
  * each) and then the network; 0 on success, else -1 with why. Each file is
- * replaced whole or not at all. */
+ * replaced whole or not at all. Under MPI (cli_mpi.h) collective: rank 0
+ * writes the traces (z and e are read on rank 0 only), every rank its
+ * slice of the network (FILE.rank-R-of-K, nf_network_save_mpi). */
 int cli_checkpoint_write(const char *path, nf_network *net, const float *z, const float *e,
                          int64_t done, int32_t batch, int32_t dim, char *why, size_t capacity);
 
@@ -25,7 +27,8 @@ int cli_checkpoint_write(const char *path, nf_network *net, const float *z, cons
  * steps of its traces into z and e (room for `steps` steps each); checks
  * that the network is one of `batch` elements whose step count is at most
  * `steps`. 0 on success (*done = its step count), else -1 with why and *net
- * NULL. */
+ * NULL. Under MPI collective: every rank loads its slice
+ * (nf_network_load_mpi, as many ranks as saved it), rank 0 the traces. */
 int cli_checkpoint_resume(const char *path, nf_backend backend, int32_t device, nf_network **net,
                           float *z, float *e, int64_t steps, int32_t batch, int32_t dim,
                           int64_t *done, char *why, size_t capacity);

@@ -77,3 +77,16 @@ nf_status cli_mpi_probe_gather(nf_network *net, int32_t probe, float *dst, size_
         snprintf(message, capacity_message, "%s", nf_mpi_last_error());
     return st;
 }
+
+nf_status cli_mpi_network_save(nf_network *net, const char *path, char *message,
+                               size_t capacity) {
+    const nf_status st = nf_network_save_mpi(net, path, MPI_COMM_WORLD);
+    if (st != NF_OK && message && capacity)
+        snprintf(message, capacity, "%s", nf_mpi_last_error());
+    return st;
+}
+
+nf_status cli_mpi_network_load(const char *path, nf_backend backend, int32_t device,
+                               nf_network **out, char *message, size_t capacity) {
+    return nf_network_load_mpi(path, backend, device, MPI_COMM_WORLD, out, message, capacity);
+}

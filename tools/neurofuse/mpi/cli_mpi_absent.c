@@ -45,6 +45,21 @@ nf_status cli_mpi_agree(nf_status st, char *message, size_t capacity) {
     return st;
 }
 
+nf_status cli_mpi_network_save(nf_network *net, const char *path, char *message,
+                               size_t capacity) {
+    (void)net, (void)path;
+    snprintf(message, capacity, "%s", WHY);
+    return NF_ERR_UNSUPPORTED;
+}
+
+nf_status cli_mpi_network_load(const char *path, nf_backend backend, int32_t device,
+                               nf_network **out, char *message, size_t capacity) {
+    (void)path, (void)backend, (void)device;
+    *out = NULL;
+    snprintf(message, capacity, "%s", WHY);
+    return NF_ERR_UNSUPPORTED;
+}
+
 nf_status cli_mpi_probe_gather(nf_network *net, int32_t probe, float *dst, size_t capacity,
                                int64_t *rows, char *message, size_t capacity_message) {
     (void)net, (void)probe, (void)dst, (void)capacity, (void)rows;
