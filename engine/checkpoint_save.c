@@ -33,6 +33,7 @@
 #ifndef NF_HAVE_LIBZIP
 
 nf_status nf_network_save(nf_network *net, const char *path) {
+    NF_ENTER(net);
     (void)path;
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
@@ -374,6 +375,7 @@ static nf_status write_archive(nf_saver *s, nf_atomic_file *af, const nf_ckpt_te
 }
 
 nf_status nf_network_save(nf_network *net, const char *path) {
+    NF_ENTER(net);
     static const char fn[] = "nf_network_save";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;

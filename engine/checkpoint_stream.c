@@ -99,12 +99,13 @@ static nf_status fill_whole(nf_network *net, const nf_ckpt_member *m, unsigned c
     switch (m->source) {
     case NF_SRC_DOWNLOAD:
     case NF_SRC_P_ROWS: break; /* streamed */
-    case NF_SRC_WEIGHTS: st = nf_connection_get_weights(net, m->id, (float *)dst); break;
+    case NF_SRC_WEIGHTS:
+        st = nf__connection_get_weights(net, net->api, m->id, (float *)dst);
+        break;
     case NF_SRC_CSR_ROW_PTR:
     case NF_SRC_CSR_COL: st = fill_sparse(net, m, dst); break;
     case NF_SRC_P_BLOCKS:
-        st = net->learners.items[o->index].f64 ? nf_learner_get_p_f64(net, m->id, (double *)dst)
-                                               : nf_learner_get_p(net, m->id, (float *)dst);
+        st = nf__learner_get_p(net, net->api, m->id, dst, net->learners.items[o->index].f64);
         break;
     case NF_SRC_DESIRED: {
         const nf_learner *l = &net->learners.items[o->index];

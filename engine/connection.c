@@ -157,6 +157,7 @@ nf_connection_desc nf_connection_defaults(void) {
 
 nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf_connection_desc *d,
                      int32_t *id) {
+    NF_ENTER(net);
     static const char fn[] = "nf_connect";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;

@@ -9,23 +9,36 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
 // --- errors and validation
 
+void nf__vmessage(char *dst, size_t cap, const char *fn, const char *fmt, va_list ap) {
+    if (!cap)
+        return;
+    char msg[NF_MESSAGE_MAX]; /* the arguments may point into dst */
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    const size_t len = fn ? strlen(fn) : 0;
+    if (!fn || (!strncmp(msg, fn, len) && msg[len] == ':'))
+        snprintf(dst, cap, "%s", msg);
+    else
+        snprintf(dst, cap, "%s: %s", fn, msg);
+}
+
 nf_status nf__fail(nf_network *net, nf_status st, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(net->error, sizeof net->error, fmt, ap);
+    nf__vmessage(net->error, sizeof net->error, net->api, fmt, ap);
     va_end(ap);
     return st;
 }
 
 nf_status nf__backend_fail(nf_network *net, nf_status st, const char *where) {
     if (st == NF_ERR_OUT_OF_MEMORY)
-        return nf__fail(net, st, "%s: out of %s memory", where, net->be->name);
-    return nf__fail(net, st, "%s: backend %s: %s", where, net->be->name,
+        return nf__fail(net, st, "out of %s memory (%s)", net->be->name, where);
+    return nf__fail(net, st, "backend %s failed (%s): %s", net->be->name, where,
                     net->be->last_error(net->ctx));
 }
 
@@ -98,7 +111,8 @@ nf_status nf__reserve(nf_network *net, void **items, int32_t *capacity, int32_t 
     int32_t cap = *capacity ? *capacity * 2 : 8;
     void *grown = realloc(*items, (size_t)cap * item_size);
     if (!grown)
-        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "out of host memory growing a table");
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "out of host memory (growing a table to %d "
+                        "items)", cap);
     *items = grown;
     *capacity = cap;
     return NF_OK;
@@ -125,7 +139,9 @@ nf_status nf__alloc_bytes(nf_network *net, size_t bytes, void **out) {
     nf_status st = net->be->alloc(net->ctx, bytes, out);
     if (st != NF_OK) {
         *out = NULL;
-        return nf__backend_fail(net, st, "allocating");
+        char what[64];
+        snprintf(what, sizeof what, "allocating %zu bytes", bytes);
+        return nf__backend_fail(net, st, what);
     }
     return NF_OK;
 }
@@ -133,7 +149,8 @@ nf_status nf__alloc_bytes(nf_network *net, size_t bytes, void **out) {
 nf_status nf__alloc(nf_network *net, size_t count, float **out) {
     if (count > SIZE_MAX / sizeof(float)) {
         *out = NULL;
-        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "allocating: %zu floats is too many", count);
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%zu floats are more than memory can address",
+                        count);
     }
     return nf__alloc_bytes(net, count * sizeof(float), (void **)out);
 }

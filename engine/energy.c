@@ -45,6 +45,7 @@ static const struct nf_energy_device *find_device(const nf_network *net, const c
 
 nf_status nf_energy_device_register(nf_network *net, const char *name, double e_synop,
                                     double e_neuron, int32_t spiking) {
+    NF_ENTER(net);
     static const char fn[] = "nf_energy_device_register";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
@@ -105,7 +106,7 @@ static int64_t synapses(const nf_connection *c) {
 static nf_status mean_abs(nf_network *net, const float *dev, size_t count, double *mean) {
     float *host = malloc(count * sizeof *host);
     if (!host)
-        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "energy: out of host memory");
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "out of host memory (the energy tally)");
     nf_status st = nf__download(net, host, dev, count * sizeof *host);
     double s = 0.0;
     for (size_t i = 0; st == NF_OK && i < count; i++)
@@ -147,7 +148,7 @@ static nf_status layer_stats(nf_network *net, bool rates, layer_stat **out, int3
     const int32_t n = net->pops.count + net->readouts.count;
     layer_stat *ls = calloc(n ? (size_t)n : 1, sizeof *ls);
     if (!ls)
-        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "energy: out of host memory");
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "out of host memory (the energy tally)");
     int32_t k = 0;
     nf_status st = NF_OK;
     for (int32_t id = 0; id < net->objects.count; id++) {
@@ -236,6 +237,7 @@ static nf_status require_rates(nf_network *net, const char *fn, const layer_stat
 
 nf_status nf_energy_estimate(nf_network *net, const char *device, int64_t steps_per_inference,
                              double dt, double *joules) {
+    NF_ENTER(net);
     static const char fn[] = "nf_energy_estimate";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
@@ -348,6 +350,7 @@ static void write_table(const nf_network *net, text *t, const layer_stat *ls, in
 nf_status nf_energy_summary(nf_network *net, const char *const *devices, int32_t n_devices,
                             int64_t steps_per_inference, double dt, char *buf, size_t capacity,
                             size_t *needed) {
+    NF_ENTER(net);
     static const char fn[] = "nf_energy_summary";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;

@@ -8,6 +8,7 @@
 #include "internal.h"
 
 nf_status nf_input_add(nf_network *net, int32_t dim, int32_t *id) {
+    NF_ENTER(net);
     static const char fn[] = "nf_input_add";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
@@ -33,6 +34,7 @@ nf_status nf_input_add(nf_network *net, int32_t dim, int32_t *id) {
 }
 
 nf_status nf_input_set(nf_network *net, int32_t input, int64_t steps, const float *values) {
+    NF_ENTER(net);
     static const char fn[] = "nf_input_set";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
@@ -69,6 +71,7 @@ const float *nf__input_row(const nf_network *net, const nf_input *in) {
 }
 
 nf_status nf_input_size(const nf_network *net, int32_t input, int32_t *dim) {
+    NF_ENTER(net);
     int32_t i;
     nf_status st = net ? nf__query(net, "nf_input_size", "input", input, NF_OBJ_INPUT, dim, &i)
                        : NF_ERR_INVALID_ARGUMENT;

@@ -129,6 +129,9 @@ typedef struct nf_guard {
     int32_t built_for;    /* objects.count when built; -1 before */
 } nf_guard;
 
+/* The longest message a network or a layer keeps (with its terminating NUL). */
+#define NF_MESSAGE_MAX 512
+
 /* A growable array of one kind of object. */
 #define NF_ARRAY(type) struct { type *items; int32_t count, capacity; }
 
@@ -158,12 +161,27 @@ struct nf_network {
     nf_guard guard;
     struct nf_energy_device *energy_devices; /* registered on this network (energy.c) */
     int32_t n_energy_devices;
-    char error[512];
+    const char *api;   /* the public function called last (NF_ENTER): every message
+                          nf__fail records begins with its name */
+    char error[NF_MESSAGE_MAX];
 };
 
 // --- errors and validation (core.c)
 
-/* Records a formatted message and returns st. */
+/* Every public function taking a network begins with NF_ENTER(net): the
+ * messages of the call, wherever in the engine they are made, then begin
+ * with that function's name (nf__fail). A NULL net is left to the function. */
+#define NF_ENTER(net) nf__enter((net), __func__)
+static inline void nf__enter(const nf_network *net, const char *fn) {
+    if (net)
+        ((nf_network *)net)->api = fn; /* a query changes only its message */
+}
+/* Formats a message into dst[cap] so that it begins with "fn: " (fn NULL:
+ * as formatted); a message already beginning so is kept as it is. */
+void nf__vmessage(char *dst, size_t cap, const char *fn, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+/* Records a formatted message (beginning with the called function's name,
+ * NF_ENTER) and returns st. */
 nf_status nf__fail(nf_network *net, nf_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Turns a backend status into the network's error (with the backend's text). */
@@ -299,6 +317,8 @@ nf_status nf__event_resync(nf_network *net, nf_connection *c);
 /* Resynchronises every event connection whose pre is the population `pop_id`. */
 nf_status nf__event_resync_from(nf_network *net, int32_t pop_id);
 void nf__connection_free(nf_network *net, nf_connection *c);
+/* nf_connection_get_weights without entering a call (errors name fn; weights.c). */
+nf_status nf__connection_get_weights(nf_network *net, const char *fn, int32_t conn, float *w);
 int64_t nf__connection_weight_count(const nf_connection *c);
 
 // --- learners (learner.c)
@@ -308,6 +328,10 @@ nf_status nf__learners_step(nf_network *net);
 void nf__learner_free(nf_network *net, nf_learner *l);
 /* Resolves a learner id (errors name fn; learner_p.c). */
 nf_status nf__learner_find(nf_network *net, const char *fn, int32_t learner, nf_learner **out);
+/* Copies P out into dst as double (want64) or float, both halves filled
+ * (nf_learner_get_p without entering a call; errors name fn). */
+nf_status nf__learner_get_p(nf_network *net, const char *fn, int32_t learner, void *dst,
+                            bool want64);
 /* Bytes of one P value. */
 size_t nf__learner_p_size(const nf_learner *l);
 /* Uploads I/alpha into every copy of P (every P_i of a MASKED learner). */

@@ -162,6 +162,7 @@ static nf_status learner_buffers(nf_network *net, const nf_learner_desc *d, nf_l
 }
 
 nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id) {
+    NF_ENTER(net);
     static const char fn[] = "nf_learner_add";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
@@ -212,6 +213,7 @@ nf_status nf_learner_add(nf_network *net, const nf_learner_desc *d, int32_t *id)
 }
 
 nf_status nf_learner_set_enabled(nf_network *net, int32_t learner, int enabled) {
+    NF_ENTER(net);
     nf_learner *l = NULL;
     nf_status st = net ? nf__learner_find(net, "nf_learner_set_enabled", learner, &l)
                        : NF_ERR_INVALID_ARGUMENT;
@@ -306,7 +308,7 @@ nf_status nf__learners_step(nf_network *net) {
             st = net->be->rls_update(net->ctx, &a);
         }
         if (st != NF_OK)
-            return nf__backend_fail(net, st, "nf_network_run: learning");
+            return nf__backend_fail(net, st, "learning");
     }
     return NF_OK;
 }

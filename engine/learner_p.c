@@ -50,6 +50,7 @@ nf_status nf__learner_p_identity(nf_network *net, nf_learner *l) {
 }
 
 nf_status nf_learner_p_count(const nf_network *net, int32_t learner, int64_t *count) {
+    NF_ENTER(net);
     nf_learner *l = NULL;
     nf_network *mnet = (nf_network *)net; /* only the error message changes */
     nf_status st = net ? nf__learner_find(mnet, "nf_learner_p_count", learner, &l)
@@ -93,8 +94,8 @@ static void mirror_upper(const nf_learner *l, void *dst, bool f64) {
     }
 }
 
-/* Copies P out into dst as double (want64) or float, both halves filled. */
-static nf_status get_p(nf_network *net, const char *fn, int32_t learner, void *dst, bool want64) {
+nf_status nf__learner_get_p(nf_network *net, const char *fn, int32_t learner, void *dst,
+                            bool want64) {
     nf_learner *l = NULL;
     nf_status st = net ? nf__learner_find(net, fn, learner, &l) : NF_ERR_INVALID_ARGUMENT;
     if (st != NF_OK)
@@ -117,11 +118,13 @@ static nf_status get_p(nf_network *net, const char *fn, int32_t learner, void *d
 }
 
 nf_status nf_learner_get_p(nf_network *net, int32_t learner, float *p) {
-    return get_p(net, "nf_learner_get_p", learner, p, false);
+    NF_ENTER(net);
+    return nf__learner_get_p(net, "nf_learner_get_p", learner, p, false);
 }
 
 nf_status nf_learner_get_p_f64(nf_network *net, int32_t learner, double *p) {
-    return get_p(net, "nf_learner_get_p_f64", learner, p, true);
+    NF_ENTER(net);
+    return nf__learner_get_p(net, "nf_learner_get_p_f64", learner, p, true);
 }
 
 static double value_at(const void *p, bool f64, size_t i) {
@@ -175,10 +178,12 @@ static nf_status set_p(nf_network *net, const char *fn, int32_t learner, const v
 }
 
 nf_status nf_learner_set_p(nf_network *net, int32_t learner, const float *p) {
+    NF_ENTER(net);
     return set_p(net, "nf_learner_set_p", learner, p, false);
 }
 
 nf_status nf_learner_set_p_f64(nf_network *net, int32_t learner, const double *p) {
+    NF_ENTER(net);
     return set_p(net, "nf_learner_set_p_f64", learner, p, true);
 }
 

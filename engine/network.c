@@ -24,34 +24,32 @@ static void write_message(char *message, size_t capacity, const char *text) {
 
 /* Creates the window [first, first + count) of a network of d->batch elements
  * (the whole batch for nf_network_create). */
-static nf_status create(const nf_network_desc *d, int32_t first, int32_t count, bool window,
-                        nf_network **out, char *message, size_t capacity) {
+static nf_status create(const char *fn, const nf_network_desc *d, int32_t first, int32_t count,
+                        bool window, nf_network **out, char *message, size_t capacity) {
     char why[256] = "";
     nf_status st = NF_ERR_INVALID_ARGUMENT;
     if (out)
         *out = NULL;
     if (!out)
-        snprintf(why, sizeof why, "nf_network_create: out must not be NULL");
+        snprintf(why, sizeof why, "%s: out must not be NULL", fn);
     else if (!d)
-        snprintf(why, sizeof why, "nf_network_create: desc must not be NULL");
+        snprintf(why, sizeof why, "%s: desc must not be NULL", fn);
     else if (!(d->dt > 0.0) || !isfinite(d->dt) || !isfinite((float)d->dt) ||
              !((float)d->dt > 0.0f) || !isfinite((float)(1.0 / d->dt)))
         snprintf(why, sizeof why,
-                 "nf_network_create: dt must be > 0 and, with 1/dt, a finite float, got %g",
-                 d->dt);
+                 "%s: dt must be > 0 and, with 1/dt, a finite float, got %g", fn, d->dt);
     else if (d->batch < 1)
-        snprintf(why, sizeof why, "nf_network_create: batch must be >= 1, got %d", d->batch);
+        snprintf(why, sizeof why, "%s: batch must be >= 1, got %d", fn, d->batch);
     else if (first < 0 || count < 1 || first > d->batch - count)
         snprintf(why, sizeof why,
-                 "nf_network_create_window: the window of %d elements from element %d must lie "
-                 "in the batch of %d (first >= 0, count >= 1, first + count <= batch)",
-                 count, first, d->batch);
+                 "%s: the window of %d elements from element %d must lie in the batch of %d "
+                 "(first >= 0, count >= 1, first + count <= batch)",
+                 fn, count, first, d->batch);
     else if (d->backend != NF_BACKEND_AUTO && d->backend != NF_BACKEND_CPU &&
              d->backend != NF_BACKEND_CUDA)
-        snprintf(why, sizeof why, "nf_network_create: backend %d is not an nf_backend",
-                 (int)d->backend);
+        snprintf(why, sizeof why, "%s: backend %d is not an nf_backend", fn, (int)d->backend);
     else if (d->device < 0)
-        snprintf(why, sizeof why, "nf_network_create: device must be >= 0, got %d", d->device);
+        snprintf(why, sizeof why, "%s: device must be >= 0, got %d", fn, d->device);
     else
         st = NF_OK;
     if (st != NF_OK) {
@@ -61,7 +59,7 @@ static nf_status create(const nf_network_desc *d, int32_t first, int32_t count, 
 
     nf_backend chosen;
     const nf_backend_i *be;
-    st = nf__backend_select("nf_network_create", d->backend, d->device, &chosen, &be, why,
+    st = nf__backend_select(fn, d->backend, d->device, &chosen, &be, why,
                             sizeof why);
     if (st != NF_OK) {
         write_message(message, capacity, why);
@@ -70,13 +68,14 @@ static nf_status create(const nf_network_desc *d, int32_t first, int32_t count, 
 
     nf_network *net = calloc(1, sizeof *net);
     if (!net) {
-        write_message(message, capacity, "nf_network_create: out of memory");
+        snprintf(why, sizeof why, "%s: out of host memory (%zu bytes)", fn, sizeof *net);
+        write_message(message, capacity, why);
         return NF_ERR_OUT_OF_MEMORY;
     }
     st = be->init(d->device, &net->ctx);
     if (st != NF_OK) {
-        snprintf(why, sizeof why, "nf_network_create: backend %s failed to start (%s)",
-                 be->name, nf_status_string(st));
+        snprintf(why, sizeof why, "%s: backend %s failed to start (%s)", fn, be->name,
+                 nf_status_string(st));
         write_message(message, capacity, why);
         free(net);
         return st;
@@ -91,6 +90,7 @@ static nf_status create(const nf_network_desc *d, int32_t first, int32_t count, 
     net->backend = chosen;
     net->be = be;
     net->guard.built_for = -1;
+    net->api = fn;
     *out = net;
     write_message(message, capacity, "");
     return NF_OK;
@@ -98,12 +98,12 @@ static nf_status create(const nf_network_desc *d, int32_t first, int32_t count, 
 
 nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out, char *message,
                                size_t capacity) {
-    return create(d, 0, d ? d->batch : 0, false, out, message, capacity);
+    return create(__func__, d, 0, d ? d->batch : 0, false, out, message, capacity);
 }
 
 nf_status nf_network_create_window(const nf_network_desc *d, int32_t first, int32_t count,
                                    nf_network **out, char *message, size_t capacity) {
-    return create(d, first, count, true, out, message, capacity);
+    return create(__func__, d, first, count, true, out, message, capacity);
 }
 
 nf_status nf_network_create(const nf_network_desc *d, nf_network **out) {
@@ -154,6 +154,7 @@ int32_t nf_network_batch(const nf_network *net) { return net ? net->desc.batch :
 
 nf_status nf_network_batch_window(const nf_network *net, int32_t *first, int32_t *count,
                                   int32_t *global) {
+    NF_ENTER(net);
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
     if (first)

@@ -48,6 +48,7 @@ static nf_status run_checked(nf_network *net, int64_t first, int64_t steps, int6
 }
 
 nf_status nf_network_run(nf_network *net, int64_t steps) {
+    NF_ENTER(net);
     static const char fn[] = "nf_network_run";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
@@ -70,12 +71,12 @@ nf_status nf_network_run(nf_network *net, int64_t steps) {
         return st;
     const int64_t first = net->step;
     if ((st = net->be->counter_set(net->ctx, first)) != NF_OK)
-        return nf__backend_fail(net, st, fn);
+        return nf__backend_fail(net, st, "setting the step counter");
     int64_t good = 0;
     st = run_checked(net, first, steps, &good);
     nf_status sync = net->be->synchronize ? net->be->synchronize(net->ctx) : NF_OK;
     if (st == NF_OK && sync != NF_OK)
-        st = nf__backend_fail(net, sync, fn);
+        st = nf__backend_fail(net, sync, "finishing the run");
     /* The work has run (or failed part way on the backend): account for it. */
     for (int32_t i = 0; i < net->inputs.count; i++)
         if (net->inputs.items[i].steps > 1)
@@ -86,6 +87,7 @@ nf_status nf_network_run(nf_network *net, int64_t steps) {
 }
 
 nf_status nf_network_reset(nf_network *net) {
+    NF_ENTER(net);
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
     /* All or nothing: the state a reset redraws is copied aside first and put
@@ -121,7 +123,7 @@ nf_status nf_network_reset(nf_network *net) {
             for (int32_t i = 0; i < net->pops.count; i++)
                 net->pops.items[i].rate_from = rate_from[i];
         free(rate_from);
-        return nf__fail(net, st, "nf_network_reset: %s; the network is as it was", why);
+        return nf__fail(net, st, "%s; the network is as it was", why);
     }
     free(rate_from);
     for (int32_t i = 0; i < net->inputs.count; i++)
@@ -135,6 +137,7 @@ nf_status nf_network_reset(nf_network *net) {
 }
 
 nf_status nf_network_set_mode(nf_network *net, nf_mode mode) {
+    NF_ENTER(net);
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
     REQUIRE(mode == NF_MODE_SPIKING || mode == NF_MODE_RATE,
@@ -146,6 +149,7 @@ nf_status nf_network_set_mode(nf_network *net, nf_mode mode) {
 nf_mode nf_network_mode(const nf_network *net) { return net ? net->mode : NF_MODE_SPIKING; }
 
 nf_status nf_network_set_dt(nf_network *net, double dt) {
+    NF_ENTER(net);
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
     static const char fn[] = "nf_network_set_dt";

@@ -75,9 +75,9 @@ static int write_le(FILE *f, const float *data, size_t count) {
     return 1;
 }
 
-nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim, const int64_t *shape,
-                           char *message, size_t capacity) {
-    static const char fn[] = "nf_npy_write_f32";
+/* nf_npy_write_f32 for the public function fn (its messages name fn). */
+static nf_status npy_write(const char *fn, const char *path, const float *data, int32_t ndim,
+                           const int64_t *shape, char *message, size_t capacity) {
     if (!path || !*path)
         return npy_fail(message, capacity, NF_ERR_INVALID_ARGUMENT,
                         "%s: path must be a non-empty string", fn);
@@ -134,7 +134,13 @@ nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim, co
     return NF_OK;
 }
 
+nf_status nf_npy_write_f32(const char *path, const float *data, int32_t ndim, const int64_t *shape,
+                           char *message, size_t capacity) {
+    return npy_write(__func__, path, data, ndim, shape, message, capacity);
+}
+
 nf_status nf_probe_write_npy(nf_network *net, int32_t probe, const char *path) {
+    NF_ENTER(net);
     static const char fn[] = "nf_probe_write_npy";
     nf_probe *p;
     nf_status st = net ? nf__probe_find(net, fn, probe, &p) : NF_ERR_INVALID_ARGUMENT;
@@ -153,10 +159,10 @@ nf_status nf_probe_write_npy(nf_network *net, int32_t probe, const char *path) {
     }
     const int64_t shape[3] = {p->rows, batch, p->row_floats / batch};
     char message[sizeof net->error];
-    st = nf_npy_write_f32(path, host, 3, shape, message, sizeof message);
+    st = npy_write(fn, path, host, 3, shape, message, sizeof message);
     free(host);
     if (st != NF_OK)
-        return nf__fail(net, st, "%s: %s", fn, message);
+        return nf__fail(net, st, "%s", message);
     nf__probe_clear(p);
     return NF_OK;
 }

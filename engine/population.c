@@ -190,6 +190,7 @@ static nf_status upload_or_fill(nf_network *net, float *dst, const float *values
 }
 
 nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_t *id) {
+    NF_ENTER(net);
     static const char fn[] = "nf_population_add";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
@@ -240,6 +241,7 @@ nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_
 
 nf_status nf_population_set_gain_bias(nf_network *net, int32_t pop, const float *gains,
                                       const float *biases) {
+    NF_ENTER(net);
     static const char fn[] = "nf_population_set_gain_bias";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;

@@ -103,11 +103,13 @@ static nf_status probe_add(nf_network *net, const char *fn, int32_t target, nf_p
 
 nf_status nf_probe_add(nf_network *net, int32_t target, nf_probe_kind what, int32_t every,
                        int32_t *id) {
+    NF_ENTER(net);
     return probe_add(net, "nf_probe_add", target, what, (nf_state_kind)-1, every, id);
 }
 
 nf_status nf_probe_add_state(nf_network *net, int32_t pop, nf_state_kind which, int32_t every,
                              int32_t *id) {
+    NF_ENTER(net);
     if (net && (pop < 0 || pop >= net->objects.count ||
                 net->objects.items[pop].kind != NF_OBJ_POPULATION))
         return nf__fail(net, NF_ERR_INVALID_ARGUMENT,
@@ -120,6 +122,7 @@ nf_status nf_probe_add_state(nf_network *net, int32_t pop, nf_state_kind which, 
 }
 
 nf_status nf_probe_row_size(const nf_network *net, int32_t probe, int64_t *floats) {
+    NF_ENTER(net);
     int32_t i;
     nf_status st = net ? nf__query(net, "nf_probe_row_size", "probe", probe, NF_OBJ_PROBE,
                                    floats, &i)
@@ -130,6 +133,7 @@ nf_status nf_probe_row_size(const nf_network *net, int32_t probe, int64_t *float
 }
 
 nf_status nf_probe_rows(const nf_network *net, int32_t probe, int64_t *rows) {
+    NF_ENTER(net);
     int32_t i;
     nf_status st = net ? nf__query(net, "nf_probe_rows", "probe", probe, NF_OBJ_PROBE, rows, &i)
                        : NF_ERR_INVALID_ARGUMENT;
@@ -148,6 +152,7 @@ nf_status nf__probe_find(nf_network *net, const char *fn, int32_t probe, nf_prob
 
 nf_status nf_probe_read(nf_network *net, int32_t probe, float *dst, size_t capacity,
                         int64_t *rows) {
+    NF_ENTER(net);
     static const char fn[] = "nf_probe_read";
     nf_probe *p;
     nf_status st = net ? nf__probe_find(net, fn, probe, &p) : NF_ERR_INVALID_ARGUMENT;

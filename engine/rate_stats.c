@@ -109,6 +109,7 @@ static nf_status find_pop(nf_network *net, const char *fn, int32_t pop, nf_popul
 }
 
 nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, int32_t enabled) {
+    NF_ENTER(net);
     static const char fn[] = "nf_population_rate_stats_enable";
     nf_population *p;
     nf_status st;
@@ -135,13 +136,11 @@ nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, int32_t 
     return NF_OK;
 }
 
-nf_status nf_population_rate_stats(nf_network *net, int32_t pop, const double *q, int32_t nq,
-                                   nf_rate_stats *stats, float *rates) {
-    static const char fn[] = "nf_population_rate_stats";
+/* nf_population_rate_stats without entering a call (errors name fn). */
+static nf_status rate_stats(nf_network *net, const char *fn, int32_t pop, const double *q,
+                            int32_t nq, nf_rate_stats *stats, float *rates) {
     nf_population *p;
     nf_status st;
-    if (!net)
-        return NF_ERR_INVALID_ARGUMENT;
     if ((st = find_pop(net, fn, pop, &p)) != NF_OK)
         return st;
     char why[256];
@@ -156,13 +155,20 @@ nf_status nf_population_rate_stats(nf_network *net, int32_t pop, const double *q
                       stats, rates);
     if (st == NF_ERR_OUT_OF_MEMORY)
         return nf__fail(net, st, "%s: out of host memory", fn);
-    return st == NF_OK ? st : nf__backend_fail(net, st, fn);
+    return st == NF_OK ? st : nf__backend_fail(net, st, "summing rates");
+}
+
+nf_status nf_population_rate_stats(nf_network *net, int32_t pop, const double *q, int32_t nq,
+                                   nf_rate_stats *stats, float *rates) {
+    NF_ENTER(net);
+    return net ? rate_stats(net, "nf_population_rate_stats", pop, q, nq, stats, rates)
+               : NF_ERR_INVALID_ARGUMENT;
 }
 
 /* The measured mean rate of a population (for energy.c); NF_ERR_STATE when none. */
 nf_status nf__population_mean_rate(nf_network *net, int32_t pop, double *rate) {
     nf_rate_stats s;
-    nf_status st = nf_population_rate_stats(net, pop, NULL, 0, &s, NULL);
+    nf_status st = rate_stats(net, net->api, pop, NULL, 0, &s, NULL);
     if (st == NF_OK)
         *rate = s.mean;
     return st;
@@ -175,6 +181,7 @@ nf_status nf_layer_rate_stats(nf_layer *layer, const double *q, int32_t nq, nf_r
     static const char fn[] = "nf_layer_rate_stats";
     if (!layer)
         return NF_ERR_INVALID_ARGUMENT;
+    layer->api = fn;
     char why[256];
     if (bad_request(q, nq, stats, why, sizeof why, fn))
         return nf__layer_fail(layer, NF_ERR_INVALID_ARGUMENT, "%s", why);

@@ -11,6 +11,7 @@
 
 nf_status nf_readout_add(nf_network *net, int32_t pop, int32_t dim, const nf_readout_desc *d,
                          int32_t *id) {
+    NF_ENTER(net);
     static const char fn[] = "nf_readout_add";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
@@ -70,6 +71,7 @@ static nf_status find_readout(nf_network *net, const char *fn, int32_t readout, 
 }
 
 nf_status nf_readout_set_weights(nf_network *net, int32_t readout, const float *w) {
+    NF_ENTER(net);
     static const char fn[] = "nf_readout_set_weights";
     nf_readout *r = NULL;
     nf_status st = net ? find_readout(net, fn, readout, w, &r) : NF_ERR_INVALID_ARGUMENT;
@@ -82,6 +84,7 @@ nf_status nf_readout_set_weights(nf_network *net, int32_t readout, const float *
 }
 
 nf_status nf_readout_get_weights(nf_network *net, int32_t readout, float *w) {
+    NF_ENTER(net);
     nf_readout *r = NULL;
     nf_status st = net ? find_readout(net, "nf_readout_get_weights", readout, w, &r)
                        : NF_ERR_INVALID_ARGUMENT;
@@ -91,6 +94,7 @@ nf_status nf_readout_get_weights(nf_network *net, int32_t readout, float *w) {
 }
 
 nf_status nf_readout_set_state(nf_network *net, int32_t readout, const float *z) {
+    NF_ENTER(net);
     static const char fn[] = "nf_readout_set_state";
     nf_readout *r = NULL;
     nf_status st = net ? find_readout(net, fn, readout, z, &r) : NF_ERR_INVALID_ARGUMENT;
@@ -103,6 +107,7 @@ nf_status nf_readout_set_state(nf_network *net, int32_t readout, const float *z)
 }
 
 nf_status nf_readout_get_state(nf_network *net, int32_t readout, float *z) {
+    NF_ENTER(net);
     nf_readout *r = NULL;
     nf_status st = net ? find_readout(net, "nf_readout_get_state", readout, z, &r)
                        : NF_ERR_INVALID_ARGUMENT;

@@ -33,7 +33,7 @@ static nf_status replay(nf_network *net, nf_replays *r, int64_t first_step, int6
         void *graph = NULL;
         nf_status st = be->capture_begin(net->ctx);
         if (st != NF_OK)
-            return nf__backend_fail(net, st, "nf_network_run: capture");
+            return nf__backend_fail(net, st, "recording a run");
         nf_status step_st = NF_OK;
         for (int64_t t = 0; t < steps && step_st == NF_OK; t++)
             step_st = nf__step_once(net, first_step);
@@ -43,12 +43,12 @@ static nf_status replay(nf_network *net, nf_replays *r, int64_t first_step, int6
             return step_st;
         }
         if (st != NF_OK)
-            return nf__backend_fail(net, st, "nf_network_run: capture");
+            return nf__backend_fail(net, st, "recording a run");
         r->graph[slot] = graph;
         r->len[slot] = steps;
     }
     nf_status st = be->graph_launch(net->ctx, r->graph[slot], times);
-    return st == NF_OK ? st : nf__backend_fail(net, st, "nf_network_run: replay");
+    return st == NF_OK ? st : nf__backend_fail(net, st, "replaying a run");
 }
 
 nf_status nf__run_steps(nf_network *net, nf_replays *r, int64_t first_step, int64_t steps) {

@@ -59,11 +59,11 @@ nf_status nf__step_once(nf_network *net, int64_t first_step) {
         st = be->dense(net->ctx, &a);
     }
     if (st != NF_OK)
-        return nf__backend_fail(net, st, "nf_network_run");
+        return nf__backend_fail(net, st, "computing a readout");
     if ((st = nf__learners_step(net)) != NF_OK)
         return st;
     if ((st = nf__probes_record(net, first_step)) != NF_OK)
         return st;
     st = be->counter_advance(net->ctx);
-    return st == NF_OK ? st : nf__backend_fail(net, st, "nf_network_run");
+    return st == NF_OK ? st : nf__backend_fail(net, st, "advancing the step counter");
 }

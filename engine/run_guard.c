@@ -195,7 +195,7 @@ static nf_status guard_copy(nf_network *net, int32_t restore) {
             continue;
         nf_status st = net->be->state_copy(net->ctx, g->table + b, n, g->store, restore);
         if (st != NF_OK)
-            return nf__backend_fail(net, st, "nf_network_run: run state copy");
+            return nf__backend_fail(net, st, "copying the run state");
     }
     return NF_OK;
 }
@@ -213,7 +213,7 @@ static nf_status guard_check(nf_network *net, int32_t *bad) {
             continue;
         nf_status st = net->be->state_check(net->ctx, g->table + b, n, g->flags + b);
         if (st != NF_OK)
-            return nf__backend_fail(net, st, "nf_network_run: numeric check");
+            return nf__backend_fail(net, st, "checking the run state");
     }
     nf_status st =
         nf__download(net, g->host_flags, g->flags, (size_t)g->count * sizeof(int32_t));
@@ -310,7 +310,7 @@ static nf_status rewind_to(nf_network *net, int64_t t0, int64_t len) {
     guard_select(net, t0, len);
     nf_status st = guard_copy(net, 1);
     if (st == NF_OK && (st = net->be->counter_set(net->ctx, t0)) != NF_OK)
-        st = nf__backend_fail(net, st, "nf_network_run");
+        st = nf__backend_fail(net, st, "rewinding the step counter");
     return st;
 }
 
@@ -374,7 +374,7 @@ nf_status nf__guard_locate(nf_network *net, nf_replays *r, int64_t first, int64_
     if (st == NF_OK)
         st = nf__run_steps(net, r, first, t);
     if (st == NF_OK && net->be->synchronize && (st = net->be->synchronize(net->ctx)) != NF_OK)
-        st = nf__backend_fail(net, st, "nf_network_run");
+        st = nf__backend_fail(net, st, "finishing a rerun");
     if (st != NF_OK)
         return st;
     *good = at + t - t0;

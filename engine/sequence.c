@@ -32,7 +32,7 @@ nf_layer_desc nf_layer_defaults(nf_layer_kind kind, int32_t units) {
 nf_status nf__layer_fail(nf_layer *layer, nf_status st, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(layer->error, sizeof layer->error, fmt, ap);
+    nf__vmessage(layer->error, sizeof layer->error, layer->api, fmt, ap);
     va_end(ap);
     return st;
 }
@@ -61,7 +61,7 @@ static bool bad_tau(nf_layer_kind kind, float tau) {
 
 /* Everything a descriptor can get wrong, into why (empty when valid). */
 static void check_desc(const nf_layer_desc *d, char *why, size_t cap) {
-    const char *fn = "nf_layer_create";
+    const char *fn = "nf_layer_create_ex";
     why[0] = '\0';
     if (d->kind < NF_LAYER_SPIKING_ACTIVATION || d->kind > NF_LAYER_ALPHA)
         snprintf(why, cap, "%s: kind %d is not an nf_layer_kind", fn, (int)d->kind);
@@ -139,7 +139,7 @@ static bool constants_finite(nf_layer *layer, const float *taus, char *why, size
     const nf_layer_desc *d = &layer->desc;
     const double dt = d->dt;
     if (!(isfinite((float)dt) && (float)dt > 0.0f && isfinite((float)(1.0 / dt)))) {
-        snprintf(why, cap, "nf_layer_create: dt must be > 0 and, with 1/dt, a finite float, "
+        snprintf(why, cap, "nf_layer_create_ex: dt must be > 0 and, with 1/dt, a finite float, "
                  "got %g", dt);
         return false;
     }
@@ -166,7 +166,7 @@ static bool constants_finite(nf_layer *layer, const float *taus, char *why, size
     }
     layer->mode = mode;
     if (!ok)
-        snprintf(why, cap, "nf_layer_create: with dt %g a %s constant is not finite; a time "
+        snprintf(why, cap, "nf_layer_create_ex: with dt %g a %s constant is not finite; a time "
                  "constant or dt is too extreme for float", dt,
                  d->kind == NF_LAYER_SPIKING_ACTIVATION ? "model" : "filter");
     return ok;
@@ -178,7 +178,7 @@ static nf_status upload_filter(nf_layer *layer, const float *taus) {
     const size_t bytes = (size_t)d->units * sizeof(nf_filter_params);
     nf_filter_params *host = malloc(bytes);
     if (!host)
-        return nf__layer_fail(layer, NF_ERR_OUT_OF_MEMORY, "nf_layer_create: out of host memory");
+        return NF_ERR_OUT_OF_MEMORY; /* the caller says so */
     for (int32_t u = 0; u < d->units; u++) {
         nf_filter_desc f = {.kind = d->kind == NF_LAYER_ALPHA ? NF_FILTER_ALPHA
                                                               : NF_FILTER_LOWPASS,
@@ -213,9 +213,9 @@ nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *messa
     if (out)
         *out = NULL;
     if (!out)
-        snprintf(why, sizeof why, "nf_layer_create: out must not be NULL");
+        snprintf(why, sizeof why, "nf_layer_create_ex: out must not be NULL");
     else if (!d)
-        snprintf(why, sizeof why, "nf_layer_create: desc must not be NULL");
+        snprintf(why, sizeof why, "nf_layer_create_ex: desc must not be NULL");
     else
         check_desc(d, why, sizeof why);
     if (why[0]) {
@@ -225,7 +225,7 @@ nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *messa
     }
     nf_backend chosen;
     const nf_backend_i *be;
-    const nf_status selected = nf__backend_select("nf_layer_create", d->backend, d->device,
+    const nf_status selected = nf__backend_select("nf_layer_create_ex", d->backend, d->device,
                                                   &chosen, &be, why, sizeof why);
     if (selected != NF_OK) {
         if (message && capacity)
@@ -235,7 +235,7 @@ nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *messa
     nf_layer *layer = calloc(1, sizeof *layer);
     if (!layer) {
         if (message && capacity)
-            snprintf(message, capacity, "nf_layer_create: out of host memory");
+            snprintf(message, capacity, "nf_layer_create_ex: out of host memory");
         return NF_ERR_OUT_OF_MEMORY;
     }
     layer->desc = *d;
@@ -268,14 +268,14 @@ nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *messa
     nf_status st = nf__backend_share_acquire(be, d->device, &layer->ctx);
     if (st != NF_OK) {
         layer->ctx = NULL;
-        snprintf(why, sizeof why, "nf_layer_create: backend %s failed to start (%s)", be->name,
+        snprintf(why, sizeof why, "nf_layer_create_ex: backend %s failed to start (%s)", be->name,
                  nf_status_string(st));
     }
     if (st == NF_OK && d->initial) {
         layer->initial = malloc((size_t)d->units * sizeof(float));
         if (!layer->initial) {
             st = NF_ERR_OUT_OF_MEMORY;
-            snprintf(why, sizeof why, "nf_layer_create: out of host memory");
+            snprintf(why, sizeof why, "nf_layer_create_ex: out of host memory");
         } else {
             memcpy(layer->initial, d->initial, (size_t)d->units * sizeof(float));
         }
@@ -283,8 +283,9 @@ nf_status nf_layer_create_ex(const nf_layer_desc *d, nf_layer **out, char *messa
     if (st == NF_OK && d->kind != NF_LAYER_SPIKING_ACTIVATION) {
         st = upload_filter(layer, d->taus);
         if (st != NF_OK)
-            snprintf(why, sizeof why, "nf_layer_create: filter constants: %s (%s)",
-                     nf_status_string(st), be->last_error(layer->ctx));
+            snprintf(why, sizeof why, "nf_layer_create_ex: %s%s (the filter constants)",
+                     st == NF_ERR_OUT_OF_MEMORY ? "out of host or backend memory" : "backend: ",
+                     st == NF_ERR_OUT_OF_MEMORY ? "" : be->last_error(layer->ctx));
     }
     if (st != NF_OK) {
         if (message && capacity)
@@ -305,6 +306,7 @@ nf_status nf_layer_create(const nf_layer_desc *d, nf_layer **out) {
 nf_status nf_layer_reset(nf_layer *layer) {
     if (!layer)
         return NF_ERR_INVALID_ARGUMENT;
+    layer->api = __func__;
     layer->state_valid = 0;
     return NF_OK;
 }
@@ -312,6 +314,7 @@ nf_status nf_layer_reset(nf_layer *layer) {
 nf_status nf_layer_set_mode(nf_layer *layer, nf_mode mode) {
     if (!layer)
         return NF_ERR_INVALID_ARGUMENT;
+    layer->api = __func__;
     if (mode != NF_MODE_SPIKING && mode != NF_MODE_RATE)
         return nf__layer_fail(layer, NF_ERR_INVALID_ARGUMENT,
                               "nf_layer_set_mode: mode %d is not an nf_mode", (int)mode);
@@ -442,6 +445,7 @@ nf_status nf_layer_set_state(nf_layer *layer, nf_state_kind which, int32_t batch
     static const char fn[] = "nf_layer_set_state";
     if (!layer)
         return NF_ERR_INVALID_ARGUMENT;
+    layer->api = fn;
     float *slot = NULL;
     nf_status st = state_slot(layer, fn, which, batch, values, &slot);
     if (st != NF_OK)
@@ -470,6 +474,7 @@ nf_status nf_layer_get_state(nf_layer *layer, nf_state_kind which, int32_t batch
     static const char fn[] = "nf_layer_get_state";
     if (!layer)
         return NF_ERR_INVALID_ARGUMENT;
+    layer->api = fn;
     float *slot = NULL;
     nf_status st = state_slot(layer, fn, which, batch, values, &slot);
     if (st != NF_OK)

@@ -110,16 +110,29 @@ static nf_status make_stage(nf_layer *l, nf_layer_reserve *r, nf_seq_stage *s, c
     return NF_OK;
 }
 
-nf_status nf_layer_chain_apply(nf_layer *const *layers, int32_t count, const float *in,
-                               float *out, int32_t batch, int64_t time, int32_t units,
-                               nf_layout layout, nf_memory memory, int32_t return_sequences) {
-    static const char fn[] = "nf_layer_chain_apply";
-    if (!layers || !layers[0])
-        return NF_ERR_INVALID_ARGUMENT;
+/* Records on layers[0] that layers[k] failed (its message, without the
+ * function's name, which it begins with too). */
+static void other_failed(nf_layer *const *layers, int32_t k, nf_status st, const char *fn) {
+    const char *why = layers[k]->error;
+    const size_t len = strlen(fn);
+    if (!strncmp(why, fn, len) && why[len] == ':')
+        why += len + (why[len + 1] == ' ' ? 2 : 1);
+    nf__layer_fail(layers[0], st, "%s: layers[%d]: %s", fn, k, why);
+}
+
+/* nf_layer_chain_apply for the public function fn (every message names it). */
+static nf_status chain_apply(const char *fn, nf_layer *const *layers, int32_t count,
+                             const float *in, float *out, int32_t batch, int64_t time,
+                             int32_t units, nf_layout layout, nf_memory memory,
+                             int32_t return_sequences) {
     nf_layer *l0 = layers[0];
+    l0->api = fn;
     if (count < 1 || count > NF_LAYER_CHAIN_MAX)
         return nf__layer_fail(l0, NF_ERR_INVALID_ARGUMENT, "%s: count must be in 1..%d, got %d",
                               fn, NF_LAYER_CHAIN_MAX, count);
+    for (int32_t k = 1; k < count; k++)
+        if (layers[k])
+            layers[k]->api = fn;
     nf_status st = check_call(layers, count, in, out, batch, time, units, layout, memory,
                               return_sequences, fn);
     if (st != NF_OK)
@@ -142,7 +155,7 @@ nf_status nf_layer_chain_apply(nf_layer *const *layers, int32_t count, const flo
         if ((st = nf__layer_reserve(layers[reserved], batch, true, &reserve[reserved], fn)) !=
                 NF_OK &&
             layers[reserved] != l0)
-            nf__layer_fail(l0, st, "layers[%d]: %s", reserved, layers[reserved]->error);
+            other_failed(layers, reserved, st, fn);
     const size_t in_bytes = (size_t)batch * (size_t)time * (size_t)units * sizeof(float);
     const size_t out_bytes = return_sequences ? in_bytes : (size_t)batch * units * sizeof(float);
     const nf_backend_i *be = l0->be;
@@ -157,7 +170,7 @@ nf_status nf_layer_chain_apply(nf_layer *const *layers, int32_t count, const flo
     for (int32_t k = 0; k < count && st == NF_OK; k++)
         if ((st = make_stage(layers[k], &reserve[k], &a.stage[k], fn)) != NF_OK &&
             layers[k] != l0)
-            nf__layer_fail(l0, st, "layers[%d]: %s", k, layers[k]->error);
+            other_failed(layers, k, st, fn);
     for (int32_t k = 0; k < reserved; k++)
         nf__layer_reserve_free(layers[k], &reserve[k]);
     if (st != NF_OK)
@@ -190,12 +203,15 @@ nf_status nf_layer_apply(nf_layer *layer, const float *in, float *out, int32_t b
     if (!layer)
         return NF_ERR_INVALID_ARGUMENT;
     nf_layer *const one[1] = {layer};
-    nf_status st = nf_layer_chain_apply(one, 1, in, out, batch, time, units, layout, memory,
-                                        return_sequences);
-    if (st != NF_OK && !strncmp(layer->error, "nf_layer_chain_apply", 20)) {
-        char msg[sizeof layer->error];
-        memcpy(msg, layer->error, sizeof msg);
-        nf__layer_fail(layer, st, "nf_layer_apply%s", msg + 20);
-    }
-    return st;
+    return chain_apply(__func__, one, 1, in, out, batch, time, units, layout, memory,
+                       return_sequences);
+}
+
+nf_status nf_layer_chain_apply(nf_layer *const *layers, int32_t count, const float *in,
+                               float *out, int32_t batch, int64_t time, int32_t units,
+                               nf_layout layout, nf_memory memory, int32_t return_sequences) {
+    if (!layers || !layers[0])
+        return NF_ERR_INVALID_ARGUMENT;
+    return chain_apply(__func__, layers, count, in, out, batch, time, units, layout, memory,
+                       return_sequences);
 }

@@ -23,10 +23,13 @@ struct nf_layer {
     int64_t stats_steps;     /* steps of the last apply (0: none) */
     float *stage_in, *stage_out; /* backend staging of host memory (CUDA) */
     size_t stage_in_bytes, stage_out_bytes;
-    char error[512];
+    const char *api;         /* the public function called last: its name begins every
+                                message nf__layer_fail records */
+    char error[NF_MESSAGE_MAX];
 };
 
-/* Records a formatted message on the layer and returns st. */
+/* Records a formatted message on the layer (beginning with layer->api's
+ * name) and returns st. */
 nf_status nf__layer_fail(nf_layer *layer, nf_status st, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

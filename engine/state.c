@@ -73,6 +73,7 @@ static nf_status find_slot(nf_network *net, const char *fn, int32_t pop, nf_stat
 
 nf_status nf_population_get_state(nf_network *net, int32_t pop, nf_state_kind which,
                                   float *values) {
+    NF_ENTER(net);
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
     nf_population *p = NULL;
@@ -85,6 +86,7 @@ nf_status nf_population_get_state(nf_network *net, int32_t pop, nf_state_kind wh
 
 nf_status nf_population_set_state(nf_network *net, int32_t pop, nf_state_kind which,
                                   const float *values) {
+    NF_ENTER(net);
     static const char fn[] = "nf_population_set_state";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
@@ -107,6 +109,7 @@ nf_status nf_population_set_state(nf_network *net, int32_t pop, nf_state_kind wh
 }
 
 nf_status nf_population_size(const nf_network *net, int32_t pop, int32_t *n) {
+    NF_ENTER(net);
     int32_t i;
     nf_status st = net ? nf__query(net, "nf_population_size", "pop", pop, NF_OBJ_POPULATION, n,
                                    &i)

@@ -32,8 +32,9 @@ int64_t nf__connection_weight_count(const nf_connection *c) {
     }
 }
 
-static nf_status host_oom(nf_network *net, const char *fn, size_t bytes) {
-    return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory (%zu bytes)", fn, bytes);
+/* Out of host memory for a buffer of `bytes` (the message names the call, NF_ENTER). */
+static nf_status host_oom(nf_network *net, size_t bytes) {
+    return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "out of host memory (%zu bytes)", bytes);
 }
 
 /* Draws `copies` x `per` values on the backend and brings them to host memory:
@@ -45,7 +46,7 @@ static nf_status draw_to_host(nf_network *net, bool normal, bool batched, uint64
     const size_t count = per * copies;
     float *dev, *host = malloc(count * sizeof *host + 1);
     if (!host)
-        return host_oom(net, "nf_connect", count * sizeof *host);
+        return host_oom(net, count * sizeof *host);
     nf_status st = nf__alloc(net, count, &dev);
     if (st == NF_OK) {
         if (batched)
@@ -138,7 +139,7 @@ static nf_status compress(nf_network *net, const nf_connection *c, const float *
     h->col = malloc((size_t)nnz * sizeof *h->col + 1);
     h->values = malloc((size_t)nnz * c->copies * sizeof *h->values + 1);
     if (!h->row_ptr || !h->col || !h->values)
-        return host_oom(net, "nf_connect", (size_t)nnz * (c->copies + 1) * 4);
+        return host_oom(net, (size_t)nnz * (c->copies + 1) * 4);
     int64_t k = 0;
     h->row_ptr[0] = 0;
     for (int32_t i = 0; i < c->n_post; i++) {
@@ -204,7 +205,7 @@ nf_status nf__weights_build(nf_network *net, const nf_connection_desc *d, const 
         h->col = malloc((size_t)h->nnz * sizeof *h->col + 1);
     }
     if (!h->values || (sparse && (!h->row_ptr || !h->col)))
-        return host_oom(net, "nf_connect", count * sizeof(float));
+        return host_oom(net, count * sizeof(float));
     if (sparse) {
         memcpy(h->row_ptr, d->row_ptr, ((size_t)c->n_post + 1) * sizeof *h->row_ptr);
         memcpy(h->col, d->col_idx, (size_t)h->nnz * sizeof *h->col);
@@ -222,7 +223,7 @@ nf_status nf__sparse_transpose_index(nf_network *net, nf_connection *c, const nf
     if (!col_ptr || !row || !c->perm) {
         free(col_ptr);
         free(row);
-        return host_oom(net, "nf_connect", (size_t)nnz * 16);
+        return host_oom(net, (size_t)nnz * 16);
     }
     for (int64_t k = 0; k < nnz; k++)
         col_ptr[h->col[k] + 1]++;
@@ -232,7 +233,7 @@ nf_status nf__sparse_transpose_index(nf_network *net, nf_connection *c, const nf
     if (!next) {
         free(col_ptr);
         free(row);
-        return host_oom(net, "nf_connect", (size_t)c->n_pre * 4);
+        return host_oom(net, (size_t)c->n_pre * 4);
     }
     memcpy(next, col_ptr, ((size_t)c->n_pre + 1) * sizeof *next);
     for (int32_t i = 0; i < c->n_post; i++)
@@ -283,7 +284,7 @@ nf_status nf__weights_store(nf_network *net, nf_connection *c, const float *valu
         return nf__upload(net, c->w, values, count * sizeof(float));
     float *tmp = malloc(count * sizeof *tmp + 1);
     if (!tmp)
-        return host_oom(net, "storing weights", count * sizeof *tmp);
+        return host_oom(net, count * sizeof *tmp);
     reorder(c, values, tmp, true);
     nf_status st = nf__upload(net, c->w, tmp, count * sizeof *tmp);
     free(tmp);
@@ -304,6 +305,7 @@ static nf_status find_connection(nf_network *net, const char *fn, int32_t conn, 
 }
 
 nf_status nf_connection_weight_count(const nf_network *net, int32_t conn, int64_t *count) {
+    NF_ENTER(net);
     int32_t i;
     nf_status st = net ? nf__query(net, "nf_connection_weight_count", "conn", conn,
                                    NF_OBJ_CONNECTION, count, &i)
@@ -314,6 +316,7 @@ nf_status nf_connection_weight_count(const nf_network *net, int32_t conn, int64_
 }
 
 nf_status nf_connection_set_weights(nf_network *net, int32_t conn, const float *w) {
+    NF_ENTER(net);
     static const char fn[] = "nf_connection_set_weights";
     nf_connection *c = NULL;
     nf_status st = net ? find_connection(net, fn, conn, w, &c) : NF_ERR_INVALID_ARGUMENT;
@@ -333,9 +336,14 @@ nf_status nf_connection_set_weights(nf_network *net, int32_t conn, const float *
 }
 
 nf_status nf_connection_get_weights(nf_network *net, int32_t conn, float *w) {
+    NF_ENTER(net);
+    return net ? nf__connection_get_weights(net, "nf_connection_get_weights", conn, w)
+               : NF_ERR_INVALID_ARGUMENT;
+}
+
+nf_status nf__connection_get_weights(nf_network *net, const char *fn, int32_t conn, float *w) {
     nf_connection *c = NULL;
-    nf_status st = net ? find_connection(net, "nf_connection_get_weights", conn, w, &c)
-                       : NF_ERR_INVALID_ARGUMENT;
+    nf_status st = find_connection(net, fn, conn, w, &c);
     if (st != NF_OK)
         return st;
     if (c->desc.kind == NF_CONNECTION_IDENTITY) {
@@ -347,7 +355,7 @@ nf_status nf_connection_get_weights(nf_network *net, int32_t conn, float *w) {
         return nf__download(net, w, c->w, count * sizeof(float));
     float *tmp = malloc(count * sizeof *tmp + 1);
     if (!tmp)
-        return host_oom(net, "nf_connection_get_weights", count * sizeof *tmp);
+        return host_oom(net, count * sizeof *tmp);
     st = nf__download(net, tmp, c->w, count * sizeof *tmp);
     if (st == NF_OK)
         reorder(c, tmp, w, false);

@@ -145,7 +145,8 @@ NF_API nf_status nf_network_create_ex(const nf_network_desc *d, nf_network **out
 
 NF_API void nf_network_destroy(nf_network *net); /* frees everything; NULL is a no-op */
 
-/* The message of the last failed call on `net` ("" after none). Owned by the
+/* The message of the last failed call on `net` ("" after none), beginning
+ * with the name of the function called ("nf_connect: ..."). Owned by the
  * network; the next failing call overwrites it. */
 NF_API const char *nf_network_last_error(const nf_network *net);
 

@@ -7,7 +7,9 @@
  * query) is run once cleanly, counting the allocations each of its calls
  * makes, and then once for every allocation k of every call s, failing
  * exactly that one. Each time the call must return NF_OK (the library coped)
- * or NF_ERR_OUT_OF_MEMORY with a message, and then:
+ * or NF_ERR_OUT_OF_MEMORY with a message that begins with the name of the
+ * public function called ("nf_connect: out of host memory (...)", and not
+ * another function's name after it), and then:
  *   - nothing it could change has changed (observe.h: every state variable,
  *     weight, P, z, probe count, statistics, energy table, layer state);
  *   - the same call made again succeeds, and the rest of the program gives
@@ -264,6 +266,7 @@ static void teardown(ctx *c) {
 
 static int problems;
 
+
 static void problem(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void problem(const char *fmt, ...) {
     va_list ap;
@@ -340,7 +343,7 @@ int main(int argc, char **argv) {
     if (live != 0)
         problem("the clean run leaves %ld allocations after destroying everything", live);
 
-    long coped = 0, oom = 0, unnamed = 0;
+    long coped = 0, oom = 0;
     for (int s = 0; s < nft_sweep_n_steps; s++) {
         for (long k = 1; k <= per_step[s]; k++) {
             if (!run_clean(&c, 0, s, "before the failing call")) {
@@ -351,6 +354,7 @@ int main(int argc, char **argv) {
             set_sentinel(&c, &nft_sweep_steps[s]);
             failed = 0;
             fail_at = calls + k;
+            c.called = NULL;
             const nf_status st = nft_sweep_steps[s].fn(&c);
             fail_at = 0;
             const char *what = nft_sweep_steps[s].name;
@@ -373,9 +377,11 @@ int main(int argc, char **argv) {
                 if (!m[0] || !strcmp(m, sentinel_net) || strstr(m, "mode 99"))
                     problem("%s: allocation %ld failed: NF_ERR_OUT_OF_MEMORY without a message",
                             what, k);
+                else if (!c.called || !nft_message_names(m, c.called))
+                    problem("%s: allocation %ld failed: the message does not begin with "
+                            "\"%s: \": %s", what, k, c.called ? c.called : "(no call)", m);
                 else if (verbose)
                     fprintf(stderr, "%s: allocation %ld: %s\n", what, k, m);
-                unnamed += !strstr(m, "nf_"); /* not (yet) a failure: reported below */
                 observe(&c, &after);
                 char where_[160];
                 if (nft_obs_diff(&before, &after, where_, sizeof where_))
@@ -422,11 +428,9 @@ int main(int argc, char **argv) {
     rmdir(dir);
     printf("alloc_sweep: %d calls making %ld allocations at %d call sites of the library "
            "(%ld allocations in all while sweeping); each failed once: %ld gave "
-           "NF_ERR_OUT_OF_MEMORY, %ld coped; %d problems\n",
+           "NF_ERR_OUT_OF_MEMORY (each message checked to begin with the called function's "
+           "name), %ld coped; %d problems\n",
            nft_sweep_n_steps, clean_calls, n_sites, calls, oom, coped, problems);
-    if (unnamed)
-        printf("alloc_sweep: note: %ld of the %ld out-of-memory messages name no nf_ function "
-               "(such as \"allocating: out of cpu memory\")\n", unnamed, oom);
     if (verbose) {
         for (int i = 0; i < nft_sweep_n_steps; i++)
             printf("  %-24s %ld allocations\n", nft_sweep_steps[i].name, per_step[i]);

@@ -252,3 +252,13 @@ void nft_obs_free(nft_obs *o) {
     nft_obs_release(o->fields);
     memset(o, 0, sizeof *o);
 }
+
+int nft_message_names(const char *m, const char *fn) {
+    const size_t len = strlen(fn);
+    if (strncmp(m, fn, len) || m[len] != ':' || m[len + 1] != ' ')
+        return 0;
+    const char *rest = m + len + 2;
+    const size_t ident =
+        strncmp(rest, "nf_", 3) ? 0 : strspn(rest, "abcdefghijklmnopqrstuvwxyz0123456789_");
+    return !(ident && rest[ident] == ':');
+}

@@ -67,6 +67,11 @@ void nft_observe_layer(nft_obs *o, const nft_layer *l);
  * field that differs. */
 int nft_obs_diff(const nft_obs *a, const nft_obs *b, char *where, size_t cap);
 void nft_obs_clear(nft_obs *o); /* empties it, keeping its buffers */
+
+/* 1 when a failure's message m names the public function fn called, as the
+ * library promises: it begins "fn: " and names no other function right
+ * after ("nf_connect: out of host memory (...)"). */
+int nft_message_names(const char *m, const char *fn);
 void nft_obs_free(nft_obs *o);
 
 #endif /* NFT_OBSERVE_H */

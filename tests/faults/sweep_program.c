@@ -19,6 +19,8 @@
 #define BATCH 2
 #define ROWS 64
 
+/* Makes a public call, recording its name: a failure's message must begin with it. */
+#define CALL(f, ...) (c->called = #f, f(__VA_ARGS__))
 
 
 static nf_status add_object(ctx *c, nf_status st, int32_t id, nft_kind kind, int32_t size,
@@ -52,7 +54,7 @@ static nf_status s_create(ctx *c) {
     d.batch = BATCH;
     d.seed = 7;
     d.backend = NF_BACKEND_CPU;
-    nf_status st = nf_network_create_ex(&d, &c->net, c->msg, sizeof c->msg);
+    nf_status st = CALL(nf_network_create_ex, &d, &c->net, c->msg, sizeof c->msg);
     if (st != NF_OK && c->net) {
         fprintf(stderr, "alloc_sweep: a failed nf_network_create_ex returned a network\n");
         exit(1);
@@ -62,7 +64,7 @@ static nf_status s_create(ctx *c) {
 
 static nf_status pop(ctx *c, nf_population_desc *d, int32_t *id) {
     int32_t got = -1;
-    nf_status st = nf_population_add(c->net, d, &got);
+    nf_status st = CALL(nf_population_add, c->net, d, &got);
     if (st == NF_OK)
         *id = got;
     return add_object(c, st, got, NFT_POP, d->n, 0, 0);
@@ -107,7 +109,7 @@ static nf_status s_pop_izh(ctx *c) {
 
 static nf_status input(ctx *c, int32_t dim, int32_t *id) {
     int32_t got = -1;
-    nf_status st = nf_input_add(c->net, dim, &got);
+    nf_status st = CALL(nf_input_add, c->net, dim, &got);
     if (st == NF_OK)
         *id = got;
     return add_object(c, st, got, NFT_INPUT, dim, 0, 0);
@@ -121,15 +123,15 @@ static nf_status s_set_drive(ctx *c) {
     float *v = values(ROWS * BATCH * 8);
     for (int i = 0; i < ROWS * BATCH * 8; i++)
         v[i] = 40.0f + 30.0f * v[i];
-    return nf_input_set(c->net, c->drive, ROWS, v);
+    return CALL(nf_input_set, c->net, c->drive, ROWS, v);
 }
 
 static nf_status s_set_target(ctx *c) {
-    return nf_input_set(c->net, c->target, ROWS, values(ROWS * BATCH * 2));
+    return CALL(nf_input_set, c->net, c->target, ROWS, values(ROWS * BATCH * 2));
 }
 
 static nf_status s_set_rows(ctx *c) {
-    return nf_input_set(c->net, c->rows_target, ROWS, values(ROWS * BATCH * 6));
+    return CALL(nf_input_set, c->net, c->rows_target, ROWS, values(ROWS * BATCH * 6));
 }
 
 // connections
@@ -137,7 +139,7 @@ static nf_status s_set_rows(ctx *c) {
 static nf_status conn(ctx *c, int32_t pre, int32_t post, const nf_connection_desc *d,
                       int32_t *id) {
     int32_t got = -1;
-    nf_status st = nf_connect(c->net, pre, post, d, &got);
+    nf_status st = CALL(nf_connect, c->net, pre, post, d, &got);
     if (st == NF_OK)
         *id = got;
     return add_object(c, st, got, NFT_CONN, 0, 0, 0);
@@ -201,7 +203,7 @@ static nf_status s_sparse_given(ctx *c) {
 static nf_status s_readout(ctx *c) {
     nf_readout_desc d = {.per_batch = 0, .weights = NULL, .z_init_scale = 0.1f};
     int32_t got = -1;
-    nf_status st = nf_readout_add(c->net, c->leaky, 2, &d, &got);
+    nf_status st = CALL(nf_readout_add, c->net, c->leaky, 2, &d, &got);
     if (st == NF_OK)
         c->readout = got;
     return add_object(c, st, got, NFT_READOUT, 2, 6, 1);
@@ -260,7 +262,7 @@ static nf_status s_unmasked(ctx *c) {
 
 static nf_status learner(ctx *c, const nf_learner_desc *d, int32_t *id) {
     int32_t got = -1;
-    nf_status st = nf_learner_add(c->net, d, &got);
+    nf_status st = CALL(nf_learner_add, c->net, d, &got);
     if (st == NF_OK)
         *id = got;
     return add_object(c, st, got, NFT_LEARNER, 0, 0, 0);
@@ -330,124 +332,126 @@ static nf_status probe(ctx *c, nf_status st, int32_t id, int32_t *out) {
 
 static nf_status s_probe_output(ctx *c) {
     int32_t id = -1;
-    const nf_status st = nf_probe_add(c->net, c->lif, NF_PROBE_OUTPUT, 1, &id);
+    const nf_status st = CALL(nf_probe_add, c->net, c->lif, NF_PROBE_OUTPUT, 1, &id);
     return probe(c, st, id, &c->p_lif);
 }
 
 static nf_status s_probe_filtered(ctx *c) {
     int32_t id = -1;
-    const nf_status st = nf_probe_add(c->net, c->leaky, NF_PROBE_FILTERED, 2, &id);
+    const nf_status st = CALL(nf_probe_add, c->net, c->leaky, NF_PROBE_FILTERED, 2, &id);
     return probe(c, st, id, &c->p_leaky);
 }
 
 static nf_status s_probe_state(ctx *c) {
     int32_t id = -1;
-    const nf_status st = nf_probe_add(c->net, c->tanh_s, NF_PROBE_STATE, 1, &id);
+    const nf_status st = CALL(nf_probe_add, c->net, c->tanh_s, NF_PROBE_STATE, 1, &id);
     return probe(c, st, id, NULL);
 }
 
 static nf_status s_probe_error(ctx *c) {
     int32_t id = -1;
-    const nf_status st = nf_probe_add(c->net, c->l_readout, NF_PROBE_ERROR, 1, &id);
+    const nf_status st = CALL(nf_probe_add, c->net, c->l_readout, NF_PROBE_ERROR, 1, &id);
     return probe(c, st, id, NULL);
 }
 
 static nf_status s_probe_input(ctx *c) {
     int32_t id = -1;
-    const nf_status st = nf_probe_add(c->net, c->drive, NF_PROBE_INPUT, 4, &id);
+    const nf_status st = CALL(nf_probe_add, c->net, c->drive, NF_PROBE_INPUT, 4, &id);
     return probe(c, st, id, NULL);
 }
 
 static nf_status s_probe_readout(ctx *c) {
     int32_t id = -1;
-    const nf_status st = nf_probe_add(c->net, c->readout, NF_PROBE_OUTPUT, 1, &id);
+    const nf_status st = CALL(nf_probe_add, c->net, c->readout, NF_PROBE_OUTPUT, 1, &id);
     return probe(c, st, id, NULL);
 }
 
 static nf_status s_probe_recovery(ctx *c) {
     int32_t id = -1;
-    const nf_status st = nf_probe_add_state(c->net, c->izh, NF_STATE_RECOVERY, 3, &id);
+    const nf_status st = CALL(nf_probe_add_state, c->net, c->izh, NF_STATE_RECOVERY, 3, &id);
     return probe(c, st, id, NULL);
 }
 
 // parameters and state
 
-static nf_status s_stats_lif(ctx *c) { return nf_population_rate_stats_enable(c->net, c->lif, 1); }
+static nf_status s_stats_lif(ctx *c) {
+    return CALL(nf_population_rate_stats_enable, c->net, c->lif, 1);
+}
 static nf_status s_stats_tanh(ctx *c) {
-    return nf_population_rate_stats_enable(c->net, c->tanh_s, 1);
+    return CALL(nf_population_rate_stats_enable, c->net, c->tanh_s, 1);
 }
 
 static nf_status s_stats_others(ctx *c) {
-    nf_status st = nf_population_rate_stats_enable(c->net, c->leaky, 1);
+    nf_status st = CALL(nf_population_rate_stats_enable, c->net, c->leaky, 1);
     if (st == NF_OK)
-        st = nf_population_rate_stats_enable(c->net, c->relu, 1);
-    return st == NF_OK ? nf_population_rate_stats_enable(c->net, c->izh, 1) : st;
+        st = CALL(nf_population_rate_stats_enable, c->net, c->relu, 1);
+    return st == NF_OK ? CALL(nf_population_rate_stats_enable, c->net, c->izh, 1) : st;
 }
 
 static nf_status s_gain_bias(ctx *c) {
     const float g[6] = {1, 2, 3, 1, 2, 3}, b[6] = {0.1f, 0, 0, 0, 0, -0.1f};
-    return nf_population_set_gain_bias(c->net, c->relu, g, b);
+    return CALL(nf_population_set_gain_bias, c->net, c->relu, g, b);
 }
 
 static nf_status s_set_x(ctx *c) {
-    return nf_population_set_state(c->net, c->leaky, NF_STATE_X, values(BATCH * 6));
+    return CALL(nf_population_set_state, c->net, c->leaky, NF_STATE_X, values(BATCH * 6));
 }
 
 static nf_status s_set_filter(ctx *c) {
-    return nf_population_set_state(c->net, c->lif, NF_STATE_FILTER, values(BATCH * 8));
+    return CALL(nf_population_set_state, c->net, c->lif, NF_STATE_FILTER, values(BATCH * 8));
 }
 
 static nf_status s_set_sparse_weights(ctx *c) {
-    return nf_connection_set_weights(c->net, c->c_sparse, values(12));
+    return CALL(nf_connection_set_weights, c->net, c->c_sparse, values(12));
 }
 
 static nf_status s_set_event_weights(ctx *c) {
     int64_t count = 0;
-    nf_connection_weight_count(c->net, c->c_event_sparse, &count);
+    CALL(nf_connection_weight_count, c->net, c->c_event_sparse, &count);
     float *w = __real_calloc((size_t)count + 1, sizeof *w);
-    nf_status st = nf_connection_get_weights(c->net, c->c_event_sparse, w);
+    nf_status st = CALL(nf_connection_get_weights, c->net, c->c_event_sparse, w);
     for (int64_t i = 0; st == NF_OK && i < count; i++)
         w[i] *= 0.5f;
     if (st == NF_OK)
-        st = nf_connection_set_weights(c->net, c->c_event_sparse, w);
+        st = CALL(nf_connection_set_weights, c->net, c->c_event_sparse, w);
     __real_free(w);
     return st;
 }
 
 static nf_status s_readout_weights(ctx *c) {
-    return nf_readout_set_weights(c->net, c->readout, values(2 * 6));
+    return CALL(nf_readout_set_weights, c->net, c->readout, values(2 * 6));
 }
 
 static nf_status s_readout_state(ctx *c) {
-    return nf_readout_set_state(c->net, c->readout, values(BATCH * 2));
+    return CALL(nf_readout_set_state, c->net, c->readout, values(BATCH * 2));
 }
 
 static nf_status s_set_p(ctx *c) {
     int64_t count = 0;
-    nf_learner_p_count(c->net, c->l_readout, &count);
+    CALL(nf_learner_p_count, c->net, c->l_readout, &count);
     float *p = __real_calloc((size_t)count, sizeof *p);
     for (int i = 0; i < 6; i++)
         p[i * 6 + i] = 3.0f;
-    nf_status st = nf_learner_set_p(c->net, c->l_readout, p);
+    nf_status st = CALL(nf_learner_set_p, c->net, c->l_readout, p);
     __real_free(p);
     return st;
 }
 
 static nf_status s_set_p_f64(ctx *c) {
     int64_t count = 0;
-    nf_learner_p_count(c->net, c->l_masked, &count);
+    CALL(nf_learner_p_count, c->net, c->l_masked, &count);
     double *p = __real_calloc((size_t)count, sizeof *p);
-    nf_status st = nf_learner_get_p_f64(c->net, c->l_masked, p);
+    nf_status st = CALL(nf_learner_get_p_f64, c->net, c->l_masked, p);
     for (int64_t i = 0; st == NF_OK && i < count; i++)
         p[i] *= 2.0;
     if (st == NF_OK)
-        st = nf_learner_set_p_f64(c->net, c->l_masked, p);
+        st = CALL(nf_learner_set_p_f64, c->net, c->l_masked, p);
     __real_free(p);
     return st;
 }
 
 static nf_status s_register(ctx *c) {
-    nf_status st = nf_energy_device_register(c->net, "asic", 1e-12, 2e-12, 1);
+    nf_status st = CALL(nf_energy_device_register, c->net, "asic", 1e-12, 2e-12, 1);
     if (st == NF_OK) {
         c->devices[0] = "asic";
         c->n_devices = 1;
@@ -457,71 +461,73 @@ static nf_status s_register(ctx *c) {
 
 // running and reading
 
-static nf_status s_run(ctx *c) { return nf_network_run(c->net, 20); }
+static nf_status s_run(ctx *c) { return CALL(nf_network_run, c->net, 20); }
 
 static nf_status s_probe_read(ctx *c) {
     float buf[20 * BATCH * 8];
     int64_t rows = 0;
-    return nf_probe_read(c->net, c->p_lif, buf, sizeof buf / sizeof *buf, &rows);
+    return CALL(nf_probe_read, c->net, c->p_lif, buf, sizeof buf / sizeof *buf, &rows);
 }
 
 static nf_status s_write_npy(ctx *c) {
     char path[256];
     snprintf(path, sizeof path, "%s/leaky.npy", c->dir);
-    return nf_probe_write_npy(c->net, c->p_leaky, path);
+    return CALL(nf_probe_write_npy, c->net, c->p_leaky, path);
 }
 
 /* Through a chain of links: chain.npy -> (absolute) link.npy -> (relative) sub/target.npy. */
 static nf_status s_write_npy_link(ctx *c) {
     char path[256];
     snprintf(path, sizeof path, "%s/chain.npy", c->dir);
-    return nf_probe_write_npy(c->net, c->p_lif, path);
+    return CALL(nf_probe_write_npy, c->net, c->p_lif, path);
 }
 
 static nf_status s_rate_stats(ctx *c) {
     const double q[3] = {5, 50, 95};
     nf_rate_stats s;
     float rates[8];
-    return nf_population_rate_stats(c->net, c->lif, q, 3, &s, rates);
+    return CALL(nf_population_rate_stats, c->net, c->lif, q, 3, &s, rates);
 }
 
 static nf_status s_energy(ctx *c) {
     double j = 0;
-    return nf_energy_estimate(c->net, "loihi", 50, 0.001, &j);
+    return CALL(nf_energy_estimate, c->net, "loihi", 50, 0.001, &j);
 }
 
 static nf_status s_summary(ctx *c) {
     const char *devs[] = {"cpu", "spinnaker2", "asic"};
     char buf[4096];
     size_t needed = 0;
-    return nf_energy_summary(c->net, devs, 3, 50, 0.001, buf, sizeof buf, &needed);
+    return CALL(nf_energy_summary, c->net, devs, 3, 50, 0.001, buf, sizeof buf, &needed);
 }
 
 static nf_status s_get_event_weights(ctx *c) {
     float w[8 * 6];
-    return nf_connection_get_weights(c->net, c->c_event_sparse, w);
+    return CALL(nf_connection_get_weights, c->net, c->c_event_sparse, w);
 }
 
 static nf_status s_get_p(ctx *c) {
     double p[36 * 2];
-    return nf_learner_get_p_f64(c->net, c->l_currents, p);
+    return CALL(nf_learner_get_p_f64, c->net, c->l_currents, p);
 }
 
 static nf_status s_get_state(ctx *c) {
     float v[BATCH * 6];
-    return nf_population_get_state(c->net, c->leaky, NF_STATE_FILTER_AUX, v);
+    return CALL(nf_population_get_state, c->net, c->leaky, NF_STATE_FILTER_AUX, v);
 }
 
-static nf_status s_reset(ctx *c) { return nf_network_reset(c->net); }
-static nf_status s_rate_mode(ctx *c) { return nf_network_set_mode(c->net, NF_MODE_RATE); }
-static nf_status s_run_short(ctx *c) { return nf_network_run(c->net, 5); }
-static nf_status s_spiking_mode(ctx *c) { return nf_network_set_mode(c->net, NF_MODE_SPIKING); }
-static nf_status s_set_dt(ctx *c) { return nf_network_set_dt(c->net, 0.0005); }
+static nf_status s_reset(ctx *c) { return CALL(nf_network_reset, c->net); }
+static nf_status s_rate_mode(ctx *c) { return CALL(nf_network_set_mode, c->net, NF_MODE_RATE); }
+static nf_status s_run_short(ctx *c) { return CALL(nf_network_run, c->net, 5); }
+static nf_status s_spiking_mode(ctx *c) {
+    return CALL(nf_network_set_mode, c->net, NF_MODE_SPIKING);
+}
+static nf_status s_set_dt(ctx *c) { return CALL(nf_network_set_dt, c->net, 0.0005); }
 static nf_status s_disable_learner(ctx *c) {
-    return nf_learner_set_enabled(c->net, c->l_currents, 0);
+    return CALL(nf_learner_set_enabled, c->net, c->l_currents, 0);
 }
 static nf_status s_stats_off(ctx *c) {
-    return nf_population_rate_stats_enable(c->net, c->tanh_s, 0);
+    return CALL(nf_population_rate_stats_enable, c->net, c->tanh_s, 0);
 }
 
 // files and devices, without a network
@@ -530,7 +536,7 @@ static nf_status s_npy_write(ctx *c) {
     char path[256];
     snprintf(path, sizeof path, "%s/direct.npy", c->dir);
     const int64_t shape[2] = {3, 4};
-    return nf_npy_write_f32(path, values(12), 2, shape, c->msg, sizeof c->msg);
+    return CALL(nf_npy_write_f32, path, values(12), 2, shape, c->msg, sizeof c->msg);
 }
 
 static nf_status s_npy_read(ctx *c) {
@@ -540,7 +546,7 @@ static nf_status s_npy_read(ctx *c) {
     int64_t shape[NF_NPY_MAX_DIMS];
     nf_npy_free(c->npy);
     c->npy = NULL;
-    nf_status st = nf_npy_read_f32(path, &c->npy, &ndim, shape, c->msg, sizeof c->msg);
+    nf_status st = CALL(nf_npy_read_f32, path, &c->npy, &ndim, shape, c->msg, sizeof c->msg);
     if (st == NF_OK && (ndim != 2 || shape[0] != 3 || shape[1] != 4 || c->npy[5] != sample(5))) {
         fprintf(stderr, "alloc_sweep: the .npy file read back differs\n");
         exit(1);
@@ -560,7 +566,7 @@ static nf_status s_npy_read_f8(ctx *c) {
     int64_t shape[NF_NPY_MAX_DIMS];
     nf_npy_free(c->npy);
     c->npy = NULL;
-    nf_status st = nf_npy_read_f32(path, &c->npy, &ndim, shape, c->msg, sizeof c->msg);
+    nf_status st = CALL(nf_npy_read_f32, path, &c->npy, &ndim, shape, c->msg, sizeof c->msg);
     if (st == NF_OK && (ndim != 1 || shape[0] != 5 || c->npy[4] != 2.5f)) {
         fprintf(stderr, "alloc_sweep: the '<f8' file read back differs\n");
         exit(1);
@@ -590,7 +596,7 @@ void nft_sweep_write_doubles(const char *dir) {
 
 static nf_status s_device_query(ctx *c) {
     nf_device_info info;
-    nf_status st = nf_device_query(NF_BACKEND_CPU, 0, &info);
+    nf_status st = CALL(nf_device_query, NF_BACKEND_CPU, 0, &info);
     if (st != NF_OK)
         snprintf(c->msg, sizeof c->msg, "%s", info.detail);
     return st;
@@ -600,7 +606,7 @@ static nf_status s_device_query(ctx *c) {
 
 static nf_status layer(ctx *c, const nf_layer_desc *d) {
     nf_layer *l = NULL;
-    nf_status st = nf_layer_create_ex(d, &l, c->msg, sizeof c->msg);
+    nf_status st = CALL(nf_layer_create_ex, d, &l, c->msg, sizeof c->msg);
     if (st != NF_OK && l) {
         fprintf(stderr, "alloc_sweep: a failed nf_layer_create_ex returned a layer\n");
         exit(1);
@@ -638,7 +644,7 @@ static nf_status s_layer_alpha(ctx *c) {
 
 static nf_status s_layer_apply(ctx *c) {
     float out[3 * 5 * 4];
-    nf_status st = nf_layer_apply(c->layers[0].layer, values(3 * 5 * 4), out, 3, 5, 4,
+    nf_status st = CALL(nf_layer_apply, c->layers[0].layer, values(3 * 5 * 4), out, 3, 5, 4,
                                   NF_LAYOUT_BATCH_MAJOR, NF_MEMORY_HOST, 1);
     if (st == NF_OK)
         c->layers[0].batch = 3;
@@ -646,14 +652,14 @@ static nf_status s_layer_apply(ctx *c) {
 }
 
 static nf_status s_layer_set_state(ctx *c) {
-    nf_status st = nf_layer_set_state(c->layers[1].layer, NF_STATE_FILTER, 3, values(12));
+    nf_status st = CALL(nf_layer_set_state, c->layers[1].layer, NF_STATE_FILTER, 3, values(12));
     if (st == NF_OK)
         c->layers[1].batch = 3;
     return st;
 }
 
 static nf_status s_layer_alpha_state(ctx *c) {
-    nf_status st = nf_layer_set_state(c->layers[2].layer, NF_STATE_FILTER_AUX, 3, values(12));
+    nf_status st = CALL(nf_layer_set_state, c->layers[2].layer, NF_STATE_FILTER_AUX, 3, values(12));
     if (st == NF_OK)
         c->layers[2].batch = 3;
     return st;
@@ -662,7 +668,7 @@ static nf_status s_layer_alpha_state(ctx *c) {
 static nf_status s_chain(ctx *c) {
     nf_layer *chain[3] = {c->layers[0].layer, c->layers[1].layer, c->layers[2].layer};
     float out[3 * 4];
-    nf_status st = nf_layer_chain_apply(chain, 3, values(6 * 3 * 4), out, 3, 6, 4,
+    nf_status st = CALL(nf_layer_chain_apply, chain, 3, values(6 * 3 * 4), out, 3, 6, 4,
                                         NF_LAYOUT_TIME_MAJOR, NF_MEMORY_HOST, 0);
     if (st == NF_OK)
         c->layers[0].batch = c->layers[1].batch = c->layers[2].batch = 3;
@@ -673,16 +679,16 @@ static nf_status s_layer_stats(ctx *c) {
     nf_rate_stats s;
     float rates[4];
     const double q[2] = {25, 75};
-    return nf_layer_rate_stats(c->layers[0].layer, q, 2, &s, rates);
+    return CALL(nf_layer_rate_stats, c->layers[0].layer, q, 2, &s, rates);
 }
 
 static nf_status s_layer_rate_mode(ctx *c) {
-    return nf_layer_set_mode(c->layers[0].layer, NF_MODE_RATE);
+    return CALL(nf_layer_set_mode, c->layers[0].layer, NF_MODE_RATE);
 }
 
 static nf_status s_layer_apply_batch4(ctx *c) {
     float out[4 * 4];
-    nf_status st = nf_layer_apply(c->layers[2].layer, values(4 * 7 * 4), out, 4, 7, 4,
+    nf_status st = CALL(nf_layer_apply, c->layers[2].layer, values(4 * 7 * 4), out, 4, 7, 4,
                                   NF_LAYOUT_BATCH_MAJOR, NF_MEMORY_HOST, 0);
     if (st == NF_OK)
         c->layers[2].batch = 4;
@@ -691,10 +697,10 @@ static nf_status s_layer_apply_batch4(ctx *c) {
 
 static nf_status s_layer_get_state(ctx *c) {
     float v[4 * 4];
-    return nf_layer_get_state(c->layers[2].layer, NF_STATE_FILTER_AUX, 4, v);
+    return CALL(nf_layer_get_state, c->layers[2].layer, NF_STATE_FILTER_AUX, 4, v);
 }
 
-static nf_status s_layer_reset(ctx *c) { return nf_layer_reset(c->layers[1].layer); }
+static nf_status s_layer_reset(ctx *c) { return CALL(nf_layer_reset, c->layers[1].layer); }
 
 
 

@@ -35,6 +35,7 @@ typedef struct ctx {
     const char *devices[1];
     int n_devices;
     char msg[512];            /* AT_CTX calls' messages */
+    const char *called;       /* the public function the step called last (CALL) */
     const char *dir;          /* a scratch folder */
     /* ids */
     int32_t lif, leaky, tanh_s, relu, izh;

@@ -66,6 +66,13 @@ int fz_enum(fz_reader *r, int count);
 
 /* A status is one of nf_status. */
 void fz_status_valid(nf_status st, const char *call);
+/* A failure's message m begins with the name of the function called, "call: "
+ * ("nf_connect: out of host memory (...)"), and names no other function right
+ * after it; one cut short by a buffer of `cap` bytes (0: not cut) must be the
+ * beginning of that. */
+void fz_message_names(const char *m, const char *call, size_t cap);
+/* Makes a public call, naming it in `call` for the checks. */
+#define FZ_CALL(call, f, ...) ((call) = #f, f(__VA_ARGS__))
 
 /* Set NFT_FUZZ_TRACE=1 to see every call of an input replayed (for triage). */
 extern int fz_trace;

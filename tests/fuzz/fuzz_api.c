@@ -151,6 +151,19 @@ float *fz_floats(fz_reader *r, int64_t count) {
     return v;
 }
 
+void fz_message_names(const char *m, const char *call, size_t cap) {
+    const size_t len = strlen(call), got = strlen(m);
+    if (cap && got + 1 == cap && got < len + 2) {
+        FZ_CHECK(!strncmp(m, call, got < len ? got : len) && (got <= len || m[len] == ':'),
+                 "%s: the message \"%s\", cut short, does not begin with the function's name",
+                 call, m);
+        return;
+    }
+    FZ_CHECK(nft_message_names(m, call),
+             "%s: the message \"%s\" does not begin with \"%s: \" (or names another function)",
+             call, m, call);
+}
+
 static const char sentinel[] = "nf_network_set_mode: mode 12345 is not an nf_mode";
 
 void fz_before(fz_state *s) {
@@ -169,6 +182,7 @@ void fz_after(fz_state *s, nf_status st, const char *call, int may_change) {
     FZ_CHECK(m[0] && strcmp(m, sentinel), "%s failed (%s) without a message", call,
              nf_status_string(st));
     FZ_CHECK(strlen(m) < 512, "%s: the message is not terminated", call);
+    fz_message_names(m, call, 0);
     if (may_change)
         return;
     nft_obs_clear(&s->after);
@@ -192,6 +206,7 @@ void fz_layer_after(fz_state *s, nft_layer *l, nf_status st, const char *call) {
     const char *m = nf_layer_last_error(l->layer);
     FZ_CHECK(m[0] && !strstr(m, "mode 12345"), "%s failed (%s) without a message", call,
              nf_status_string(st));
+    fz_message_names(m, call, 0);
     nft_obs_clear(&s->after);
     for (int i = 0; i < s->n_layers; i++)
         nft_observe_layer(&s->after, &s->layers[i]);
@@ -256,9 +271,11 @@ static void create(fz_reader *r, fz_state *s) {
         first = fz_chance(r, 224) ? fz_u8(r) % 4 : hostile[fz_u8(r) % 4];
         count = fz_chance(r, 224) ? 1 + fz_u8(r) % 4 : hostile[fz_u8(r) % 4];
     }
+    const char *call;
     const nf_status st =
-        window ? nf_network_create_window(fz_chance(r, 4) ? NULL : &d, first, count, &net, msg, cap)
-               : nf_network_create_ex(fz_chance(r, 4) ? NULL : &d, &net, msg, cap);
+        window ? FZ_CALL(call, nf_network_create_window, fz_chance(r, 4) ? NULL : &d, first,
+                         count, &net, msg, cap)
+               : FZ_CALL(call, nf_network_create_ex, fz_chance(r, 4) ? NULL : &d, &net, msg, cap);
     FZ_TRACE("create batch %d dt %g backend %d device %d window %d (%d, %d)\n", d.batch, d.dt,
              (int)d.backend, d.device, window, first, count);
     fz_status_valid(st, "nf_network_create_ex");
@@ -266,6 +283,7 @@ static void create(fz_reader *r, fz_state *s) {
     if (st != NF_OK) {
         FZ_CHECK(!net, "a failed nf_network_create_ex left *out set");
         FZ_CHECK(msg[0] || cap == 1, "nf_network_create_ex failed without a message");
+        fz_message_names(msg, call, cap);
     } else {
         FZ_CHECK(net, "nf_network_create_ex gave NF_OK and no network");
         FZ_CHECK(d.batch >= 1 && d.dt > 0 && isfinite((float)d.dt) && (float)d.dt > 0.0f &&

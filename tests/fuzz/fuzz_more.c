@@ -68,6 +68,7 @@ static void layer_create(fz_reader *r, fz_state *s) {
     if (st != NF_OK) {
         FZ_CHECK(!layer, "a failed nf_layer_create_ex left *out set");
         FZ_CHECK(msg[0] || cap == 1, "nf_layer_create_ex failed without a message");
+        fz_message_names(msg, "nf_layer_create_ex", cap);
     } else {
         FZ_CHECK(units >= 1, "nf_layer_create_ex accepted %d units", units);
         const int wild = !tame(initial, units) || !tame(taus, units) ||
@@ -235,6 +236,8 @@ static nf_status read_npy(fz_reader *r, const char *path, float **data, int32_t 
     if (st != NF_OK) {
         FZ_CHECK(!*data && *ndim == 0, "a failed nf_npy_read_f32 left data or ndim %d", *ndim);
         FZ_CHECK(cap <= 1 || msg[0], "nf_npy_read_f32 failed without a message");
+        if (cap)
+            fz_message_names(msg, "nf_npy_read_f32", cap);
     } else {
         FZ_CHECK(*data && *ndim >= 0 && *ndim <= NF_NPY_MAX_DIMS,
                  "nf_npy_read_f32: data %p, %d dimensions", (void *)*data, *ndim);
@@ -299,6 +302,8 @@ static void npy_round_trip(fz_reader *r, fz_state *s) {
         nf_npy_free(back);
     } else {
         FZ_CHECK(cap <= 1 || msg[0], "nf_npy_write_f32 failed without a message");
+        if (cap)
+            fz_message_names(msg, "nf_npy_write_f32", cap);
     }
     free(msg);
     free(data);

@@ -427,13 +427,14 @@ static void readout_ops(fz_reader *r, fz_state *s) {
     float *arg = fz_chance(r, 4) ? NULL : v;
     fz_before(s);
     nf_status st;
+    const char *call;
     switch (which) {
-    case 0: st = nf_readout_set_weights(s->net, ro, arg); break;
-    case 1: st = nf_readout_get_weights(s->net, ro, arg); break;
-    case 2: st = nf_readout_set_state(s->net, ro, arg); break;
-    default: st = nf_readout_get_state(s->net, ro, arg); break;
+    case 0: st = FZ_CALL(call, nf_readout_set_weights, s->net, ro, arg); break;
+    case 1: st = FZ_CALL(call, nf_readout_get_weights, s->net, ro, arg); break;
+    case 2: st = FZ_CALL(call, nf_readout_set_state, s->net, ro, arg); break;
+    default: st = FZ_CALL(call, nf_readout_get_state, s->net, ro, arg); break;
     }
-    fz_after(s, st, "a readout call", 0);
+    fz_after(s, st, call, 0);
     free(v);
 }
 
@@ -462,14 +463,15 @@ static void learner_ops(fz_reader *r, fz_state *s) {
                 p[i * n + j] = p[j * n + i];
     }
     fz_before(s);
+    const char *call;
     switch (which) {
-    case 0: st = nf_learner_set_enabled(s->net, l, fz_u8(r) % 3 - 1); break;
-    case 1: st = nf_learner_get_p(s->net, l, fz_chance(r, 4) ? NULL : p); break;
-    case 2: st = nf_learner_set_p(s->net, l, fz_chance(r, 4) ? NULL : p); break;
-    case 3: st = nf_learner_get_p_f64(s->net, l, p64); break;
-    default: st = nf_learner_set_p_f64(s->net, l, p64); break;
+    case 0: st = FZ_CALL(call, nf_learner_set_enabled, s->net, l, fz_u8(r) % 3 - 1); break;
+    case 1: st = FZ_CALL(call, nf_learner_get_p, s->net, l, fz_chance(r, 4) ? NULL : p); break;
+    case 2: st = FZ_CALL(call, nf_learner_set_p, s->net, l, fz_chance(r, 4) ? NULL : p); break;
+    case 3: st = FZ_CALL(call, nf_learner_get_p_f64, s->net, l, p64); break;
+    default: st = FZ_CALL(call, nf_learner_set_p_f64, s->net, l, p64); break;
     }
-    fz_after(s, st, "a learner call", 0);
+    fz_after(s, st, call, 0);
     free(p);
     free(p64);
 }
@@ -589,15 +591,16 @@ static void queries(fz_reader *r, fz_state *s) {
     const int null = fz_chance(r, 16);
     fz_before(s);
     nf_status st;
+    const char *call;
     switch (fz_u8(r) % 6) {
-    case 0: st = nf_population_size(s->net, id, null ? NULL : &n); break;
-    case 5: st = nf_input_size(s->net, id, null ? NULL : &n); break;
-    case 1: st = nf_probe_rows(s->net, id, null ? NULL : &v); break;
-    case 2: st = nf_probe_row_size(s->net, id, null ? NULL : &v); break;
-    case 3: st = nf_connection_weight_count(s->net, id, null ? NULL : &v); break;
-    default: st = nf_learner_p_count(s->net, id, null ? NULL : &v); break;
+    case 0: st = FZ_CALL(call, nf_population_size, s->net, id, null ? NULL : &n); break;
+    case 5: st = FZ_CALL(call, nf_input_size, s->net, id, null ? NULL : &n); break;
+    case 1: st = FZ_CALL(call, nf_probe_rows, s->net, id, null ? NULL : &v); break;
+    case 2: st = FZ_CALL(call, nf_probe_row_size, s->net, id, null ? NULL : &v); break;
+    case 3: st = FZ_CALL(call, nf_connection_weight_count, s->net, id, null ? NULL : &v); break;
+    default: st = FZ_CALL(call, nf_learner_p_count, s->net, id, null ? NULL : &v); break;
     }
-    fz_after(s, st, "a query", 0);
+    fz_after(s, st, call, 0);
 }
 
 /* A checkpoint: saved (a failure changes nothing), loaded on the CPU, and the
