@@ -174,22 +174,20 @@ nf_status nf__atomic_commit(nf_atomic_file *af, char *message, size_t capacity) 
         finish(af, 1);
         return st;
     }
-    /* the rename itself reaches the disk with its folder */
-    const char *slash = strrchr(af->path, '/');
-    char *dir = NULL;
-    if (slash && slash != af->path) {
-        dir = malloc((size_t)(slash - af->path) + 1);
-        if (dir) {
-            memcpy(dir, af->path, (size_t)(slash - af->path));
-            dir[slash - af->path] = '\0';
-        }
-    }
-    const int dfd = open(dir ? dir : (slash ? "/" : "."), O_RDONLY | O_DIRECTORY);
+    /* the rename itself reaches the disk with its folder, named by af->path
+     * cut at its last '/' in place (no allocation that could fail and leave
+     * another folder to sync) */
+    char *slash = strrchr(af->path, '/');
+    const char *dir = !slash ? "." : slash == af->path ? "/" : af->path;
+    if (slash && slash != af->path)
+        *slash = '\0';
+    const int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (slash && slash != af->path)
+        *slash = '/';
     if (dfd >= 0) {
         fsync(dfd);
         close(dfd);
     }
-    free(dir);
     finish(af, 0);
     return NF_OK;
 }

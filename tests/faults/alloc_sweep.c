@@ -34,6 +34,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <omp.h>
 #include <pthread.h>
@@ -217,6 +218,24 @@ int __wrap_fclose(FILE *f) {
         live_remove(f);
     pthread_mutex_unlock(&lock);
     return __real_fclose(f);
+}
+
+/* Folders the library opens (O_DIRECTORY: the file writer syncs the folder
+ * of the file it renamed) are recorded for the program's checks. */
+int __real_open(const char *path, int flags, ...);
+char nft_sweep_synced[4096];
+
+int __wrap_open(const char *path, int flags, ...) {
+    mode_t mode = 0;
+    if (flags & O_CREAT) {
+        va_list ap;
+        va_start(ap, flags);
+        mode = va_arg(ap, mode_t);
+        va_end(ap);
+    }
+    if (flags & O_DIRECTORY)
+        snprintf(nft_sweep_synced, sizeof nft_sweep_synced, "%s", path);
+    return __real_open(path, flags, mode);
 }
 
 void *nft_obs_realloc(void *p, size_t bytes) { return __real_realloc(p, bytes); }

@@ -469,17 +469,31 @@ static nf_status s_probe_read(ctx *c) {
     return CALL(nf_probe_read, c->net, c->p_lif, buf, sizeof buf / sizeof *buf, &rows);
 }
 
+/* A file written (st NF_OK) must have had its own folder synced after the
+ * rename, whatever allocation failed on the way (not "/" or "."). */
+static nf_status synced(nf_status st, const char *folder, const char *what) {
+    if (st == NF_OK && strcmp(nft_sweep_synced, folder)) {
+        fprintf(stderr, "alloc_sweep: %s: the folder synced after the rename is '%s', not '%s'\n",
+                what, nft_sweep_synced, folder);
+        exit(1);
+    }
+    return st;
+}
+
 static nf_status s_write_npy(ctx *c) {
     char path[256];
     snprintf(path, sizeof path, "%s/leaky.npy", c->dir);
-    return CALL(nf_probe_write_npy, c->net, c->p_leaky, path);
+    nft_sweep_synced[0] = '\0';
+    return synced(CALL(nf_probe_write_npy, c->net, c->p_leaky, path), c->dir, path);
 }
 
 /* Through a chain of links: chain.npy -> (absolute) link.npy -> (relative) sub/target.npy. */
 static nf_status s_write_npy_link(ctx *c) {
-    char path[256];
+    char path[256], folder[256];
     snprintf(path, sizeof path, "%s/chain.npy", c->dir);
-    return CALL(nf_probe_write_npy, c->net, c->p_lif, path);
+    snprintf(folder, sizeof folder, "%s/sub", c->dir);
+    nft_sweep_synced[0] = '\0';
+    return synced(CALL(nf_probe_write_npy, c->net, c->p_lif, path), folder, path);
 }
 
 static nf_status s_rate_stats(ctx *c) {
@@ -536,7 +550,9 @@ static nf_status s_npy_write(ctx *c) {
     char path[256];
     snprintf(path, sizeof path, "%s/direct.npy", c->dir);
     const int64_t shape[2] = {3, 4};
-    return CALL(nf_npy_write_f32, path, values(12), 2, shape, c->msg, sizeof c->msg);
+    nft_sweep_synced[0] = '\0';
+    return synced(CALL(nf_npy_write_f32, path, values(12), 2, shape, c->msg, sizeof c->msg),
+                  c->dir, path);
 }
 
 static nf_status s_npy_read(ctx *c) {

@@ -56,6 +56,9 @@ typedef struct step {
     int layer; /* AT_LAYER: which */
 } step;
 
+/* The folder the library last opened to sync (alloc_sweep.c wraps open). */
+extern char nft_sweep_synced[4096];
+
 extern const step nft_sweep_steps[];
 extern const int nft_sweep_n_steps;
 
