@@ -97,7 +97,8 @@ static nf_status build_population(nf_loader *ld, int32_t id, const char *prefix)
         nf__ckpt_state_member((nf_state_kind)k, array, sizeof array);
         member_name(name, sizeof name, "population", id, array);
         if (slot)
-            st = nf__load_upload(ld, name, NF_CKPT_F4, 2, two, slot);
+            st = nf__load_upload(ld, name, NF_CKPT_F4, 2, two, slot,
+                                 k == NF_STATE_OUTPUT ? NF_CKPT_ANY : NF_CKPT_FINITE);
     }
     int64_t stats = 0;
     if (st == NF_OK)
@@ -106,7 +107,7 @@ static nf_status build_population(nf_loader *ld, int32_t id, const char *prefix)
         if ((st = nf_population_rate_stats_enable(net, id, 1)) != NF_OK)
             return nf__load_object_fail(ld, id, "population", st);
         member_name(name, sizeof name, "population", id, "rate_sums");
-        st = nf__load_upload(ld, name, NF_CKPT_F8, 2, two, p->abs_sum);
+        st = nf__load_upload(ld, name, NF_CKPT_F8, 2, two, p->abs_sum, NF_CKPT_ANY);
     }
     nf_population run = {.rng_offset = p->rng_offset};
     if (st == NF_OK)
@@ -235,13 +236,13 @@ static nf_status build_connection(nf_loader *ld, int32_t id, const char *prefix)
     const int64_t shape[2] = {ld->batch, c->n_post};
     char name[96];
     member_name(name, sizeof name, "connection", id, "acc");
-    st = nf__load_upload(ld, name, NF_CKPT_F4, 2, shape, c->acc);
+    st = nf__load_upload(ld, name, NF_CKPT_F4, 2, shape, c->acc, NF_CKPT_ANY);
     member_name(name, sizeof name, "connection", id, "post_filter");
     if (st == NF_OK && c->pf0)
-        st = nf__load_upload(ld, name, NF_CKPT_F4, 2, shape, c->pf0);
+        st = nf__load_upload(ld, name, NF_CKPT_F4, 2, shape, c->pf0, NF_CKPT_ANY);
     member_name(name, sizeof name, "connection", id, "post_filter_aux");
     if (st == NF_OK && c->pf1)
-        st = nf__load_upload(ld, name, NF_CKPT_F4, 2, shape, c->pf1);
+        st = nf__load_upload(ld, name, NF_CKPT_F4, 2, shape, c->pf1, NF_CKPT_ANY);
     return st;
 }
 
@@ -286,7 +287,7 @@ static nf_status build_readout(nf_loader *ld, int32_t id, const char *prefix) {
     nf_readout *r = &net->readouts.items[net->readouts.count - 1];
     r->rng_offset = run.rng_offset;
     member_name(name, sizeof name, "readout", id, "z");
-    return nf__load_upload(ld, name, NF_CKPT_F4, 2, z, r->z);
+    return nf__load_upload(ld, name, NF_CKPT_F4, 2, z, r->z, NF_CKPT_FINITE);
 }
 
 // --- learners and probes
@@ -395,11 +396,11 @@ static nf_status build_learner(nf_loader *ld, int32_t id, const char *prefix) {
     const nf_ckpt_dtype t = l->f64 ? NF_CKPT_F8 : NF_CKPT_F4;
     const int64_t p3[3] = {l->copies, l->n, l->n}, p2[2] = {l->copies, l->p_count};
     if (l->desc.kind == NF_LEARNER_MASKED)
-        st = l->copies > 1 ? nf__load_upload(ld, name, t, 2, p2, l->p)
-                           : nf__load_upload(ld, name, t, 1, p2 + 1, l->p);
+        st = l->copies > 1 ? nf__load_upload(ld, name, t, 2, p2, l->p, NF_CKPT_FINITE)
+                           : nf__load_upload(ld, name, t, 1, p2 + 1, l->p, NF_CKPT_FINITE);
     else
-        st = l->copies > 1 ? nf__load_upload(ld, name, t, 3, p3, l->p)
-                           : nf__load_upload(ld, name, t, 2, p3 + 1, l->p);
+        st = l->copies > 1 ? nf__load_upload(ld, name, t, 3, p3, l->p, NF_CKPT_FINITE)
+                           : nf__load_upload(ld, name, t, 2, p3 + 1, l->p, NF_CKPT_FINITE);
     l->enabled = run.enabled;
     return st;
 }
@@ -439,7 +440,7 @@ static nf_status build_probe(nf_loader *ld, int32_t id, const char *prefix) {
     const size_t count = bytes / sizeof(float);
     if (count && (st = nf__alloc(net, count, &p->buf)) != NF_OK)
         return nf__load_object_fail(ld, id, "probe", st);
-    if ((st = nf__load_upload(ld, name, NF_CKPT_F4, 3, shape, p->buf)) != NF_OK)
+    if ((st = nf__load_upload(ld, name, NF_CKPT_F4, 3, shape, p->buf, NF_CKPT_ANY)) != NF_OK)
         return st;
     p->capacity = p->rows = s.rows;
     p->start = s.start;

@@ -48,9 +48,19 @@ nf_status nf__load_precheck(nf_loader *ld, const char *name, size_t bytes);
  * and (float dtypes) that every value is finite. */
 nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
                          const int64_t *shape, void **out);
-/* As nf__load_array, into backend memory dst, a stage at a time (no host copy). */
+/* What a member's float values may be: NF_CKPT_FINITE for what the API
+ * refuses non-finite when given and runs keep finite (gains, biases, input
+ * values, weights, P, model and filter states, z; nf__load_array always
+ * checks so); NF_CKPT_ANY for what a valid network can hold as inf or NaN
+ * (a population's output with extreme parameters and probe rows of it, rate
+ * sums, an event connection's product and post-side filter after a run
+ * stopped with NF_ERR_NUMERIC): what nf_network_save wrote is read back as
+ * it was. */
+typedef enum nf_ckpt_values { NF_CKPT_FINITE, NF_CKPT_ANY } nf_ckpt_values;
+/* As nf__load_array, into backend memory dst, a stage at a time (no host
+ * copy), the values checked as `values` says. */
 nf_status nf__load_upload(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
-                          const int64_t *shape, void *dst);
+                          const int64_t *shape, void *dst, nf_ckpt_values values);
 
 /* Reads and parses metadata.txt into ld->meta (checkpoint_members.c). */
 nf_status nf__load_metadata(nf_loader *ld);

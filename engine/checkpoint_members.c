@@ -196,12 +196,12 @@ static nf_status read_header(nf_loader *ld, zip_file_t *zf, const char *name, si
 
 /* Reads a member's values into host memory `host` (all of them), or, when
  * host is NULL, into backend memory `dev` through the loader's stage a chunk
- * at a time: the header checked first, every value checked finite (float
- * dtypes), little-endian turned into the host's order, the CRC checked at
- * the end. */
+ * at a time: the header checked first, with `finite` every value checked
+ * finite (float dtypes), little-endian turned into the host's order, the CRC
+ * checked at the end. */
 static nf_status load_member(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
                              const int64_t *shape, size_t bytes, unsigned char *host,
-                             void *dev) {
+                             void *dev, bool finite) {
     zip_file_t *zf;
     size_t size;
     nf_status st = open_member(ld, name, &zf, &size);
@@ -232,7 +232,7 @@ static nf_status load_member(nf_loader *ld, const char *name, nf_ckpt_dtype t, i
         if ((st = read_exact(ld, zf, name, to, n)) != NF_OK)
             break;
         from_little_endian(to, n, nf__ckpt_dtype_size(t));
-        const int64_t bad = first_non_finite(to, t, n);
+        const int64_t bad = finite ? first_non_finite(to, t, n) : -1;
         if (bad >= 0)
             st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': value %lld is not "
                                "finite", name, (long long)(at / nf__ckpt_dtype_size(t)) + bad);
@@ -261,7 +261,7 @@ nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32
         st = nf__load_fail(ld, NF_ERR_OUT_OF_MEMORY, "member '%s': out of host memory (%zu "
                            "bytes)", name, bytes);
     if (st == NF_OK)
-        st = load_member(ld, name, t, ndim, shape, bytes, data, NULL);
+        st = load_member(ld, name, t, ndim, shape, bytes, data, NULL, true);
     if (st != NF_OK) {
         free(data);
         return st;
@@ -271,13 +271,13 @@ nf_status nf__load_array(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32
 }
 
 nf_status nf__load_upload(nf_loader *ld, const char *name, nf_ckpt_dtype t, int32_t ndim,
-                          const int64_t *shape, void *dst) {
+                          const int64_t *shape, void *dst, nf_ckpt_values values) {
     size_t bytes;
     if (!nf__load_bytes(t, ndim, shape, &bytes))
         return nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT,
                              "member '%s': the metadata calls for an array too large to hold",
                              name);
-    return load_member(ld, name, t, ndim, shape, bytes, NULL, dst);
+    return load_member(ld, name, t, ndim, shape, bytes, NULL, dst, values == NF_CKPT_FINITE);
 }
 
 nf_status nf__load_metadata(nf_loader *ld) {

@@ -11,8 +11,10 @@
  * is refused or changes nothing (the loaded network saves to the same
  * bytes). Saving replaces the file whole or not at all (a full disk leaves
  * the previous checkpoint and no temporary file), refuses a folder, and the
- * file holds at most 1.05 times the bytes of its arrays. numpy reads it
- * (tests/cli/run.sh, when python3 and numpy are there).
+ * file holds at most 1.05 times the bytes of its arrays. A network holding
+ * inf and NaN where the library computes them loads back equal; a weight
+ * made NaN in the file is refused. numpy reads it (tests/cli/run.sh, when
+ * python3 and numpy are there).
  */
 #include "checkpoint_util.h"
 
@@ -357,4 +359,97 @@ Test(checkpoint_files, the_file_is_at_most_the_arrays_bytes_plus_five_percent) {
     cr_log_info("%zu bytes for %zu bytes of arrays (%.4fx)", size, raw, (double)size / raw);
     cr_assert_leq(size, raw * 1.05, "%zu bytes for %zu bytes of arrays", size, raw);
     free(b);
+}
+
+// --- non-finite values
+
+/* The float values of a member's .npy data; *count of them (free the result). */
+static float *member_floats(const unsigned char *b, size_t size, const char *name, size_t *count) {
+    const ckpt_member m = ckpt_find(b, size, name);
+    const size_t header = 10 + ckpt_u16(b + m.data + 8);
+    cr_assert_leq(header, m.len, "%s: .npy header", name);
+    *count = (m.len - header) / sizeof(float);
+    float *v = malloc(*count * sizeof *v + 1);
+    cr_assert_not_null(v);
+    memcpy(v, b + m.data + header, *count * sizeof *v); /* little-endian hosts */
+    return v;
+}
+
+/* Counts the infinities and NaNs among a member's values. */
+static void count_non_finite(const unsigned char *b, size_t size, const char *name, int *inf,
+                             int *nan) {
+    size_t count;
+    float *v = member_floats(b, size, name, &count);
+    for (size_t i = 0; i < count; i++) {
+        *inf += isinf(v[i]) != 0;
+        *nan += isnan(v[i]) != 0;
+    }
+    free(v);
+}
+
+/* An event-driven connection from LIF neurons with weights of +-3e38: when
+ * two neurons spike together its product (acc) is +-inf, and its post-side
+ * filter, fed +inf and then -inf, NaN; the run stops with NF_ERR_NUMERIC
+ * when the tanh population it drives would output NaN, and the network is
+ * left at the end of the step before, holding those values, as documented.
+ * What nf_network_save writes of it, nf_network_load reads back as it was
+ * (saved again: the same bytes), and both go on alike (the same failure,
+ * then the same checkpoint); a weight (which the API refuses non-finite) made
+ * NaN in the file is still refused. */
+Test(checkpoint_files, state_a_network_holds_as_inf_or_nan_loads_back_equal) {
+    ckpt_require_libzip();
+    nf_network *net = nft_network(NF_BACKEND_CPU, 0.001, 2, 5);
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_LIF, 4);
+    const float biases[4] = {3.0f, 4.0f, 5.0f, 6.0f};
+    pd.biases = biases;
+    pd.filter = (nf_filter_desc){.kind = NF_FILTER_LOWPASS, .tau = 0.005f};
+    int32_t lif, post, conn, probe;
+    NFT_OK(net, nf_population_add(net, &pd, &lif));
+    pd = nf_population_defaults(NF_MODEL_TANH, 2);
+    NFT_OK(net, nf_population_add(net, &pd, &post));
+    const float w[2 * 4] = {3e38f, 3e38f, 3e38f, 3e38f, 3e38f, -3e38f, 3e38f, -3e38f};
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.weights = w;
+    cd.propagation = NF_PROPAGATION_EVENT;
+    NFT_OK(net, nf_connect(net, lif, post, &cd, &conn));
+    NFT_OK(net, nf_probe_add(net, post, NF_PROBE_OUTPUT, 1, &probe));
+    cr_assert_eq(nf_network_run(net, 200), NF_ERR_NUMERIC, "%s", nf_network_last_error(net));
+    const int64_t step = nf_network_step_count(net);
+    cr_assert(step > 0 && step < 200, "stopped at step %lld", (long long)step);
+
+    const char *saved = ckpt_path("non_finite.npz"), *again = ckpt_path("non_finite_again.npz");
+    NFT_OK(net, nf_network_save(net, saved));
+    size_t size;
+    unsigned char *b = ckpt_read(saved, &size);
+    char acc[64], filter[64], weights[64];
+    snprintf(acc, sizeof acc, "connection_%d/acc.npy", conn);
+    snprintf(filter, sizeof filter, "connection_%d/post_filter.npy", conn);
+    snprintf(weights, sizeof weights, "connection_%d/weights.npy", conn);
+    int inf = 0, nan = 0;
+    count_non_finite(b, size, acc, &inf, &nan);
+    count_non_finite(b, size, filter, &inf, &nan);
+    cr_assert(inf > 0 && nan > 0, "the checkpoint holds %d inf and %d NaN (the test no longer "
+              "makes both)", inf, nan);
+
+    nf_network *m = ckpt_load(saved, NF_BACKEND_CPU);
+    NFT_OK(m, nf_network_save(m, again));
+    ckpt_assert_same_files(saved, again, "saved, and loaded then saved");
+    cr_assert_eq(nf_network_step_count(m), step);
+    ckpt_assert_same_probes(net, m, &probe, 1);
+    const nf_status a = nf_network_run(net, 10), c = nf_network_run(m, 10);
+    cr_assert_eq(a, c, "%s against %s", nf_status_string(a), nf_status_string(c));
+    cr_assert_str_eq(nf_network_last_error(net), nf_network_last_error(m));
+    NFT_OK(net, nf_network_save(net, saved));
+    NFT_OK(m, nf_network_save(m, again));
+    ckpt_assert_same_files(saved, again, "after the same run");
+
+    /* a parameter the API refuses non-finite is still refused in a file */
+    const ckpt_member wm = ckpt_find(b, size, weights);
+    const float bad = NAN;
+    ckpt_patch(b, size, weights, wm.len - sizeof bad, &bad, sizeof bad);
+    refuse_bytes(b, size, NF_ERR_INVALID_ARGUMENT, NF_ERR_INVALID_ARGUMENT,
+                 "value 7 is not finite");
+    free(b);
+    nf_network_destroy(m);
+    nf_network_destroy(net);
 }
