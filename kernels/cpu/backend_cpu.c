@@ -48,7 +48,8 @@ static nf_status cpu_copy(nf_backend_ctx *ctx, void *dst, const void *src, size_
     return NF_OK;
 }
 
-static nf_status cpu_fill(nf_backend_ctx *ctx, float *dst, float value, size_t count) {
+NF_CPU_CLONES static nf_status cpu_fill(nf_backend_ctx *ctx, float *dst, float value,
+                                        size_t count) {
     (void)ctx;
     for (size_t i = 0; i < count; i++)
         dst[i] = value;

@@ -51,17 +51,18 @@ nf_status nf_cpu_sparse(nf_backend_ctx *ctx, const nf_sparse_args *a) {
 #define SPIKE_BLOCK 32
 
 /* One batch element of the event-driven propagation. */
-static void event_element(const nf_event_args *a, int32_t b) {
+NF_CPU_CLONES static void event_element(const nf_event_args *a, int32_t b) {
     const float *x = a->x + (size_t)b * a->pre;
+    const uint32_t *bits = (const void *)x;
     float *y = a->y + (size_t)b * a->post;
     const float *wt = a->per_batch ? a->wt + (size_t)b * (a->col_ptr ? (size_t)a->nnz
                                                                       : (size_t)a->pre * a->post)
                                    : a->wt;
     for (int32_t j0 = 0; j0 < a->pre; j0 += SPIKE_BLOCK) {
         const int32_t j1 = a->pre - j0 < SPIKE_BLOCK ? a->pre : j0 + SPIKE_BLOCK;
-        int some = 0;
+        uint32_t some = 0; /* the bits of the block but signs: 0 when all are +-0 */
         for (int32_t j = j0; j < j1; j++)
-            some |= x[j] != 0.0f;
+            some |= bits[j] << 1;
         for (int32_t j = j0; some && j < j1; j++) {
             const float xj = x[j];
             if (xj == 0.0f)
@@ -84,9 +85,14 @@ nf_status nf_cpu_event(nf_backend_ctx *ctx, const nf_event_args *a) {
     return NF_OK;
 }
 
-nf_status nf_cpu_axpy(nf_backend_ctx *ctx, float *y, const float *x, float alpha, size_t count) {
-    (void)ctx;
+NF_CPU_CLONES static void axpy(float *restrict y, const float *restrict x, float alpha,
+                               size_t count) {
     for (size_t i = 0; i < count; i++)
         y[i] += alpha * x[i];
+}
+
+nf_status nf_cpu_axpy(nf_backend_ctx *ctx, float *y, const float *x, float alpha, size_t count) {
+    (void)ctx;
+    axpy(y, x, alpha, count);
     return NF_OK;
 }

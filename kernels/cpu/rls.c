@@ -17,7 +17,7 @@
 /* The upper triangle of P -= c (k k^T), row by row (rows shorten, so the
  * threads take them round-robin in small chunks). */
 #define DEFINE_RANK1(T, name)                                                                \
-    static void name(T *p, const T *k, T c, int32_t n) {                                     \
+    NF_CPU_CLONES static void name(T *p, const T *k, T c, int32_t n) {                       \
         NF_CPU_PARALLEL((int64_t)n * n >= 8 * NF_CPU_PARALLEL_MIN,                           \
                         "omp parallel for schedule(static, 16)",                             \
                         for (int32_t i = 0; i < n; i++) {                                    \

@@ -25,7 +25,7 @@ nf_status nf_cpu_state_copy(nf_backend_ctx *ctx, const nf_state_ref *table, int3
 
 /* 1 when any of the count values is not finite: its exponent bits are all
  * ones. Integer operations, so the loop vectorises without reassociating floats. */
-static int32_t any_nonfinite(const nf_state_ref *s) {
+NF_CPU_CLONES static int32_t any_nonfinite(const nf_state_ref *s) {
     if (s->f64) {
         const uint64_t *v = s->ptr, mask = UINT64_C(0x7ff0000000000000);
         uint64_t worst = 0;
