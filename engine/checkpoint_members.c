@@ -237,7 +237,8 @@ static nf_status load_member(nf_loader *ld, const char *name, nf_ckpt_dtype t, i
             st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': value %lld is not "
                                "finite", name, (long long)(at / nf__ckpt_dtype_size(t)) + bad);
         else if (!host && (st = nf__upload(ld->net, (unsigned char *)dev + at, to, n)) != NF_OK)
-            st = nf__load_fail(ld, st, "member '%s': %s", name, ld->net->error);
+            st = nf__load_fail(ld, st, "member '%s': %s", name,
+                               nf__message_detail(ld->net->error, ld->net->api));
     }
     if (st == NF_OK)
         st = read_end(ld, zf, name, true);

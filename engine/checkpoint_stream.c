@@ -207,7 +207,8 @@ static zip_int64_t source_failed(nf_ckpt_member *m, nf_status st) {
     nf_saver *s = m->s;
     if (s->st == NF_OK) {
         s->st = st;
-        snprintf(s->why, sizeof s->why, "%s: %s", m->name, s->net->error);
+        snprintf(s->why, sizeof s->why, "%s: %s", m->name,
+                 nf__message_detail(s->net->error, s->net->api));
     }
     zip_error_set(&m->error, st == NF_ERR_OUT_OF_MEMORY ? ZIP_ER_MEMORY : ZIP_ER_READ, 0);
     return -1;

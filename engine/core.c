@@ -27,6 +27,13 @@ void nf__vmessage(char *dst, size_t cap, const char *fn, const char *fmt, va_lis
         snprintf(dst, cap, "%s: %s", fn, msg);
 }
 
+const char *nf__message_detail(const char *msg, const char *fn) {
+    const size_t len = fn ? strlen(fn) : 0;
+    if (len && !strncmp(msg, fn, len) && msg[len] == ':')
+        return msg + len + (msg[len + 1] == ' ' ? 2 : 1);
+    return msg;
+}
+
 nf_status nf__fail(nf_network *net, nf_status st, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);

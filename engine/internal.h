@@ -180,6 +180,8 @@ static inline void nf__enter(const nf_network *net, const char *fn) {
  * as formatted); a message already beginning so is kept as it is. */
 void nf__vmessage(char *dst, size_t cap, const char *fn, const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
+/* msg without its leading "fn: " (to quote it inside another message). */
+const char *nf__message_detail(const char *msg, const char *fn);
 /* Records a formatted message (beginning with the called function's name,
  * NF_ENTER) and returns st. */
 nf_status nf__fail(nf_network *net, nf_status st, const char *fmt, ...)

@@ -113,11 +113,8 @@ static nf_status make_stage(nf_layer *l, nf_layer_reserve *r, nf_seq_stage *s, c
 /* Records on layers[0] that layers[k] failed (its message, without the
  * function's name, which it begins with too). */
 static void other_failed(nf_layer *const *layers, int32_t k, nf_status st, const char *fn) {
-    const char *why = layers[k]->error;
-    const size_t len = strlen(fn);
-    if (!strncmp(why, fn, len) && why[len] == ':')
-        why += len + (why[len + 1] == ' ' ? 2 : 1);
-    nf__layer_fail(layers[0], st, "%s: layers[%d]: %s", fn, k, why);
+    nf__layer_fail(layers[0], st, "%s: layers[%d]: %s", fn, k,
+                   nf__message_detail(layers[k]->error, fn));
 }
 
 /* nf_layer_chain_apply for the public function fn (every message names it). */

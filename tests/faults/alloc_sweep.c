@@ -2,7 +2,8 @@
  * Allocation-failure sweep: a representative program (every connection kind:
  * dense, sparse, identity, event-driven dense and sparse, output feedback; a
  * readout; each learner kind, with F32 and F64 P; probes of every kind; rate
- * statistics; runs in both modes; probe read and .npy write; energy; reset;
+ * statistics; runs in both modes; probe read and .npy write; energy; a
+ * checkpoint saved and loaded; reset;
  * layers of every kind, applied alone and as a chain; .npy read; device
  * query) is run once cleanly, counting the allocations each of its calls
  * makes, and then once for every allocation k of every call s, failing
@@ -238,6 +239,12 @@ int __wrap_open(const char *path, int flags, ...) {
     return __real_open(path, flags, mode);
 }
 
+void nft_sweep_count(int on) {
+    pthread_mutex_lock(&lock);
+    tracking = on;
+    pthread_mutex_unlock(&lock);
+}
+
 void *nft_obs_realloc(void *p, size_t bytes) { return __real_realloc(p, bytes); }
 void nft_obs_release(void *p) { __real_free(p); }
 
@@ -438,7 +445,7 @@ int main(int argc, char **argv) {
     nft_obs_free(&before);
     nft_obs_free(&after);
     static const char *const made[] = {"leaky.npy", "direct.npy", "doubles.npy", "chain.npy",
-                                       "link.npy", "sub/target.npy", "sub"};
+                                       "link.npy", "sub/target.npy", "sub", "net.npz"};
     for (size_t i = 0; i < sizeof made / sizeof *made; i++) {
         char path[256];
         snprintf(path, sizeof path, "%s/%s", dir, made[i]);

@@ -3,7 +3,8 @@
  * (dense, sparse, identity, event-driven dense and sparse, output feedback),
  * a readout, each learner kind (F32 and F64 P, masked by mask, by weights
  * and sparse), probes of every kind, rate statistics, runs in both modes,
- * probe read and .npy writes (through links too), energy, reset; .npy files
+ * probe read and .npy writes (through links too), energy, a checkpoint saved
+ * and loaded, reset; .npy files
  * read (float and double); a device query; layers of every kind applied
  * alone and as a chain. One public call (rarely two) per step.
  */
@@ -530,6 +531,48 @@ static nf_status s_get_state(ctx *c) {
     return CALL(nf_population_get_state, c->net, c->leaky, NF_STATE_FILTER_AUX, v);
 }
 
+/* A checkpoint of the whole network (a build without libzip: nothing to sweep). */
+static nf_status s_save(ctx *c) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/net.npz", c->dir);
+    nft_sweep_synced[0] = '\0';
+    const nf_status st = CALL(nf_network_save, c->net, path);
+    return st == NF_ERR_UNSUPPORTED ? NF_OK : synced(st, c->dir, path);
+}
+
+/* Loaded into a network of its own, which must equal the saved one. */
+static nf_status s_load(ctx *c) {
+    char path[256];
+    snprintf(path, sizeof path, "%s/net.npz", c->dir);
+    nf_network *loaded = (nf_network *)c; /* must be overwritten */
+    const nf_status st = CALL(nf_network_load, path, NF_BACKEND_CPU, 0, &loaded, c->msg,
+                              sizeof c->msg);
+    if (st == NF_ERR_UNSUPPORTED)
+        return NF_OK;
+    if (st != NF_OK) {
+        if (loaded) {
+            fprintf(stderr, "alloc_sweep: a failed nf_network_load returned a network\n");
+            exit(1);
+        }
+        return st;
+    }
+    nft_obs a = {0}, b = {0};
+    nft_sweep_count(0); /* the getters' allocations are not the load's */
+    nft_observe_network(&a, c->net, c->obj, c->n_obj, c->devices, c->n_devices);
+    nft_observe_network(&b, loaded, c->obj, c->n_obj, c->devices, c->n_devices);
+    nft_sweep_count(1);
+    char field[160];
+    if (nft_obs_diff(&a, &b, field, sizeof field)) {
+        fprintf(stderr, "alloc_sweep: the loaded network differs from the saved one: %s\n",
+                field);
+        exit(1);
+    }
+    nft_obs_free(&a);
+    nft_obs_free(&b);
+    nf_network_destroy(loaded);
+    return st;
+}
+
 static nf_status s_reset(ctx *c) { return CALL(nf_network_reset, c->net); }
 static nf_status s_rate_mode(ctx *c) { return CALL(nf_network_set_mode, c->net, NF_MODE_RATE); }
 static nf_status s_run_short(ctx *c) { return CALL(nf_network_run, c->net, 5); }
@@ -739,7 +782,7 @@ const step nft_sweep_steps[] = {
     NET(s_register), NET(s_run), NET(s_probe_read), NET(s_write_npy), NET(s_run_short),
     NET(s_write_npy_link), NET(s_rate_stats),
     NET(s_energy), NET(s_summary), NET(s_get_event_weights), NET(s_get_p),
-    NET(s_get_state), NET(s_reset), NET(s_rate_mode), NET(s_run_short),
+    NET(s_get_state), NET(s_save), {"s_load", s_load, AT_CTX, 0}, NET(s_reset), NET(s_rate_mode), NET(s_run_short),
     NET(s_spiking_mode), NET(s_set_dt), NET(s_disable_learner), NET(s_stats_off),
     NET(s_run),
     {"s_npy_write", s_npy_write, AT_CTX, 0},

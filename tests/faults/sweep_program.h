@@ -56,6 +56,10 @@ typedef struct step {
     int layer; /* AT_LAYER: which */
 } step;
 
+/* Turns the counting (and failing) of allocations off (0) and on again
+ * around the program's own checks (alloc_sweep.c). */
+void nft_sweep_count(int on);
+
 /* The folder the library last opened to sync (alloc_sweep.c wraps open). */
 extern char nft_sweep_synced[4096];
 
