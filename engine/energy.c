@@ -6,7 +6,8 @@
  *   spiking device:     E = e_synop sum_c (connections_c rate_c) dt T + e_neuron neurons T
  * with rate_c the measured mean |output| of connection c's source (rate
  * statistics of a population, mean |value| of an input's rows, mean |z| of a
- * readout now). Devices: the built-in table below and those registered on
+ * readout now), or given per object id (nf_energy_*_rates: rates reduced
+ * elsewhere, e.g. over MPI ranks). Devices: the built-in table below and those registered on
  * the network (never global).
  */
 #include <math.h>
@@ -116,12 +117,26 @@ static nf_status mean_abs(nf_network *net, const float *dev, size_t count, doubl
     return st;
 }
 
-/* The measured rate of a source object; *ok false when a population has none. */
-static nf_status source_rate(nf_network *net, int32_t id, double *rate, bool *ok) {
+/* The rates given instead of measured ones (nf_energy_estimate_rates): rates[id]
+ * for the count object ids, NaN where not measured; NULL rates: measure. */
+typedef struct given_rates {
+    const double *rates;
+    int32_t count;
+} given_rates;
+
+/* The measured (or given) rate of a source object; *ok false when a population
+ * has none. */
+static nf_status source_rate(nf_network *net, const given_rates *given, int32_t id, double *rate,
+                             bool *ok) {
     const nf_object *o = &net->objects.items[id];
     const int32_t batch = net->desc.batch;
     *ok = true;
     *rate = 0.0;
+    if (given->rates) {
+        *rate = isnan(given->rates[id]) ? 0.0 : given->rates[id];
+        *ok = !isnan(given->rates[id]);
+        return NF_OK;
+    }
     switch (o->kind) {
     case NF_OBJ_POPULATION: {
         const nf_population *p = &net->pops.items[o->index];
@@ -143,8 +158,10 @@ static nf_status source_rate(nf_network *net, int32_t id, double *rate, bool *ok
     }
 }
 
-/* Fills stats[] (populations, then readouts); with rates, measures them. */
-static nf_status layer_stats(nf_network *net, bool rates, layer_stat **out, int32_t *count) {
+/* Fills stats[] (populations, then readouts); with rates, measures them (or
+ * takes the given ones). */
+static nf_status layer_stats(nf_network *net, bool rates, const given_rates *given,
+                             layer_stat **out, int32_t *count) {
     const int32_t n = net->pops.count + net->readouts.count;
     layer_stat *ls = calloc(n ? (size_t)n : 1, sizeof *ls);
     if (!ls)
@@ -167,7 +184,7 @@ static nf_status layer_stats(nf_network *net, bool rates, layer_stat **out, int3
                 double r = 0.0;
                 bool ok = true;
                 if (rates)
-                    st = source_rate(net, cn->pre, &r, &ok);
+                    st = source_rate(net, given, cn->pre, &r, &ok);
                 l->synop_rate += (double)syn * r;
                 l->rate_ok = l->rate_ok && ok && rates;
             }
@@ -179,7 +196,7 @@ static nf_status layer_stats(nf_network *net, bool rates, layer_stat **out, int3
             double rate = 0.0;
             bool ok = true;
             if (rates)
-                st = source_rate(net, r->pop, &rate, &ok);
+                st = source_rate(net, given, r->pop, &rate, &ok);
             l->synop_rate = (double)l->connections * rate;
             l->rate_ok = ok && rates;
         }
@@ -235,12 +252,23 @@ static nf_status require_rates(nf_network *net, const char *fn, const layer_stat
     return NF_OK;
 }
 
-nf_status nf_energy_estimate(nf_network *net, const char *device, int64_t steps_per_inference,
-                             double dt, double *joules) {
-    NF_ENTER(net);
-    static const char fn[] = "nf_energy_estimate";
-    if (!net)
-        return NF_ERR_INVALID_ARGUMENT;
+/* Checks given rates: one per object id, each NaN (not measured) or finite and >= 0. */
+static nf_status check_given(nf_network *net, const char *fn, const given_rates *given) {
+    if (!given->rates)
+        return NF_OK;
+    REQUIRE(given->count == net->objects.count,
+            "%s: rates must hold one rate per object id (%d), got count %d", fn,
+            net->objects.count, given->count);
+    for (int32_t id = 0; id < given->count; id++)
+        REQUIRE(isnan(given->rates[id]) || (isfinite(given->rates[id]) && given->rates[id] >= 0.0),
+                "%s: rates[%d] must be NaN (not measured) or finite and >= 0, got %g", fn, id,
+                given->rates[id]);
+    return NF_OK;
+}
+
+static nf_status estimate(nf_network *net, const char *fn, const char *device,
+                          int64_t steps_per_inference, double dt, const given_rates *given,
+                          double *joules) {
     REQUIRE(joules, "%s: joules must not be NULL", fn);
     REQUIRE(device, "%s: device must not be NULL", fn);
     const struct nf_energy_device *d;
@@ -249,7 +277,9 @@ nf_status nf_energy_estimate(nf_network *net, const char *device, int64_t steps_
     layer_stat *ls = NULL;
     int32_t count = 0;
     if (st == NF_OK)
-        st = layer_stats(net, spiking, &ls, &count);
+        st = check_given(net, fn, given);
+    if (st == NF_OK)
+        st = layer_stats(net, spiking, given, &ls, &count);
     if (st == NF_OK && spiking)
         st = require_rates(net, fn, ls, count);
     if (st == NF_OK) {
@@ -260,6 +290,55 @@ nf_status nf_energy_estimate(nf_network *net, const char *device, int64_t steps_
     }
     free(ls);
     return st;
+}
+
+nf_status nf_energy_estimate(nf_network *net, const char *device, int64_t steps_per_inference,
+                             double dt, double *joules) {
+    NF_ENTER(net);
+    const given_rates measure = {NULL, 0};
+    return net ? estimate(net, "nf_energy_estimate", device, steps_per_inference, dt, &measure,
+                          joules)
+               : NF_ERR_INVALID_ARGUMENT;
+}
+
+nf_status nf_energy_estimate_rates(nf_network *net, const char *device,
+                                   int64_t steps_per_inference, double dt, const double *rates,
+                                   int32_t count, double *joules) {
+    NF_ENTER(net);
+    static const char fn[] = "nf_energy_estimate_rates";
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    REQUIRE(rates, "%s: rates must not be NULL", fn);
+    const given_rates given = {rates, count};
+    return estimate(net, fn, device, steps_per_inference, dt, &given, joules);
+}
+
+nf_status nf_energy_source_rates(nf_network *net, double *rates, int32_t capacity,
+                                 int32_t *count) {
+    NF_ENTER(net);
+    static const char fn[] = "nf_energy_source_rates";
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    REQUIRE(count, "%s: count must not be NULL", fn);
+    REQUIRE(rates || capacity == 0, "%s: rates is NULL with capacity %d", fn, capacity);
+    *count = net->objects.count;
+    REQUIRE(capacity >= net->objects.count,
+            "%s: rates holds %d doubles, the network has %d object ids", fn, capacity,
+            net->objects.count);
+    const given_rates measure = {NULL, 0};
+    for (int32_t id = 0; id < net->objects.count; id++) {
+        const nf_object_kind kind = net->objects.items[id].kind;
+        bool ok = true;
+        rates[id] = NAN;
+        if (kind != NF_OBJ_POPULATION && kind != NF_OBJ_INPUT && kind != NF_OBJ_READOUT)
+            continue;
+        nf_status st = source_rate(net, &measure, id, &rates[id], &ok);
+        if (st != NF_OK)
+            return st;
+        if (!ok)
+            rates[id] = NAN;
+    }
+    return NF_OK;
 }
 
 // --- the summary table
@@ -347,27 +426,25 @@ static void write_table(const nf_network *net, text *t, const layer_stat *ls, in
     }
 }
 
-nf_status nf_energy_summary(nf_network *net, const char *const *devices, int32_t n_devices,
-                            int64_t steps_per_inference, double dt, char *buf, size_t capacity,
-                            size_t *needed) {
-    NF_ENTER(net);
-    static const char fn[] = "nf_energy_summary";
-    if (!net)
-        return NF_ERR_INVALID_ARGUMENT;
+static nf_status summary(nf_network *net, const char *fn, const char *const *devices,
+                         int32_t n_devices, int64_t steps_per_inference, double dt,
+                         const given_rates *given, char *buf, size_t capacity, size_t *needed) {
     REQUIRE(devices && n_devices >= 1 && n_devices <= 16,
             "%s: devices must hold 1..16 names, got %d%s", fn, n_devices,
             devices ? "" : " (devices NULL)");
     REQUIRE(buf || capacity == 0, "%s: buf is NULL with capacity %zu", fn, capacity);
     const struct nf_energy_device *devs[16];
-    bool spiking;
+    bool spiking = false;
     nf_status st =
         check_request(net, fn, devices, n_devices, steps_per_inference, dt, devs, &spiking);
+    if (st == NF_OK)
+        st = check_given(net, fn, given);
     if (st != NF_OK)
         return st;
     layer_stat *ls = NULL;
     int32_t count = 0;
     /* rates are shown whenever they can be measured; spiking devices need them */
-    if ((st = layer_stats(net, true, &ls, &count)) != NF_OK)
+    if ((st = layer_stats(net, true, given, &ls, &count)) != NF_OK)
         return st;
     if (spiking && (st = require_rates(net, fn, ls, count)) != NF_OK) {
         free(ls);
@@ -391,4 +468,27 @@ nf_status nf_energy_summary(nf_network *net, const char *const *devices, int32_t
     memcpy(buf, t.s, t.len + 1);
     free(t.s);
     return NF_OK;
+}
+
+nf_status nf_energy_summary(nf_network *net, const char *const *devices, int32_t n_devices,
+                            int64_t steps_per_inference, double dt, char *buf, size_t capacity,
+                            size_t *needed) {
+    NF_ENTER(net);
+    const given_rates measure = {NULL, 0};
+    return net ? summary(net, "nf_energy_summary", devices, n_devices, steps_per_inference, dt,
+                         &measure, buf, capacity, needed)
+               : NF_ERR_INVALID_ARGUMENT;
+}
+
+nf_status nf_energy_summary_rates(nf_network *net, const char *const *devices, int32_t n_devices,
+                                  int64_t steps_per_inference, double dt, const double *rates,
+                                  int32_t count, char *buf, size_t capacity, size_t *needed) {
+    NF_ENTER(net);
+    static const char fn[] = "nf_energy_summary_rates";
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    REQUIRE(rates, "%s: rates must not be NULL", fn);
+    const given_rates given = {rates, count};
+    return summary(net, fn, devices, n_devices, steps_per_inference, dt, &given, buf, capacity,
+                   needed);
 }

@@ -7,6 +7,8 @@
  * (Hz when the output is spikes of height 1/dt), and the statistics are the
  * mean, min, max and linearly interpolated percentiles of rate_i over i:
  *   p(q) = r_(k) + f (r_(k+1) - r_(k)), k + f = q/100 (n - 1), r sorted.
+ * The rule is here once: nf_rate_stats_from_sums applies it to sums over the
+ * batch added up elsewhere (neurofuse_mpi: over the ranks).
  */
 #include <math.h>
 #include <stdio.h>
@@ -40,9 +42,10 @@ static bool bad_request(const double *q, int32_t nq, const void *stats, char *wh
     return false;
 }
 
-/* The statistics from host sums [batch][n]; false when out of memory. */
-static bool compute(const double *sums, int32_t batch, int32_t n, int64_t steps, const double *q,
-                    int32_t nq, nf_rate_stats *stats, float *rates) {
+/* The statistics from per-neuron sums totals[n] over `batch` elements and
+ * `steps` steps (checked by the callers); false when out of memory. */
+static bool from_totals(const double *totals, int32_t n, int32_t batch, int64_t steps,
+                        const double *q, int32_t nq, nf_rate_stats *stats, float *rates) {
     double *r = malloc((size_t)n * sizeof *r);
     if (!r)
         return false;
@@ -53,10 +56,7 @@ static bool compute(const double *sums, int32_t batch, int32_t n, int64_t steps,
     const double scale = 1.0 / ((double)batch * (double)steps);
     double total = 0.0;
     for (int32_t i = 0; i < n; i++) {
-        double s = 0.0;
-        for (int32_t b = 0; b < batch; b++)
-            s += sums[(size_t)b * n + i];
-        r[i] = s * scale;
+        r[i] = totals[i] * scale;
         total += r[i];
         if (rates)
             rates[i] = (float)r[i];
@@ -73,6 +73,49 @@ static bool compute(const double *sums, int32_t batch, int32_t n, int64_t steps,
     }
     free(r);
     return true;
+}
+
+/* The statistics from host sums [batch][n], summed over the batch in element
+ * order (nf_rate_stats_from_sums gets the same bits from totals summed so);
+ * false when out of memory. */
+static bool compute(const double *sums, int32_t batch, int32_t n, int64_t steps, const double *q,
+                    int32_t nq, nf_rate_stats *stats, float *rates) {
+    double *totals = malloc((size_t)n * sizeof *totals);
+    if (!totals)
+        return false;
+    for (int32_t i = 0; i < n; i++) {
+        double s = 0.0;
+        for (int32_t b = 0; b < batch; b++)
+            s += sums[(size_t)b * n + i];
+        totals[i] = s;
+    }
+    const bool ok = from_totals(totals, n, batch, steps, q, nq, stats, rates);
+    free(totals);
+    return ok;
+}
+
+nf_status nf_rate_stats_from_sums(const double *totals, int32_t n, int32_t batch, int64_t steps,
+                                  const double *q, int32_t nq, nf_rate_stats *stats,
+                                  float *rates, char *message, size_t capacity) {
+    static const char fn[] = "nf_rate_stats_from_sums";
+    char why[256] = "";
+    nf_status st = NF_ERR_INVALID_ARGUMENT;
+    if (!bad_request(q, nq, stats, why, sizeof why, fn)) {
+        if (!totals || n < 1 || batch < 1 || steps < 1)
+            snprintf(why, sizeof why,
+                     "%s: totals must not be NULL and n, batch, steps must be >= 1, got totals "
+                     "%s, n %d, batch %d, steps %lld",
+                     fn, totals ? "given" : "NULL", n, batch, (long long)steps);
+        else if (from_totals(totals, n, batch, steps, q, nq, stats, rates))
+            st = NF_OK;
+        else {
+            snprintf(why, sizeof why, "%s: out of host memory", fn);
+            st = NF_ERR_OUT_OF_MEMORY;
+        }
+    }
+    if (message && capacity)
+        snprintf(message, capacity, "%s", why);
+    return st;
 }
 
 /* Downloads backend sums [batch][n] and computes; errors through the callback's target. */
@@ -100,8 +143,11 @@ nf_status nf__rate_stats_restart(nf_network *net, nf_population *p) {
     return nf__fill(net, (float *)p->abs_sum, 0.0f, 2 * (size_t)net->desc.batch * p->desc.n);
 }
 
+/* The population `pop` of net (NF_ERR_INVALID_ARGUMENT for a NULL net). */
 static nf_status find_pop(nf_network *net, const char *fn, int32_t pop, nf_population **p) {
     nf_object *o;
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
     nf_status st = nf__lookup(net, fn, "pop", pop, NF_OBJ_POPULATION, &o);
     if (st == NF_OK)
         *p = &net->pops.items[o->index];
@@ -112,10 +158,8 @@ nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, int32_t 
     NF_ENTER(net);
     static const char fn[] = "nf_population_rate_stats_enable";
     nf_population *p;
-    nf_status st;
-    if (!net)
-        return NF_ERR_INVALID_ARGUMENT;
-    if ((st = find_pop(net, fn, pop, &p)) != NF_OK)
+    nf_status st = find_pop(net, fn, pop, &p);
+    if (st != NF_OK)
         return st;
     nf__guard_free(net); /* the run checks' state table lists the sums */
     if (!enabled) {
@@ -136,6 +180,18 @@ nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, int32_t 
     return NF_OK;
 }
 
+/* The steps a population's statistics counted; NF_ERR_STATE (naming fn) when
+ * counting is off or no step ran. */
+static nf_status counted_steps(nf_network *net, const char *fn, int32_t pop,
+                               const nf_population *p, int64_t *steps) {
+    *steps = net->step - p->rate_from;
+    if (!p->abs_sum || *steps < 1)
+        return nf__fail(net, NF_ERR_STATE,
+                        "%s: population %d has %s (nf_population_rate_stats_enable, then run)",
+                        fn, pop, p->abs_sum ? "counted no step yet" : "no rate statistics");
+    return NF_OK;
+}
+
 /* nf_population_rate_stats without entering a call (errors name fn). */
 static nf_status rate_stats(nf_network *net, const char *fn, int32_t pop, const double *q,
                             int32_t nq, nf_rate_stats *stats, float *rates) {
@@ -146,11 +202,9 @@ static nf_status rate_stats(nf_network *net, const char *fn, int32_t pop, const 
     char why[256];
     if (bad_request(q, nq, stats, why, sizeof why, fn))
         return nf__fail(net, NF_ERR_INVALID_ARGUMENT, "%s", why);
-    const int64_t steps = net->step - p->rate_from;
-    if (!p->abs_sum || steps < 1)
-        return nf__fail(net, NF_ERR_STATE,
-                        "%s: population %d has %s (nf_population_rate_stats_enable, then run)",
-                        fn, pop, p->abs_sum ? "counted no step yet" : "no rate statistics");
+    int64_t steps = 0;
+    if ((st = counted_steps(net, fn, pop, p, &steps)) != NF_OK)
+        return st;
     st = from_backend(net->be, net->ctx, p->abs_sum, net->desc.batch, p->desc.n, steps, q, nq,
                       stats, rates);
     if (st == NF_ERR_OUT_OF_MEMORY)
@@ -163,6 +217,27 @@ nf_status nf_population_rate_stats(nf_network *net, int32_t pop, const double *q
     NF_ENTER(net);
     return net ? rate_stats(net, "nf_population_rate_stats", pop, q, nq, stats, rates)
                : NF_ERR_INVALID_ARGUMENT;
+}
+
+nf_status nf_population_rate_sums(nf_network *net, int32_t pop, double *sums, size_t capacity,
+                                  int64_t *steps) {
+    NF_ENTER(net);
+    static const char fn[] = "nf_population_rate_sums";
+    nf_population *p;
+    nf_status st = find_pop(net, fn, pop, &p);
+    if (st != NF_OK)
+        return st;
+    const size_t count = (size_t)net->desc.batch * p->desc.n;
+    REQUIRE(sums && steps, "%s: sums and steps must not be NULL", fn);
+    REQUIRE(capacity >= count, "%s: sums holds %zu doubles, the population's [%d][%d] need %zu",
+            fn, capacity, net->desc.batch, p->desc.n, count);
+    int64_t counted = 0;
+    if ((st = counted_steps(net, fn, pop, p, &counted)) != NF_OK)
+        return st;
+    if ((st = nf__download(net, sums, p->abs_sum, count * sizeof *sums)) != NF_OK)
+        return st;
+    *steps = counted;
+    return NF_OK;
 }
 
 /* The measured mean rate of a population (for energy.c); NF_ERR_STATE when none. */

@@ -796,6 +796,25 @@ NF_API nf_status nf_population_rate_stats_enable(nf_network *net, int32_t pop, i
 NF_API nf_status nf_population_rate_stats(nf_network *net, int32_t pop, const double *q, int32_t nq,
                                    nf_rate_stats *stats, float *rates);
 
+/* The counts the statistics come from: sums[b][i] (capacity >= batch n
+ * doubles) gets the sum of |output_i| of element b over the steps counted,
+ * *steps their number. Statistics over several networks' elements (the MPI
+ * companion's ranks) add these over the elements and pass the totals to
+ * nf_rate_stats_from_sums. NF_ERR_STATE as nf_population_rate_stats. */
+NF_API nf_status nf_population_rate_sums(nf_network *net, int32_t pop, double *sums,
+                                         size_t capacity, int64_t *steps);
+
+/* The statistics from totals[i] = the sum of |output_i| over `batch`
+ * elements and `steps` steps (rate_i = totals[i] / (batch steps)), by the
+ * rule of nf_population_rate_stats: with totals added up over the elements in
+ * element order, starting from 0.0, the result equals that call's bit for bit.
+ * rates (may be NULL) gets the n rates. NF_ERR_INVALID_ARGUMENT (n, batch or
+ * steps < 1, a bad q) with the reason in message (may be NULL; "" on success). */
+NF_API nf_status nf_rate_stats_from_sums(const double *totals, int32_t n, int32_t batch,
+                                         int64_t steps, const double *q, int32_t nq,
+                                         nf_rate_stats *stats, float *rates, char *message,
+                                         size_t capacity);
+
 /* The same for a layer created with rate_stats, over its last apply (or
  * chain apply) and units (averaged over batch and time). */
 NF_API nf_status nf_layer_rate_stats(nf_layer *layer, const double *q, int32_t nq, nf_rate_stats *stats,
@@ -822,6 +841,23 @@ NF_API nf_status nf_layer_rate_stats(nf_layer *layer, const double *q, int32_t n
 NF_API nf_status nf_energy_estimate(nf_network *net, const char *device, int64_t steps_per_inference,
                              double dt, double *joules);
 
+/* The rates nf_energy_estimate reads, measured now: rates[id] for every object
+ * id (a population's mean rate, an input's mean |value|, a readout's mean |z|;
+ * NaN for a population without counted rate statistics and for objects of
+ * other kinds). *count gets the number of object ids; a capacity below it is
+ * refused (NF_ERR_INVALID_ARGUMENT, *count set). Each is a mean over the
+ * batch elements, so rates of several networks' elements (the MPI companion's
+ * ranks) combine as means weighted by their element counts. */
+NF_API nf_status nf_energy_source_rates(nf_network *net, double *rates, int32_t capacity,
+                                        int32_t *count);
+
+/* nf_energy_estimate reading the given rates[count] (count the network's
+ * object ids, as nf_energy_source_rates gives them; NaN: not measured; others
+ * finite and >= 0) instead of measuring them. */
+NF_API nf_status nf_energy_estimate_rates(nf_network *net, const char *device,
+                                          int64_t steps_per_inference, double dt,
+                                          const double *rates, int32_t count, double *joules);
+
 /* Adds (or replaces) a device on this network only. name: 1..31 characters;
  * energies finite and >= 0. The built-in names cannot be replaced. */
 NF_API nf_status nf_energy_device_register(nf_network *net, const char *name, double e_synop,
@@ -836,6 +872,11 @@ NF_API nf_status nf_energy_device_register(nf_network *net, const char *name, do
 NF_API nf_status nf_energy_summary(nf_network *net, const char *const *devices, int32_t n_devices,
                             int64_t steps_per_inference, double dt, char *buf, size_t capacity,
                             size_t *needed);
+/* nf_energy_summary reading the given rates (as nf_energy_estimate_rates). */
+NF_API nf_status nf_energy_summary_rates(nf_network *net, const char *const *devices,
+                                         int32_t n_devices, int64_t steps_per_inference,
+                                         double dt, const double *rates, int32_t count, char *buf,
+                                         size_t capacity, size_t *needed);
 
 #ifdef __cplusplus
 }

@@ -107,6 +107,47 @@ NF_MPI_API nf_status nf_mpi_probe_gather(nf_network *net, int32_t probe, float *
 NF_MPI_API nf_status nf_mpi_probe_write_npy(nf_network *net, int32_t probe, const char *path,
                                             MPI_Comm comm);
 
+/* Collective: nf_population_rate_stats of the whole batch: neuron i's rate
+ * is the sum of |output_i| over every rank's elements and the steps counted,
+ * over the global batch times the steps, and the statistics follow the
+ * core's rule (nf_rate_stats_from_sums). The sums over the batch are added in
+ * element order, rank after rank, so stats and rates (may be NULL; n floats)
+ * are, bit for bit, what one process with the whole batch gets; every rank
+ * receives them. Every rank passes the same pop, q and nq and has counted the
+ * same steps (checked: NF_ERR_INVALID_ARGUMENT). Status as
+ * nf_population_rate_stats (NF_ERR_STATE: counting off or no step ran on a
+ * rank), agreed over the ranks. Cost: one message of n doubles from each rank
+ * to the next, then a broadcast. */
+NF_MPI_API nf_status nf_mpi_population_rate_stats(nf_network *net, int32_t pop, const double *q,
+                                                  int32_t nq, nf_rate_stats *stats, float *rates,
+                                                  MPI_Comm comm);
+
+/* Collective: nf_energy_estimate of the whole batch. The rates it reads (a
+ * population's mean rate, an input's mean |value|, a readout's mean |z|:
+ * nf_energy_source_rates) are each a mean over the batch; each rank's is
+ * weighted by its share of the batch and summed over the ranks (one
+ * MPI_Allreduce), and every rank then estimates from those rates
+ * (nf_energy_estimate_rates) and gets the same *joules. The result equals one
+ * process's with the whole batch up to the order of the sums: each rate within
+ * a relative (terms + ranks) 2^-53 of it (terms: the values its mean adds up),
+ * and on one rank bit for bit. A rate not measured on some rank (a population
+ * without rate statistics) counts as not measured. Every rank passes the same
+ * device, steps and dt and has the same devices registered (the ranks'
+ * estimates are compared: NF_ERR_INVALID_ARGUMENT when they differ). Status as
+ * nf_energy_estimate, agreed over the ranks. */
+NF_MPI_API nf_status nf_mpi_energy_estimate(nf_network *net, const char *device,
+                                            int64_t steps_per_inference, double dt,
+                                            double *joules, MPI_Comm comm);
+
+/* Collective: nf_energy_summary of the whole batch, from the rates
+ * nf_mpi_energy_estimate reduces; every rank receives the same table (its
+ * buf, capacity and needed as nf_energy_summary's: a capacity too small on
+ * any rank is refused on every rank and every buf is left as it was). */
+NF_MPI_API nf_status nf_mpi_energy_summary(nf_network *net, const char *const *devices,
+                                           int32_t n_devices, int64_t steps_per_inference,
+                                           double dt, char *buf, size_t capacity, size_t *needed,
+                                           MPI_Comm comm);
+
 /* Checkpoints of a sharded network: one file per rank, PATH.rank-R-of-K, each
  * an ordinary checkpoint (nf_network_save) of the rank's slice, loadable by
  * the same number of ranks. Per rank rather than one global file because the

@@ -32,6 +32,14 @@ nf_status nfm__agree(MPI_Comm comm, nf_status st, const char *why);
  * disagree on name[i] (from a to b)"). */
 bool nfm__same(MPI_Comm comm, const char *fn, const int64_t *v, const char *const *names, int n);
 
+/* Collective: true on every rank when every rank's bytes data[0..bytes-1]
+ * equal rank 0's (compared by a 64-bit hash of the bits and the length: NaN
+ * payloads and signed zeros count); else false, with "fn: what differ
+ * between ranks (rank r's from rank 0's): every rank must pass the same" (r
+ * the lowest rank that differs) as the last error. */
+bool nfm__same_bytes(MPI_Comm comm, const char *fn, const char *what, const void *data,
+                     size_t bytes);
+
 /* The slice rank r of `ranks` holds of a batch of `batch` elements. */
 void nfm__slice(int32_t batch, int ranks, int r, int32_t *first, int32_t *count);
 

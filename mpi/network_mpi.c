@@ -90,6 +90,41 @@ bool nfm__same(MPI_Comm comm, const char *fn, const int64_t *v, const char *cons
     return true;
 }
 
+/* FNV-1a over the bytes, then over the length. */
+static uint64_t hash_bytes(const void *data, size_t bytes) {
+    const unsigned char *b = data;
+    uint64_t h = 0xcbf29ce484222325u;
+    for (size_t i = 0; i < bytes; i++)
+        h = (h ^ b[i]) * 0x100000001b3u;
+    for (size_t i = 0; i < sizeof bytes; i++)
+        h = (h ^ ((bytes >> (8 * i)) & 0xff)) * 0x100000001b3u;
+    return h;
+}
+
+bool nfm__same_bytes(MPI_Comm comm, const char *fn, const char *what, const void *data,
+                     size_t bytes) {
+    int rank = 0, ranks = 1;
+    MPI_Comm_rank(comm, &rank);
+    MPI_Comm_size(comm, &ranks);
+    const uint64_t mine = hash_bytes(data, bytes);
+    uint64_t first = mine;
+    int lowest = ranks;
+    int rc = MPI_Bcast(&first, 1, MPI_UINT64_T, 0, comm);
+    const int differs = first != mine ? rank : ranks;
+    if (rc == MPI_SUCCESS)
+        rc = MPI_Allreduce(&differs, &lowest, 1, MPI_INT, MPI_MIN, comm);
+    if (rc != MPI_SUCCESS) {
+        nfm__set_error("%s: MPI_Bcast or MPI_Allreduce failed comparing %s", fn, what);
+        return false;
+    }
+    if (lowest == ranks)
+        return true;
+    nfm__set_error("%s: %s differ between ranks (rank %d's from rank 0's): every rank must pass "
+                   "the same",
+                   fn, what, lowest);
+    return false;
+}
+
 void nfm__slice(int32_t batch, int ranks, int r, int32_t *first, int32_t *count) {
     const int32_t base = batch / ranks, extra = batch % ranks;
     *count = base + (r < extra ? 1 : 0);

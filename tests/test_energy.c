@@ -5,8 +5,10 @@
  * constant rates (dt = 1/1024 and rates that are multiples of 64 Hz make
  * every count exact), their mean and percentiles; spiking devices following
  * those measured rates in closed form; registered devices; the summary
- * table; refused requests.
+ * table; refused requests; the sums and rates behind them given back
+ * (nf_rate_stats_from_sums, nf_energy_*_rates) reproduce the network's own.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,5 +163,84 @@ NFT_BACKEND_TEST(energy, spiking_devices_follow_measured_rates, .timeout = 60) {
     cr_assert_eq(nf_energy_estimate(net, "loihi", steps, dt, &j), NF_ERR_STATE);
     cr_assert(strstr(nf_network_last_error(net), "rate statistics"));
     NFT_OK(net, nf_energy_estimate(net, "cpu", steps, dt, &j));
+    nf_network_destroy(net);
+}
+
+/* The hooks behind statistics and estimates over several networks' elements:
+ * the sums and the rates, given back, reproduce the network's own results. */
+NFT_BACKEND_TEST(energy, sums_and_rates_given_back_reproduce_the_network, .timeout = 60) {
+    const int32_t n = 11, m = 3;
+    int32_t a, b;
+    nf_network *net = driven(backend, n, m, 1024, &a, &b);
+    const double q[3] = {0.0, 37.5, 95.0};
+    nf_rate_stats s, t;
+    float rates[11], again[11];
+    NFT_OK(net, nf_population_rate_stats(net, a, q, 3, &s, rates));
+    double sums[2 * 11], totals[11];
+    int64_t steps = 0;
+    NFT_OK(net, nf_population_rate_sums(net, a, sums, 2 * n, &steps));
+    cr_assert_eq(steps, 1024);
+    for (int32_t i = 0; i < n; i++) { /* 64 i spikes of 1/dt per element over 1 s: exact */
+        totals[i] = 0.0 + sums[i] + sums[n + i];
+        cr_assert_eq(sums[i], 64.0 * i * 1024.0, "sums[0][%d] = %g", i, sums[i]);
+    }
+    char msg[256] = "x";
+    cr_assert_eq(nf_rate_stats_from_sums(totals, n, 2, steps, q, 3, &t, again, msg, sizeof msg),
+                 NF_OK, "%s", msg);
+    cr_assert_str_eq(msg, "");
+    cr_assert(!memcmp(&s, &t, sizeof s) && !memcmp(rates, again, sizeof rates));
+    const double bad = -1.0;
+    cr_assert_eq(nf_rate_stats_from_sums(totals, n, 2, steps, &bad, 1, &t, NULL, msg, sizeof msg),
+                 NF_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(msg, "nf_rate_stats_from_sums: q[0] must be in [0, 100]"), "%s", msg);
+    cr_assert_eq(nf_rate_stats_from_sums(totals, n, 0, steps, q, 3, &t, NULL, msg, sizeof msg),
+                 NF_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(msg, "batch 0"), "%s", msg);
+    cr_assert_eq(nf_population_rate_sums(net, a, sums, 2 * n - 1, &steps), NF_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(nf_network_last_error(net), "nf_population_rate_sums: sums holds 21"), "%s",
+              nf_network_last_error(net));
+    cr_assert_eq(nf_population_rate_sums(net, b, sums, 2 * n, &steps), NF_ERR_STATE);
+
+    /* rates: input (object 0) 64 (n - 1) / 2, A's mean rate, B none, connections none */
+    double r[8];
+    int32_t count = 0;
+    cr_assert_eq(nf_energy_source_rates(net, r, 2, &count), NF_ERR_INVALID_ARGUMENT);
+    cr_assert_eq(count, 5, "objects: input, A, B, two connections");
+    NFT_OK(net, nf_energy_source_rates(net, r, 8, &count));
+    cr_assert_eq(r[0], 320.0);
+    cr_assert_eq(r[a], s.mean);
+    cr_assert(isnan(r[b]) && isnan(r[3]) && isnan(r[4]));
+    const char *devs[2] = {"loihi", "spinnaker"};
+    for (int k = 0; k < 2; k++) {
+        double measured = 0.0, given = 0.0;
+        NFT_OK(net, nf_energy_estimate(net, devs[k], 50, 0.002, &measured));
+        NFT_OK(net, nf_energy_estimate_rates(net, devs[k], 50, 0.002, r, count, &given));
+        cr_assert(!memcmp(&measured, &given, sizeof given), "%s: %.17g %.17g", devs[k],
+                  measured, given);
+    }
+    char t1[2048], t2[2048];
+    NFT_OK(net, nf_energy_summary(net, devs, 2, 50, 0.002, t1, sizeof t1, NULL));
+    NFT_OK(net, nf_energy_summary_rates(net, devs, 2, 50, 0.002, r, count, t2, sizeof t2, NULL));
+    cr_assert_str_eq(t1, t2);
+    /* given rates follow the formula: twice A's rate adds n m rate dt T e_synop */
+    double base = 0.0, doubled = 0.0;
+    NFT_OK(net, nf_energy_estimate_rates(net, "loihi", 50, 0.002, r, count, &base));
+    r[a] *= 2.0;
+    NFT_OK(net, nf_energy_estimate_rates(net, "loihi", 50, 0.002, r, count, &doubled));
+    cr_assert(nft_close(27.1e-12 * n * m * s.mean * 0.002 * 50, doubled - base, 1e-9, 0),
+              "%g", doubled - base);
+    /* refused: the wrong count, a negative rate, a spiking device without A's rate */
+    double j = 0.0;
+    cr_assert_eq(nf_energy_estimate_rates(net, "loihi", 50, 0.002, r, 4, &j),
+                 NF_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(nf_network_last_error(net), "nf_energy_estimate_rates: rates must hold one "
+                                                 "rate per object id (5), got count 4"));
+    r[0] = -1.0;
+    cr_assert_eq(nf_energy_estimate_rates(net, "loihi", 50, 0.002, r, count, &j),
+                 NF_ERR_INVALID_ARGUMENT);
+    r[0] = 320.0;
+    r[a] = NAN;
+    cr_assert_eq(nf_energy_estimate_rates(net, "loihi", 50, 0.002, r, count, &j), NF_ERR_STATE);
+    NFT_OK(net, nf_energy_estimate_rates(net, "cpu", 50, 0.002, r, count, &j));
     nf_network_destroy(net);
 }

@@ -20,9 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "mpi/mpi_check.h"
-#include "neurofuse_mpi.h"
-#include "window_network.h"
+#include "mpi/mpi_wn.h"
 
 enum { GLOBAL = 7, STEPS = 40, BEFORE = 15, AFTER = 10 };
 
@@ -30,16 +28,10 @@ static nf_network_desc desc(void) { return nft_wn_desc(GLOBAL, 23); }
 
 /* The whole batch in this process, or this rank's slice; built, run `steps`. */
 static nf_network *made(int whole, int64_t steps, nft_wn *w) {
-    nf_network_desc d = desc();
-    nf_network *net = NULL;
-    char msg[512];
-    const nf_status st = whole ? nf_network_create_window(&d, 0, GLOBAL, &net, msg, sizeof msg)
-                               : nf_network_create_mpi(&d, MPI_COMM_WORLD, &net, msg, sizeof msg);
-    CHECK(st == NF_OK, "create: %s", msg);
-    if (st != NF_OK)
-        return NULL;
-    CHECK(nft_wn_build(net, STEPS, w, msg, sizeof msg) == NF_OK, "build: %s", msg);
-    CHECK(nf_network_run(net, steps) == NF_OK, "run: %s", nf_network_last_error(net));
+    const nf_network_desc d = desc();
+    nf_network *net = nft_mpi_wn(&d, whole, STEPS, w);
+    if (net)
+        CHECK(nf_network_run(net, steps) == NF_OK, "run: %s", nf_network_last_error(net));
     return net;
 }
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+
 static int rank, ranks, failures;
 
 static void fail(int line, const char *fmt, ...) {

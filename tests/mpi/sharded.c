@@ -26,9 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "mpi/mpi_check.h"
-#include "neurofuse_mpi.h"
-#include "window_network.h"
+#include "mpi/mpi_wn.h"
 
 enum { GLOBAL = 7, STEPS = 40 };
 
@@ -63,14 +61,6 @@ int MPI_Bcast(void *b, int c, MPI_Datatype t, int root, MPI_Comm m) {
 }
 
 static nf_network_desc desc(void) { return nft_wn_desc(GLOBAL, 11); }
-
-static nf_network *whole_batch(void) {
-    nf_network_desc d = desc();
-    nf_network *net = NULL;
-    char msg[256];
-    CHECK(nf_network_create_window(&d, 0, GLOBAL, &net, msg, sizeof msg) == NF_OK, "%s", msg);
-    return net;
-}
 
 static nf_network *sharded(void) {
     nf_network_desc d = desc();
@@ -111,11 +101,13 @@ static unsigned char *slurp(const char *path, long *size) {
 static void sharded_equals_whole(void) {
     char why[512] = "";
     nft_wn ww, ws;
-    nf_network *whole = whole_batch(), *net = sharded();
-    if (!whole || !net)
+    const nf_network_desc d = desc();
+    nf_network *whole = nft_mpi_wn(&d, 1, STEPS, &ww), *net = nft_mpi_wn(&d, 0, STEPS, &ws);
+    if (!whole || !net) {
+        nf_network_destroy(whole);
+        nf_network_destroy(net);
         return;
-    CHECK(nft_wn_build(whole, STEPS, &ww, why, sizeof why) == NF_OK, "whole: %s", why);
-    CHECK(nft_wn_build(net, STEPS, &ws, why, sizeof why) == NF_OK, "sharded: %s", why);
+    }
     int32_t first = -1, count = -1;
     OK(nf_mpi_local_batch(net, &first, &count));
     CHECK(first == ws.first && count == ws.count && nf_network_batch(net) == count,
