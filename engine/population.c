@@ -261,3 +261,19 @@ nf_status nf_population_set_gain_bias(nf_network *net, int32_t pop, const float 
         return st;
     return NF_OK;
 }
+
+nf_status nf_population_get_gain_bias(nf_network *net, int32_t pop, float *gains, float *biases) {
+    NF_ENTER(net);
+    if (!net)
+        return NF_ERR_INVALID_ARGUMENT;
+    nf_object *o;
+    nf_status st = nf__lookup(net, "nf_population_get_gain_bias", "pop", pop, NF_OBJ_POPULATION,
+                              &o);
+    if (st != NF_OK)
+        return st;
+    const nf_population *p = &net->pops.items[o->index];
+    const size_t bytes = (size_t)p->desc.n * sizeof(float);
+    if (gains && (st = nf__download(net, gains, p->gain, bytes)) != NF_OK)
+        return st;
+    return biases ? nf__download(net, biases, p->bias, bytes) : NF_OK;
+}

@@ -83,6 +83,22 @@ nf_status nf_readout_set_weights(nf_network *net, int32_t readout, const float *
     return nf__upload(net, r->w, w, count * sizeof(float));
 }
 
+nf_status nf_readout_weight_count(const nf_network *net, int32_t readout, int64_t *count,
+                                  int32_t *per_batch) {
+    NF_ENTER(net);
+    int32_t i;
+    nf_status st = net ? nf__query(net, "nf_readout_weight_count", "readout", readout,
+                                   NF_OBJ_READOUT, count, &i)
+                       : NF_ERR_INVALID_ARGUMENT;
+    if (st != NF_OK)
+        return st;
+    const nf_readout *r = &net->readouts.items[i];
+    *count = (int64_t)r->copies * r->dim * r->n;
+    if (per_batch)
+        *per_batch = r->per_batch;
+    return NF_OK;
+}
+
 nf_status nf_readout_get_weights(nf_network *net, int32_t readout, float *w) {
     NF_ENTER(net);
     nf_readout *r = NULL;

@@ -304,14 +304,31 @@ static nf_status find_connection(nf_network *net, const char *fn, int32_t conn, 
     return NF_OK;
 }
 
+/* The connection a query of fn writing to out asks about, or NULL (the
+ * reason in *st and net's last error). */
+static const nf_connection *queried(const nf_network *net, const char *fn, int32_t conn,
+                                    const void *out, nf_status *st) {
+    int32_t i;
+    *st = net ? nf__query(net, fn, "conn", conn, NF_OBJ_CONNECTION, out, &i)
+              : NF_ERR_INVALID_ARGUMENT;
+    return *st == NF_OK ? &net->conns.items[i] : NULL;
+}
+
 nf_status nf_connection_weight_count(const nf_network *net, int32_t conn, int64_t *count) {
     NF_ENTER(net);
-    int32_t i;
-    nf_status st = net ? nf__query(net, "nf_connection_weight_count", "conn", conn,
-                                   NF_OBJ_CONNECTION, count, &i)
-                       : NF_ERR_INVALID_ARGUMENT;
-    if (st == NF_OK)
-        *count = nf__connection_weight_count(&net->conns.items[i]);
+    nf_status st;
+    const nf_connection *c = queried(net, "nf_connection_weight_count", conn, count, &st);
+    if (c)
+        *count = nf__connection_weight_count(c);
+    return st;
+}
+
+nf_status nf_connection_per_batch(const nf_network *net, int32_t conn, int32_t *per_batch) {
+    NF_ENTER(net);
+    nf_status st;
+    const nf_connection *c = queried(net, "nf_connection_per_batch", conn, per_batch, &st);
+    if (c)
+        *per_batch = c->desc.per_batch != 0;
     return st;
 }
 

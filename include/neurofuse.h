@@ -296,6 +296,9 @@ NF_API nf_status nf_population_add(nf_network *net, const nf_population_desc *d,
 /* Per-neuron gain and bias, [n] each; either may be NULL to leave it. */
 NF_API nf_status nf_population_set_gain_bias(nf_network *net, int32_t pop, const float *gains,
                                       const float *biases);
+/* Copies them out, [n] each; either may be NULL. */
+NF_API nf_status nf_population_get_gain_bias(nf_network *net, int32_t pop, float *gains,
+                                             float *biases);
 
 typedef enum nf_state_kind {
     NF_STATE_VOLTAGE = 0, /* LIF, IZHIKEVICH, ADAPTIVE_LIF membrane; THETA's phase */
@@ -379,6 +382,9 @@ NF_API nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf
 /* Number of stored weights: post*pre (dense) or nnz (sparse), times batch when
  * per_batch; 1 for identity (which is always shared by the batch). */
 NF_API nf_status nf_connection_weight_count(const nf_network *net, int32_t conn, int64_t *count);
+/* *per_batch: 1 when the connection holds one matrix per batch element, 0 when
+ * the batch shares one (identity connections always). */
+NF_API nf_status nf_connection_per_batch(const nf_network *net, int32_t conn, int32_t *per_batch);
 NF_API nf_status nf_connection_set_weights(nf_network *net, int32_t conn, const float *w);
 NF_API nf_status nf_connection_get_weights(nf_network *net, int32_t conn, float *w);
 
@@ -393,6 +399,10 @@ typedef struct nf_readout_desc {
 /* z = W_out s, with s the population's filtered output; dim >= 1. d may be NULL. */
 NF_API nf_status nf_readout_add(nf_network *net, int32_t pop, int32_t dim, const nf_readout_desc *d,
                          int32_t *id);
+/* Number of stored weights: dim*n, times batch when per_batch; *per_batch
+ * (may be NULL) gets 1 for one W_out per batch element, 0 for one shared. */
+NF_API nf_status nf_readout_weight_count(const nf_network *net, int32_t readout, int64_t *count,
+                                         int32_t *per_batch);
 NF_API nf_status nf_readout_set_weights(nf_network *net, int32_t readout, const float *w);
 NF_API nf_status nf_readout_get_weights(nf_network *net, int32_t readout, float *w);
 /* z [batch][dim]: the value fed back before the next step. */

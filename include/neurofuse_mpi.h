@@ -19,9 +19,14 @@
  * (nf_network_create_window), so element g computes the same bits whatever
  * the number of ranks, 1 included, on the same backend and build. Weights
  * shared by the batch are replicated: every rank draws the same generated
- * weights; weights the caller gives must be the same on every rank. A
- * learner with weights shared by the batch (one P updated element after
- * element) is refused on more than one rank (NF_ERR_UNSUPPORTED).
+ * weights; weights and parameters the caller sets must be the same on every
+ * rank: the nf_mpi_*_set_* calls below check that (nf_connection_set_weights
+ * and the other setters of neurofuse.h are a rank's own: they do not
+ * communicate and accept different values on different ranks, as do weights
+ * given in the descriptors of nf_connect, nf_readout_add and
+ * nf_population_add, which are not checked). A learner with weights shared
+ * by the batch (one P updated element after element) is refused on more than
+ * one rank (NF_ERR_UNSUPPORTED).
  *
  * Collective calls and errors. The functions marked collective must be called
  * by every rank of the communicator with the same arguments except where
@@ -106,6 +111,34 @@ NF_MPI_API nf_status nf_mpi_probe_gather(nf_network *net, int32_t probe, float *
  * name a file system every rank shares. */
 NF_MPI_API nf_status nf_mpi_probe_write_npy(nf_network *net, int32_t probe, const char *path,
                                             MPI_Comm comm);
+
+/* Collective: sets a connection's weights on every rank, as
+ * nf_connection_set_weights. For a connection shared by the batch (per_batch
+ * 0, identity included) w is the whole weight array and must be the same on
+ * every rank, bit for bit (signed zeros and NaN payloads count): the ranks
+ * compare a 64-bit hash of the bits before any sets them, and weights that
+ * differ are refused on every rank (NF_ERR_INVALID_ARGUMENT, naming the
+ * lowest rank whose weights differ from rank 0's). For a per-batch
+ * connection w is the rank's slice [count][...], not compared. Each rank
+ * keeps its old weights until every rank has set the new ones; a failure on
+ * any rank (nf_connection_set_weights' refusals, e.g. a non-finite weight)
+ * fails the call on every rank with that rank's message and leaves every
+ * rank's weights as they were. Every rank passes the same conn. */
+NF_MPI_API nf_status nf_mpi_connection_set_weights(nf_network *net, int32_t conn, const float *w,
+                                                   MPI_Comm comm);
+
+/* Collective: the same for a readout's W_out (nf_readout_set_weights): a
+ * readout shared by the batch (per_batch 0) takes [dim][n], the same on every
+ * rank (compared); a per-batch one the rank's slice [count][dim][n]. */
+NF_MPI_API nf_status nf_mpi_readout_set_weights(nf_network *net, int32_t readout, const float *w,
+                                                MPI_Comm comm);
+
+/* Collective: the same for a population's gains and biases
+ * (nf_population_set_gain_bias; [n] each, shared by the batch, compared;
+ * either may be NULL to leave it, on every rank alike). */
+NF_MPI_API nf_status nf_mpi_population_set_gain_bias(nf_network *net, int32_t pop,
+                                                     const float *gains, const float *biases,
+                                                     MPI_Comm comm);
 
 /* Collective: nf_population_rate_stats of the whole batch: neuron i's rate
  * is the sum of |output_i| over every rank's elements and the steps counted,

@@ -4,7 +4,8 @@
  * the whole batch's window compute, through creation (every per-element draw keyed by
  * the global element), runs with learning, and a reset (states and z drawn
  * again); a learner with weights shared by the batch is refused on a partial
- * window; windows outside the batch are refused.
+ * window; windows outside the batch are refused; the weight layouts
+ * (per element or shared) and gains the MPI layer's setters read.
  */
 #include <string.h>
 
@@ -121,4 +122,62 @@ Test(window, a_learner_of_weights_shared_by_the_batch_needs_the_whole_batch) {
         }
         nf_network_destroy(net);
     }
+}
+
+/* What the MPI layer's collective setters read: whether weights are per
+ * element (their count then the window's elements times one matrix) or
+ * shared, and gains and biases read back. */
+Test(window, weight_layouts_and_gains_read_back) {
+    nf_network *net = window(NF_BACKEND_CPU, 1, 3);
+    nf_population_desc pd = nf_population_defaults(NF_MODEL_TANH, 4);
+    int32_t in, pop, shared, per_batch, ident, ro_shared, ro_batch, flag = -1;
+    int64_t count = 0;
+    NFT_OK(net, nf_input_add(net, 2, &in));
+    NFT_OK(net, nf_population_add(net, &pd, &pop));
+    nf_connection_desc cd = nf_connection_defaults();
+    cd.init = NF_WEIGHTS_ZERO;
+    NFT_OK(net, nf_connect(net, in, pop, &cd, &shared));
+    cd.per_batch = 1;
+    NFT_OK(net, nf_connect(net, in, pop, &cd, &per_batch));
+    nf_connection_desc id = nf_connection_defaults();
+    id.kind = NF_CONNECTION_IDENTITY;
+    NFT_OK(net, nf_connect(net, pop, pop, &id, &ident));
+    NFT_OK(net, nf_connection_per_batch(net, shared, &flag));
+    cr_assert_eq(flag, 0);
+    NFT_OK(net, nf_connection_per_batch(net, per_batch, &flag));
+    cr_assert_eq(flag, 1);
+    NFT_OK(net, nf_connection_weight_count(net, per_batch, &count));
+    cr_assert_eq(count, 3 * 4 * 2);
+    NFT_OK(net, nf_connection_per_batch(net, ident, &flag));
+    cr_assert_eq(flag, 0);
+    cr_assert_eq(nf_connection_per_batch(net, pop, &flag), NF_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(nf_network_last_error(net), "nf_connection_per_batch: "), "%s",
+              nf_network_last_error(net));
+    cr_assert_eq(nf_connection_per_batch(net, shared, NULL), NF_ERR_INVALID_ARGUMENT);
+
+    const nf_readout_desc rs = {.per_batch = 0}, rb = {.per_batch = 1};
+    NFT_OK(net, nf_readout_add(net, pop, 5, &rs, &ro_shared));
+    NFT_OK(net, nf_readout_add(net, pop, 5, &rb, &ro_batch));
+    NFT_OK(net, nf_readout_weight_count(net, ro_shared, &count, &flag));
+    cr_assert(count == 5 * 4 && flag == 0, "%lld %d", (long long)count, flag);
+    NFT_OK(net, nf_readout_weight_count(net, ro_batch, &count, NULL));
+    cr_assert_eq(count, 3 * 5 * 4);
+    NFT_OK(net, nf_readout_weight_count(net, ro_batch, &count, &flag));
+    cr_assert_eq(flag, 1);
+    cr_assert_eq(nf_readout_weight_count(net, shared, &count, &flag), NF_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(nf_network_last_error(net), "nf_readout_weight_count: "), "%s",
+              nf_network_last_error(net));
+
+    const float gains[4] = {1.5f, -0.0f, 2.0f, 1e-40f}, biases[4] = {0.1f, 0.2f, -0.3f, 0.0f};
+    float g[4], b[4] = {9, 9, 9, 9};
+    NFT_OK(net, nf_population_set_gain_bias(net, pop, gains, biases));
+    NFT_OK(net, nf_population_get_gain_bias(net, pop, g, NULL));
+    cr_assert(!memcmp(g, gains, sizeof g));
+    NFT_OK(net, nf_population_get_gain_bias(net, pop, NULL, b));
+    cr_assert(!memcmp(b, biases, sizeof b));
+    cr_assert_eq(nf_population_get_gain_bias(net, in, g, b), NF_ERR_INVALID_ARGUMENT);
+    cr_assert(strstr(nf_network_last_error(net), "nf_population_get_gain_bias: "), "%s",
+              nf_network_last_error(net));
+    cr_assert_eq(nf_population_get_gain_bias(NULL, pop, g, b), NF_ERR_INVALID_ARGUMENT);
+    nf_network_destroy(net);
 }
