@@ -6,7 +6,7 @@
  * cache), against the copy bandwidth measured in the same run (host memcpy on
  * the CPU; a device-to-device cudaMemcpyAsync on CUDA, where the data are
  * device buffers: NF_MEMORY_DEVICE). Median and min of 5 timed applies after
- * a warm-up. The issue's target: 3e11 neuron-steps/s for SpikingActivation on
+ * a warm-up. The goal: 3e11 neuron-steps/s for SpikingActivation on
  * an H100, which only a GPU run can check.
  * Usage: bench_sequence [--backend cpu|cuda] [--csv] [--units U] [--batch B] [--time T]
  */

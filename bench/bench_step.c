@@ -8,7 +8,7 @@
  * warm-up run; each run is nf_network_run(steps), host clock around it (the
  * run ends with a synchronize), so it includes the run's fixed costs (on CUDA
  * the capture and instantiation of one graph of 64 steps, amortised over >= 256
- * steps). The issue's target: LIF at batch x n >= 2^24 at >= 85% of the copy.
+ * steps). The goal: LIF at batch x n >= 2^24 at >= 85% of the copy.
  * Usage: bench_step [--backend cpu|cuda] [--csv] [--max-log2 N] [--device D]
  */
 #include <math.h>

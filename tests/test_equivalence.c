@@ -18,7 +18,7 @@ ParameterizedTestParameters(equivalence, cpu_vs_cuda) {
     return cr_make_param_array(eq_spec, EQ_SPECS, EQ_SPEC_COUNT);
 }
 
-/* The check: the same random network on CPU and CUDA. */
+/* The same random network on CPU and CUDA. */
 ParameterizedTest(eq_spec *spec, equivalence, cpu_vs_cuda, .timeout = 120) {
     if (!nf_backend_available(NF_BACKEND_CUDA))
         cr_skip_test("no CUDA device: CPU-vs-CUDA equivalence needs a GPU");

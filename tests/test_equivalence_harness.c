@@ -14,7 +14,7 @@
 
 TestSuite(equivalence, .timeout = 120);
 
-/* The spec table covers what the issue asks for. */
+/* The spec table covers every model, filter and connection kind. */
 Test(equivalence, spec_table_covers_every_kind) {
     bool model[NF_MODEL_COUNT] = {0}, filter[5] = {0}, conn[5] = {0};
     bool lif_form[2] = {0}, izh_order[2] = {0}, per_batch[2] = {0}, batch1 = false, batch5 = false,

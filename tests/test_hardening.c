@@ -1,7 +1,7 @@
 /*
- * Regression tests for the defects an outside campaign found (issue
- * "Hardening"): size products that overflowed, huge step counts, a stack
- * array sized by the probe count, non-finite generated weights and dt,
+ * Regression tests for the defects an outside campaign found: size
+ * products that overflowed, huge step counts, a stack array sized by the
+ * probe count, non-finite generated weights and dt,
  * queries that failed silently, a .npy writer that deleted or truncated
  * what it was given, and a size limit applied to the wrong kind of
  * connection. Each checks the status, the message and that the network is

@@ -69,7 +69,7 @@ def c(name, np, threads=1):
 out = []
 out.append("# Scaling of a batch sharded over MPI ranks: shared 2-core VM\n")
 out.append("## Machine and build\n")
-out.append(f"- CPU: \"{cpu}\", {cores} logical processors, shared with other sessions "
+out.append(f"- CPU: \"{cpu}\", {cores} logical processors, shared with other jobs "
            f"(load average {load0} before, {load1} after). {mpi}.")
 out.append(f"- Commit {commit}; Release build, CPU backend, OpenBLAS with "
            f"OPENBLAS_NUM_THREADS=1 and OMP_NUM_THREADS=1 per rank unless said.")
@@ -77,7 +77,7 @@ out.append(f"- Command: `bash bench/mpi/run_scaling.sh BUILD_DIR` ({rounds} inte
            f"of every configuration, each the best of 2 runs; the minimum over rounds below; "
            f"a run is timed from a barrier to a barrier, so it is the slowest rank's).")
 out.append("- **Two cores are not a cluster.** Two ranks here share one socket, one memory bus "
-           "and a machine other sessions load; real multi-node figures (network, one GPU per "
+           "and a machine other jobs load; real multi-node figures (network, one GPU per "
            "rank) need a cluster and are not measured here.\n")
 out.append("Wall time is the figure scaling is about, but on a machine this loaded two ranks "
            "rarely get two cores at once; the CPU seconds (every rank's process CPU time, "

@@ -1,4 +1,4 @@
-"""What the Python layer costs over the C library (issue: the Python package).
+"""What the Python layer costs over the C library (the Python package).
 
 Three figures, each set against its C (or memcpy) ceiling measured in the same run:
   1. one ``net.run(1)`` call against one ``nf_network_run(net, 1)`` call from C, on
