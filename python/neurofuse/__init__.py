@@ -22,11 +22,12 @@ from . import _build_info
 from .errors import (BackendError, FileIOError, InvalidArgumentError, NeurofuseError,
                      NoDeviceError, NumericError, OutOfMemoryError, StateError,
                      UnsupportedError)
-from .library import (backend_available, device_info, energy_estimate, energy_summary,
-                      read_npy, status_string, version, version_number, write_npy)
+from .library import (backend_available, device_info, energy_estimate, energy_source_rates,
+                      energy_summary, read_npy, status_string, version, version_number,
+                      write_npy)
 from .network import Network
 from .objects import (Alpha, Connection, DoubleExp, Input, Learner, Lowpass, Population, Probe,
-                      RateStats, Readout)
+                      RateStats, Readout, rate_stats_from_sums)
 from . import layers
 
 __version__ = version()
@@ -37,7 +38,7 @@ BUILT_WITH_CUDA = _build_info.CUDA
 __all__ = [
     "Network", "Population", "Input", "Connection", "Readout", "Learner", "Probe",
     "Lowpass", "Alpha", "DoubleExp", "RateStats", "layers",
-    "energy_estimate", "energy_summary", "backend_available", "device_info", "version",
+    "energy_estimate", "energy_source_rates", "energy_summary", "rate_stats_from_sums", "backend_available", "device_info", "version",
     "version_number", "status_string", "read_npy", "write_npy", "BUILT_WITH_CUDA",
     "NeurofuseError", "InvalidArgumentError", "OutOfMemoryError", "NoDeviceError",
     "BackendError", "StateError", "NumericError", "FileIOError", "UnsupportedError",

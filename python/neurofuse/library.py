@@ -94,23 +94,47 @@ def _network(net):
     return net
 
 
-def energy_estimate(net: Network, device: str, steps: int, dt: float) -> float:
+def energy_source_rates(net: Network) -> np.ndarray:
+    """The rates the energy estimate reads, one per object id (float64; NaN where not
+    measured): a population's mean rate, an input's mean |value|, a readout's mean |z|."""
+    net = _network(net)
+    count = ffi.new("int32_t *")
+    lib.nf_energy_source_rates(net._p, ffi.NULL, 0, count)
+    out = np.empty(count[0], np.float64)
+    net._check(lib.nf_energy_source_rates(net._p, ffi.from_buffer("double[]", out)
+                                          if out.size else ffi.NULL, out.size, count))
+    return out
+
+
+def _given_rates(rates):
+    r = as_f32(rates, "rates", np.float64).ravel()
+    return r, ffi.from_buffer("double[]", r) if r.size else ffi.NULL
+
+
+def energy_estimate(net: Network, device: str, steps: int, dt: float,
+                    rates=None) -> float:
     """keras-spiking's ModelEnergy estimate, in joules per inference of ``steps`` steps
     of length ``dt``, on ``device`` ("cpu", "gpu", "arm", "loihi", "spinnaker",
     "spinnaker2" or one registered on the network). A spiking device needs measured
-    rates: enable the populations' rate statistics and run first."""
+    rates: enable the populations' rate statistics and run first, or give ``rates``
+    (one per object id, as energy_source_rates; NaN: not measured)."""
     net = _network(net)
     joules = ffi.new("double *")
-    net._check(lib.nf_energy_estimate(net._p, _device_name(device),
-                                      integer(steps, "steps", -(2**63), 2**63 - 1),
-                                      real(dt, "dt"), joules))
+    steps = integer(steps, "steps", -(2**63), 2**63 - 1)
+    if rates is None:
+        net._check(lib.nf_energy_estimate(net._p, _device_name(device), steps, real(dt, "dt"),
+                                          joules))
+    else:
+        r, p = _given_rates(rates)
+        net._check(lib.nf_energy_estimate_rates(net._p, _device_name(device), steps,
+                                                real(dt, "dt"), p, r.size, joules))
     return joules[0]
 
 
 def energy_summary(net: Network, devices: Union[str, Sequence[str]] = ("cpu", "loihi"),
-                   steps: int = 1, dt: float = 0.001) -> str:
+                   steps: int = 1, dt: float = 0.001, rates=None) -> str:
     """The per-layer energy table (connections, neurons, rates, J per inference on each
-    device, then the totals) as a string."""
+    device, then the totals) as a string; ``rates`` as energy_estimate's."""
     net = _network(net)
     if isinstance(devices, str):
         devices = (devices,)
@@ -122,7 +146,13 @@ def energy_summary(net: Network, devices: Union[str, Sequence[str]] = ("cpu", "l
     capacity = 4096
     while True:
         buf = ffi.new("char[]", capacity)
-        st = lib.nf_energy_summary(net._p, arr, len(names), steps, dt, buf, capacity, needed)
+        if rates is None:
+            st = lib.nf_energy_summary(net._p, arr, len(names), steps, dt, buf, capacity,
+                                       needed)
+        else:
+            r, p = _given_rates(rates)
+            st = lib.nf_energy_summary_rates(net._p, arr, len(names), steps, dt, p, r.size, buf,
+                                             capacity, needed)
         if st == lib.NF_ERR_INVALID_ARGUMENT and needed[0] > capacity:
             capacity = needed[0]
             continue

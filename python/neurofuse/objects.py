@@ -132,6 +132,13 @@ class Population(_Object):
             net._p, self.id, ffi.NULL if g is None else fbuf(g),
             ffi.NULL if b is None else fbuf(b)))
 
+    def get_gain_bias(self):
+        """The per-neuron (gains, biases), each (n,)."""
+        net = self.network
+        g, b = np.empty(self.n, np.float32), np.empty(self.n, np.float32)
+        net._check(lib.nf_population_get_gain_bias(net._p, self.id, fbuf(g), fbuf(b)))
+        return g, b
+
     @property
     def size(self) -> int:
         """n, as the library reports it (nf_population_size)."""
@@ -154,6 +161,33 @@ class Population(_Object):
             net._p, self.id, dbuf(q) if q.size else ffi.NULL, q.size, stats,
             fbuf(r) if rates else ffi.NULL))
         return _to_stats(stats, q, r)
+
+    def rate_sums(self):
+        """(sums, steps): the sums of |output| behind rate_stats, (batch, n) float64, and
+        the steps counted; statistics over several networks' elements add them up
+        (rate_stats_from_sums)."""
+        net = self.network
+        sums = np.empty((net.batch, self.n), np.float64)
+        steps = ffi.new("int64_t *")
+        net._check(lib.nf_population_rate_sums(net._p, self.id, dbuf(sums), sums.size, steps))
+        return sums, steps[0]
+
+
+def rate_stats_from_sums(totals: ArrayLike, batch: int, steps: int,
+                         percentiles: Sequence[float] = (), rates: bool = False) -> RateStats:
+    """RateStats from per-neuron totals (n,) of |output| over ``batch`` elements and
+    ``steps`` steps, by the rule of Population.rate_stats (nf_rate_stats_from_sums)."""
+    t = as_f32(totals, "totals", np.float64).ravel()
+    q = _percentiles(percentiles)
+    stats = ffi.new("nf_rate_stats *")
+    r = np.empty(t.size, np.float32) if rates else None
+    msg = ffi.new("char[]", 256)
+    st = lib.nf_rate_stats_from_sums(dbuf(t) if t.size else ffi.NULL, t.size, int(batch),
+                                     int(steps), dbuf(q) if q.size else ffi.NULL, q.size, stats,
+                                     fbuf(r) if rates else ffi.NULL, msg, 256)
+    if st != lib.NF_OK:
+        raise invalid(ffi.string(msg).decode())
+    return _to_stats(stats, q, r)
 
 
 def _percentiles(percentiles):
@@ -225,6 +259,13 @@ class Connection(_Object):
         self.network._check(lib.nf_connection_weight_count(self.network._p, self.id, count))
         return count[0]
 
+    @property
+    def stored_per_batch(self) -> bool:
+        """Whether the library holds one matrix per batch element (nf_connection_per_batch)."""
+        flag = ffi.new("int32_t *")
+        self.network._check(lib.nf_connection_per_batch(self.network._p, self.id, flag))
+        return bool(flag[0])
+
     def _shape(self):
         count, batch = self.weight_count, self.network.batch
         lead = (batch,) if self.per_batch else ()
@@ -256,6 +297,14 @@ class Readout(_Object):
     def __init__(self, network, id_, population, dim, per_batch):
         super().__init__(network, id_)
         self.population, self.dim, self.per_batch = population, dim, per_batch
+
+    @property
+    def weight_count(self) -> int:
+        """Stored weights: dim*n, times batch when per_batch (nf_readout_weight_count)."""
+        count = ffi.new("int64_t *")
+        self.network._check(lib.nf_readout_weight_count(self.network._p, self.id, count,
+                                                        ffi.NULL))
+        return count[0]
 
     def _wshape(self):
         lead = (self.network.batch,) if self.per_batch else ()

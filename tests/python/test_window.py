@@ -38,3 +38,50 @@ def test_a_window_outside_the_batch_is_refused():
     with pytest.raises(nf.InvalidArgumentError, match="nf_network_create_window"):
         nf.Network(batch=4, window=(3, 2))
     assert nf.Network(batch=3).batch_window == (0, 3, 3)
+
+
+def test_statistics_and_energy_over_windows_add_up_to_the_whole_batch():
+    """Windows' rate sums added in element order give the whole batch's statistics bit
+    for bit; their source rates, weighted by the windows' shares, its energy."""
+    def run(window):
+        net, lif, res, _ = build(window, "cpu")
+        for p in (lif, res):
+            p.enable_rate_stats()
+        net.run(20)
+        return net, lif, res
+
+    whole, wl, wr = run((0, 5))
+    parts = [run(w) for w in [(0, 2), (2, 3)]]
+    for k, ref in [(1, wl), (2, wr)]:
+        sums = np.concatenate([p[k].rate_sums()[0] for p in parts])
+        totals = np.zeros(sums.shape[1])
+        for row in sums:  # element order, from 0.0, as the core adds them
+            totals += row
+        got = nf.rate_stats_from_sums(totals, 5, 20, percentiles=[50.0], rates=True)
+        want = ref.rate_stats(percentiles=[50.0], rates=True)
+        assert (got.mean, got.min, got.max, got.percentiles) == \
+            (want.mean, want.min, want.max, want.percentiles)
+        assert np.array_equal(got.rates, want.rates)
+    rates = sum(nf.energy_source_rates(p[0]) * (p[0].batch / 5) for p in parts)
+    want = nf.energy_estimate(whole, "loihi", 10, 0.001)
+    assert nf.energy_estimate(whole, "loihi", 10, 0.001,
+                              rates=nf.energy_source_rates(whole)) == want
+    assert abs(nf.energy_estimate(parts[0][0], "loihi", 10, 0.001, rates=rates) - want) \
+        <= 1e-12 * want
+    assert "J/inf (loihi)" in nf.energy_summary(whole, "loihi", 10, 0.001, rates=rates)
+    with pytest.raises(nf.InvalidArgumentError, match="nf_rate_stats_from_sums"):
+        nf.rate_stats_from_sums([1.0], 0, 20)
+
+
+def test_weight_layouts_and_gains_read_back():
+    net = nf.Network(batch=3, seed=1, backend="cpu", window=(1, 2))
+    pop = net.add_population("tanh", 4)
+    drive = net.add_input(2)
+    shared = net.connect(drive, pop, init="zero")
+    mine = net.connect(drive, pop, init="zero", per_batch=True)
+    assert not shared.stored_per_batch and mine.stored_per_batch
+    ro = net.add_readout(pop, 3, per_batch=True)
+    assert ro.weight_count == 2 * 3 * 4
+    pop.set_gain_bias(gains=[1.0, 2.0, 3.0, 4.0], biases=-0.5)
+    g, b = pop.get_gain_bias()
+    assert g.tolist() == [1.0, 2.0, 3.0, 4.0] and b.tolist() == [-0.5] * 4
