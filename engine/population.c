@@ -255,11 +255,22 @@ nf_status nf_population_set_gain_bias(nf_network *net, int32_t pop, const float 
         return st;
     if (biases && (st = nf__check_finite(net, fn, "biases", biases, n)) != NF_OK)
         return st;
-    if (gains && (st = nf__upload(net, p->gain, gains, n * sizeof(float))) != NF_OK)
-        return st;
-    if (biases && (st = nf__upload(net, p->bias, biases, n * sizeof(float))) != NF_OK)
-        return st;
-    return NF_OK;
+    if (!gains || !biases) {
+        const float *src = gains ? gains : biases;
+        return src ? nf__upload(net, gains ? p->gain : p->bias, src, n * sizeof(float)) : NF_OK;
+    }
+    /* Both: the old gains are kept aside so that a failed upload of the
+     * biases leaves the population as it was. */
+    float *old = malloc(n ? n * sizeof *old : 1);
+    if (!old)
+        return nf__fail(net, NF_ERR_OUT_OF_MEMORY, "out of host memory (%zu bytes)",
+                        n * sizeof *old);
+    st = nf__download(net, old, p->gain, n * sizeof(float));
+    if (st == NF_OK && (st = nf__upload(net, p->gain, gains, n * sizeof(float))) == NF_OK &&
+        (st = nf__upload(net, p->bias, biases, n * sizeof(float))) != NF_OK)
+        (void)net->be->upload(net->ctx, p->gain, old, n * sizeof(float));
+    free(old);
+    return st;
 }
 
 nf_status nf_population_get_gain_bias(nf_network *net, int32_t pop, float *gains, float *biases) {
