@@ -132,6 +132,11 @@ typedef enum nf_ckpt_dtype {
 const char *nf__ckpt_dtype_descr(nf_ckpt_dtype t);
 size_t nf__ckpt_dtype_size(nf_ckpt_dtype t);
 
+/* Members hold little-endian values: on a big-endian host, reverses the bytes
+ * of each `size`-byte value of data (bytes long), which turns host order into
+ * the file's and back; a no-op on little-endian hosts. */
+void nf__ckpt_swap_little_endian(unsigned char *data, size_t bytes, size_t size);
+
 /* Writes a format 1.0 header for a C-order array into h (capacity bytes);
  * returns its length (a multiple of 64), 0 when it does not fit. */
 size_t nf__ckpt_npy_header(char *h, size_t capacity, nf_ckpt_dtype t, int32_t ndim,

@@ -116,21 +116,6 @@ static nf_status open_member(nf_loader *ld, const char *name, zip_file_t **zf, s
     return NF_OK;
 }
 
-/* Little-endian values into host order (a no-op on little-endian hosts). */
-static void from_little_endian(unsigned char *data, size_t bytes, size_t size) {
-    const uint32_t probe = 1;
-    unsigned char little;
-    memcpy(&little, &probe, 1);
-    if (little || size == 1)
-        return;
-    for (size_t i = 0; i + size <= bytes; i += size)
-        for (size_t a = 0, b = size - 1; a < b; a++, b--) {
-            const unsigned char t = data[i + a];
-            data[i + a] = data[i + b];
-            data[i + b] = t;
-        }
-}
-
 /* The first non-finite value of a float member, or -1. */
 static int64_t first_non_finite(const void *v, nf_ckpt_dtype t, size_t bytes) {
     if (t == NF_CKPT_F4) {
@@ -231,7 +216,7 @@ static nf_status load_member(nf_loader *ld, const char *name, nf_ckpt_dtype t, i
         unsigned char *to = host ? host + at : ld->stage;
         if ((st = read_exact(ld, zf, name, to, n)) != NF_OK)
             break;
-        from_little_endian(to, n, nf__ckpt_dtype_size(t));
+        nf__ckpt_swap_little_endian(to, n, nf__ckpt_dtype_size(t));
         const int64_t bad = finite ? first_non_finite(to, t, n) : -1;
         if (bad >= 0)
             st = nf__load_fail(ld, NF_ERR_INVALID_ARGUMENT, "member '%s': value %lld is not "

@@ -34,6 +34,20 @@ const char *nf__ckpt_dtype_descr(nf_ckpt_dtype t) { return dtypes[t].descr; }
 
 size_t nf__ckpt_dtype_size(nf_ckpt_dtype t) { return dtypes[t].size; }
 
+void nf__ckpt_swap_little_endian(unsigned char *data, size_t bytes, size_t size) {
+    const uint32_t probe = 1;
+    unsigned char little;
+    memcpy(&little, &probe, 1);
+    if (little || size == 1)
+        return;
+    for (size_t i = 0; i + size <= bytes; i += size)
+        for (size_t a = 0, b = size - 1; a < b; a++, b--) {
+            const unsigned char t = data[i + a];
+            data[i + a] = data[i + b];
+            data[i + b] = t;
+        }
+}
+
 size_t nf__ckpt_npy_header(char *h, size_t capacity, nf_ckpt_dtype t, int32_t ndim,
                            const int64_t *shape) {
     if (capacity < 64)

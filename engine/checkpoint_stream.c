@@ -76,21 +76,6 @@ static nf_status fill_mask(nf_network *net, const nf_learner *l, uint8_t *mask) 
     return st;
 }
 
-/* Reverses each value's bytes on a big-endian host (members are little-endian). */
-static void to_little_endian(unsigned char *data, size_t bytes, size_t size) {
-    const uint32_t probe = 1;
-    unsigned char little;
-    memcpy(&little, &probe, 1);
-    if (little || size == 1)
-        return;
-    for (size_t i = 0; i + size <= bytes; i += size)
-        for (size_t a = 0, b = size - 1; a < b; a++, b--) {
-            const unsigned char t = data[i + a];
-            data[i + a] = data[i + b];
-            data[i + b] = t;
-        }
-}
-
 static nf_status fill_whole(nf_network *net, const nf_ckpt_member *m, unsigned char *dst) {
     const nf_object *o = &net->objects.items[m->id];
     nf_status st = NF_OK;
@@ -122,7 +107,7 @@ static nf_status fill_whole(nf_network *net, const nf_ckpt_member *m, unsigned c
     case NF_SRC_MASK: st = fill_mask(net, &net->learners.items[o->index], dst); break;
     }
     if (st == NF_OK)
-        to_little_endian(dst, m->bytes, nf__ckpt_dtype_size(m->dtype));
+        nf__ckpt_swap_little_endian(dst, m->bytes, nf__ckpt_dtype_size(m->dtype));
     return st;
 }
 
@@ -192,7 +177,7 @@ static nf_status produce(nf_saver *s, nf_ckpt_member *m, size_t d) {
         m->chunk_from = (copy * n + r0) * row, m->chunk_to = (copy * n + r1) * row;
     }
     if (st == NF_OK)
-        to_little_endian(s->stage, m->chunk_to - m->chunk_from, nf__ckpt_dtype_size(m->dtype));
+        nf__ckpt_swap_little_endian(s->stage, m->chunk_to - m->chunk_from, nf__ckpt_dtype_size(m->dtype));
     else
         m->chunk_from = m->chunk_to = 0;
     return st;
