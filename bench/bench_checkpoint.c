@@ -17,20 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
+#include "common.h"
 #include "neurofuse.h"
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static void check(nf_network *net, nf_status st, const char *what) {
     if (st != NF_OK) {
@@ -44,14 +33,14 @@ static void check(nf_network *net, nf_status st, const char *what) {
 static void time_command(const char *cmd, int runs, double *median, double *best) {
     double *t = malloc((size_t)runs * sizeof *t);
     for (int r = 0; r < runs; r++) {
-        const double t0 = now();
+        const double t0 = nfb_now();
         if (system(cmd) != 0) {
             fprintf(stderr, "bench_checkpoint: '%s' failed\n", cmd);
             exit(1);
         }
-        t[r] = now() - t0;
+        t[r] = nfb_now() - t0;
     }
-    qsort(t, (size_t)runs, sizeof *t, cmp_double);
+    qsort(t, (size_t)runs, sizeof *t, nfb_cmp_double);
     *median = t[runs / 2];
     *best = t[0];
     free(t);
@@ -112,17 +101,17 @@ int main(int argc, char **argv) {
     double *save = malloc((size_t)runs * sizeof *save), *load = malloc((size_t)runs * sizeof *load);
     nf_network *m = NULL;
     for (int r = 0; r < runs; r++) {
-        double t0 = now();
+        double t0 = nfb_now();
         check(net, nf_network_save(net, path), "nf_network_save");
-        save[r] = now() - t0;
+        save[r] = nfb_now() - t0;
         nf_network_destroy(m);
         char msg[1024];
-        t0 = now();
+        t0 = nfb_now();
         if (nf_network_load(path, backend, 0, &m, msg, sizeof msg) != NF_OK) {
             fprintf(stderr, "bench_checkpoint: %s\n", msg);
             return 1;
         }
-        load[r] = now() - t0;
+        load[r] = nfb_now() - t0;
     }
     /* the loaded network holds the saved P and readout weights */
     int64_t count;
@@ -158,8 +147,8 @@ int main(int argc, char **argv) {
     snprintf(cmd, sizeof cmd, "rm -f '%s.cp'", path);
     if (system(cmd) != 0)
         return 1;
-    qsort(save, (size_t)runs, sizeof *save, cmp_double);
-    qsort(load, (size_t)runs, sizeof *load, cmp_double);
+    qsort(save, (size_t)runs, sizeof *save, nfb_cmp_double);
+    qsort(load, (size_t)runs, sizeof *load, nfb_cmp_double);
     printf("FORCE network of %d units (P %d x %d float32, sparse recurrent p 0.1) on %s; file "
            "%s, %.1f MB; median (best) of %d runs\n\n", n, n, n,
            nf_backend_name(backend), path, mb, runs);

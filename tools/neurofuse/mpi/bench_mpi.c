@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench/common.h"
 #include "bench/mpi/scaling_nets.h"
 #include "engine/atomic_file.h"
 #include "neurofuse_mpi.h"
@@ -51,15 +52,10 @@ static void quiet_barrier(MPI_Comm comm) {
         nanosleep(&nap, NULL);
 }
 
-static int by_double(const void *a, const void *b) {
-    const double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(const double *v, int n) {
     double s[MAX_ROUNDS];
     memcpy(s, v, sizeof *v * (size_t)n);
-    qsort(s, (size_t)n, sizeof *s, by_double);
+    qsort(s, (size_t)n, sizeof *s, nfb_cmp_double);
     return n % 2 ? s[n / 2] : 0.5 * (s[n / 2 - 1] + s[n / 2]);
 }
 
