@@ -5,9 +5,11 @@
  *   task network               J   = W r + u_in in,  z = w.r
  * W learns W r -> W_d r_d + u_f f (NF_LEARNER_CURRENTS, e_i = (W r)_i - J_d,i)
  * and w learns z -> f (NF_LEARNER_READOUT), both by RLS with P(0) = I/alpha,
- * on each learning step with probability learn_fraction. DePasquale's
- * oscillation task is here too: 2 s trials, an input pulse, a chirp and its
- * mirror image.
+ * on each learning step with probability learn_fraction. The input and
+ * feedback weights are DePasquale's (uniform, u_in shared) or TENSION's
+ * (normal, u_in drawn for each network), and the readout may start from a
+ * normal draw (TENSION). DePasquale's oscillation task is here too: 2 s
+ * trials, an input pulse, a chirp and its mirror image.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -17,21 +19,71 @@
 static nf_status add_rate_population(nf_network *net, const nftask_ff_spec *spec, int32_t *id) {
     nf_population_desc pd = nf_population_defaults(NF_MODEL_LEAKY_RATE, spec->n);
     pd.tau = spec->tau;
-    pd.x_init_scale = 0.5f;
+    pd.x_init_scale = spec->x_init_scale;
     return nf_population_add(net, &pd, id);
 }
 
-/* The input weights u_in, drawn once into the target-generating network and
- * given to the task network unchanged. */
+/* The input or feedback weights of the spec's draws: U(-1, 1) or N(0, 1). */
+static nf_connection_desc drawn_weights(const nftask_ff_spec *spec) {
+    nf_connection_desc cd = nf_connection_defaults();
+    if (spec->normal_draws) {
+        cd.init = NF_WEIGHTS_NORMAL;
+        cd.p = 1.0f;
+        cd.scale = 1.0f;
+    } else {
+        cd.init = NF_WEIGHTS_UNIFORM;
+        cd.low = -1.0f;
+        cd.high = 1.0f;
+    }
+    return cd;
+}
+
+/* A reproducible uniform in [0, 1) (splitmix64). */
+static double coin(uint64_t *s) {
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
+}
+
+/* w[i] = scale N(0, 1), Box-Muller over coins from seed (kept apart from the
+ * learning coins of the same seed). */
+static void normal_draws(uint64_t seed, float scale, int32_t n, float *w) {
+    const double two_pi = 6.28318530717958647692;
+    seed ^= 0xd1b54a32d192ed03ull;
+    for (int32_t i = 0; i < n; i += 2) {
+        const double r = sqrt(-2.0 * log(1.0 - coin(&seed))), a = two_pi * coin(&seed);
+        w[i] = (float)(scale * r * cos(a));
+        if (i + 1 < n)
+            w[i + 1] = (float)(scale * r * sin(a));
+    }
+}
+
+/* The task network's readout, from zero or from the spec's normal draw. */
+static nf_status add_readout(nf_network *net, const nftask_ff_spec *spec, int32_t task,
+                             int32_t *id) {
+    if (!(spec->readout_init_scale > 0.0f))
+        return nf_readout_add(net, task, 1, NULL, id);
+    float *w = malloc(sizeof *w * (size_t)spec->n);
+    if (!w)
+        return NF_ERR_OUT_OF_MEMORY;
+    normal_draws(spec->readout_seed, spec->readout_init_scale, spec->n, w);
+    const nf_readout_desc rd = {.weights = w};
+    nf_status st = nf_readout_add(net, task, 1, &rd, id);
+    free(w);
+    return st;
+}
+
+/* The input weights u_in: drawn once into the target-generating network and
+ * given to the task network unchanged (DePasquale), or drawn for each (TENSION). */
 static nf_status connect_input(nf_network *net, const nftask_ff_spec *spec, const float *in,
                                int64_t steps, nftask_ff_net *ids) {
     nf_status st = nftask_add_sequence(net, in, steps, &ids->input);
-    nf_connection_desc cd = nf_connection_defaults();
-    cd.init = NF_WEIGHTS_UNIFORM;
-    cd.low = -1.0f;
-    cd.high = 1.0f;
+    nf_connection_desc cd = drawn_weights(spec);
     if (st == NF_OK)
         st = nf_connect(net, ids->input, ids->gen, &cd, &ids->gen_in);
+    if (spec->normal_draws)
+        return st == NF_OK ? nf_connect(net, ids->input, ids->task, &cd, &ids->task_in) : st;
     float *u = malloc(sizeof *u * (size_t)spec->n);
     if (!u)
         return NF_ERR_OUT_OF_MEMORY;
@@ -66,14 +118,11 @@ nf_status nftask_ff_build(nf_network *net, const nftask_ff_spec *spec, const flo
         st = connect_input(net, spec, in, steps, ids);
     if (st == NF_OK)
         st = nftask_add_sequence(net, f, steps, &ids->target);
-    cd = nf_connection_defaults();
-    cd.init = NF_WEIGHTS_UNIFORM;
-    cd.low = -1.0f;
-    cd.high = 1.0f;
+    cd = drawn_weights(spec);
     if (st == NF_OK)
         st = nf_connect(net, ids->target, ids->gen, &cd, &ids->gen_fb);
     if (st == NF_OK)
-        st = nf_readout_add(net, ids->task, 1, NULL, &ids->readout);
+        st = add_readout(net, spec, ids->task, &ids->readout);
     if (st != NF_OK)
         return st;
 
@@ -100,14 +149,6 @@ nf_status nftask_ff_build(nf_network *net, const nftask_ff_spec *spec, const flo
 static nf_status set_learning(nf_network *net, const nftask_ff_net *ids, int on) {
     nf_status st = nf_learner_set_enabled(net, ids->currents_learner, on);
     return st == NF_OK ? nf_learner_set_enabled(net, ids->readout_learner, on) : st;
-}
-
-/* A reproducible uniform in [0, 1) (splitmix64). */
-static double coin(uint64_t *s) {
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
 }
 
 nf_status nftask_ff_run(nf_network *net, const nftask_ff_spec *spec, const nftask_ff_net *ids,
@@ -170,7 +211,8 @@ nf_status nftask_ff_oscillation_run(nf_network *net, const nftask_ff_oscillation
                                  .alpha = task->alpha,
                                  .learn_fraction = task->learn_fraction,
                                  .has_input = 1,
-                                 .p_precision = task->p_precision};
+                                 .p_precision = task->p_precision,
+                                 .x_init_scale = 0.5f};
     if (task->trial_steps < 20 || task->train_trials < 1 || task->test_trials < 1)
         return NF_ERR_INVALID_ARGUMENT;
     const int64_t trials = (int64_t)task->train_trials + task->test_trials;

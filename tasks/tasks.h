@@ -139,6 +139,13 @@ typedef struct nftask_ff_spec {
     float learn_fraction; /* 1: every step */
     int32_t has_input;    /* nonzero: an input sequence drives both networks */
     nf_precision p_precision; /* of both learners' P */
+    float x_init_scale;   /* x0 ~ N(0, x_init_scale^2) in both networks */
+    int32_t normal_draws; /* 0: u_in ~ U(-1, 1), the same in both networks, and u_f ~ U(-1, 1)
+                             (DePasquale's); nonzero: u_in ~ N(0, 1) drawn apart for each
+                             network, and u_f ~ N(0, 1) (TENSION's) */
+    float readout_init_scale; /* the readout starts at readout_init_scale N(0, 1) per weight
+                                 (drawn from readout_seed); 0: at zero */
+    uint64_t readout_seed;
 } nftask_ff_spec;
 
 typedef struct nftask_ff_net {
@@ -184,25 +191,37 @@ nf_status nftask_ff_oscillation_run(nf_network *net, const nftask_ff_oscillation
 
 // --- TENSION's sum of sines: full-FORCE on a no-feedback ESN (tasks/tension_sines.c)
 
-/* N 750 leaky tanh units, dt 0.0025 s, tau 10 dt, g 1.5, alpha 1, learning
- * every step for `epochs` epochs of `epoch_steps` steps (the same 2 s of
- * target each epoch), then one epoch with learning off. f(t) is a sum of four
- * sines of period 2 s: (1.3/1.5)(sin(pi t) + sin(2 pi t)/2 + sin(3 pi t)/6 +
- * sin(4 pi t)/3), Sussillo & Abbott's shape on TENSION's time scale. */
+/* TENSION's full-FORCE sum-of-sinusoids example: N 750 leaky tanh units,
+ * dt 0.0025 s, tau 10 dt, g 1.5, alpha 1; every epoch the same 2 s trial of
+ * epoch_steps steps (t = k dt, k = 0 .. 800) with target f(t) = sin(8 pi t) sin(pi t)
+ * and an input of 1 on its first pulse_steps steps; learning on every step
+ * of `epochs` epochs, then one epoch with learning off. TENSION's draws:
+ * u_in ~ N(0, 1) apart for each network, u_f ~ N(0, 1), x0 ~ N(0, 0.25^2), and
+ * the readout starting at N(0, 1/N) (drawn from the run's seed). */
 typedef struct nftask_tension_task {
     int32_t n;            /* 750 */
     float tau_steps;      /* 10: tau = tau_steps dt */
     float g, alpha;       /* 1.5, 1 */
     int32_t epochs;       /* 5 */
     int32_t epoch_steps;  /* 801 */
+    int32_t pulse_steps;  /* 20 (50 ms) */
+    float x_init_scale;   /* 0.25 */
 } nftask_tension_task;
 
 nftask_tension_task nftask_tension_defaults(void);
+/* f(t) = sin(8 pi t) sin(pi t), t in seconds from the trial's start. */
 double nftask_tension_target(double t);
 
-/* Builds and runs it (network dt 0.0025): train = MAE over the last training
- * epoch, test = MAE over the epoch with learning off. */
-nf_status nftask_tension_run(nf_network *net, const nftask_tension_task *task, nftask_errors *out);
+/* Builds and runs it (network dt 0.0025), the readout's initial weights drawn
+ * from seed: train = MAE over the last training epoch, test = MAE over the
+ * epoch with learning off. */
+nf_status nftask_tension_run(nf_network *net, const nftask_tension_task *task, uint64_t seed,
+                             nftask_errors *out);
+
+/* As nftask_tension_run, without running: builds the two networks for
+ * epochs + 1 epochs into an empty network and gives their ids. */
+nf_status nftask_tension_build(nf_network *net, const nftask_tension_task *task, uint64_t seed,
+                               nftask_ff_net *ids);
 
 // --- a batched sweep: independent Sussillo & Abbott networks (tasks/sweep.c)
 

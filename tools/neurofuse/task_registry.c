@@ -10,7 +10,8 @@
  *       spiking tasks (nftask_nc_defaults(model), nftask_nc_build; trained on
  *       [learn_start, learn_stop), tested after; the batch shares one network).
  *   RUN_TASKS(X): X(id, dt, unit, summary) for tasks with only
- *       nftask_<id>_defaults() and nftask_<id>_run(net, &task, &errors).
+ *       nftask_<id>_defaults() and nftask_<id>_run(net, &task, seed, &errors)
+ *       (the seed of the task's own draws: the demo's --seed).
  */
 #include <string.h>
 
@@ -28,7 +29,7 @@
     X(nc_theta, NF_MODEL_THETA, "s", "Nicola & Clopath 2017: 5 Hz sine, 2000 theta neurons")
 
 #define RUN_TASKS(X)                                                                               \
-    X(tension, 0.0025, "s", "TENSION: full-FORCE sum of sines on a no-feedback ESN, N 750")
+    X(tension, 0.0025, "s", "TENSION: full-FORCE sum of sinusoids on a no-feedback ESN, N 750")
 
 // --- adapters
 
@@ -80,12 +81,11 @@ NC_TASKS(NC_TASK_BUILD)
 
 #define RUN_TASK_RUN(id, dt, unit, summary)                                                        \
     static nf_status run_##id(nf_network *net, uint64_t seed, double *train, double *test) {       \
-        (void)seed;                                                                                \
         nftask_##id##_task task = nftask_##id##_defaults();                                        \
         nftask_errors errors = {0, 0};                                                             \
         nf_status st = nf_network_set_dt(net, dt);                                                 \
         if (st == NF_OK)                                                                           \
-            st = nftask_##id##_run(net, &task, &errors);                                           \
+            st = nftask_##id##_run(net, &task, seed, &errors);                                     \
         *train = errors.train;                                                                     \
         *test = errors.test;                                                                       \
         return st;                                                                                 \
