@@ -136,6 +136,7 @@ nf_status nf__reserve_object(nf_network *net, void **items, int32_t *capacity, i
 int32_t nf__object_push(nf_network *net, nf_object_kind kind, int32_t index) {
     int32_t id = net->objects.count++;
     net->objects.items[id] = (nf_object){.kind = kind, .index = index};
+    net->structure++;
     return id;
 }
 

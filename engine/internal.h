@@ -161,6 +161,11 @@ struct nf_network {
     nf_guard guard;
     struct nf_energy_device *energy_devices; /* registered on this network (energy.c) */
     int32_t n_energy_devices;
+    int64_t structure;   /* bumped by every object added and by nf_network_set_dt/_mode */
+    int64_t checked;     /* structure when the run check last passed; -1 before */
+    nf_run_check run_check; /* nf_network_set_run_check (replica.c) */
+    void *run_check_context;
+    void (*run_check_release)(void *context);
     const char *api;   /* the public function called last (NF_ENTER): every message
                           nf__fail records begins with its name */
     char error[NF_MESSAGE_MAX];
@@ -228,6 +233,14 @@ nf_status nf__count3(nf_network *net, const char *fn, const char *what, int64_t 
         if (!(cond))                                                                         \
             return nf__fail(net, NF_ERR_INVALID_ARGUMENT, __VA_ARGS__);                     \
     } while (0)
+
+// --- replicas (replica.c)
+
+/* nf_network_run's first act: calls the run check when the structure changed
+ * since it last passed; its refusal as the network's error. */
+nf_status nf__run_check(nf_network *net, const char *fn);
+/* Releases the run check's context (nf_network_destroy). */
+void nf__run_check_release(nf_network *net);
 
 // --- backend memory helpers (core.c)
 

@@ -90,6 +90,7 @@ static nf_status create(const char *fn, const nf_network_desc *d, int32_t first,
     net->backend = chosen;
     net->be = be;
     net->guard.built_for = -1;
+    net->checked = -1;
     net->api = fn;
     *out = net;
     write_message(message, capacity, "");
@@ -130,6 +131,7 @@ void nf_network_destroy(nf_network *net) {
     for (int32_t i = 0; i < net->learners.count; i++)
         nf__learner_free(net, &net->learners.items[i]);
     nf__guard_free(net);
+    nf__run_check_release(net);
     free(net->energy_devices);
     free(net->objects.items);
     free(net->pops.items);

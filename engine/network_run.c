@@ -2,7 +2,8 @@
  * Running a network: nf_network_run checks its inputs, grows the probes, runs
  * the steps in checked stretches (each copied aside, run, checked for
  * non-finite values, and on a failure located and rewound: run_guard.c) and
- * accounts for the steps that stand; and the calls that change how later
+ * accounts for the steps that stand (after the run check, replica.c, when the
+ * structure changed); and the calls that change how later
  * runs go: reset, mode, dt.
  */
 #include <math.h>
@@ -52,6 +53,10 @@ nf_status nf_network_run(nf_network *net, int64_t steps) {
     static const char fn[] = "nf_network_run";
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
+    /* first: a run check may be collective, so no process may return before it */
+    nf_status st = nf__run_check(net, fn);
+    if (st != NF_OK)
+        return st;
     REQUIRE(steps >= 0, "%s: steps must be >= 0, got %lld", fn, (long long)steps);
     for (int32_t id = 0; id < net->objects.count; id++) {
         if (net->objects.items[id].kind != NF_OBJ_INPUT)
@@ -66,7 +71,7 @@ nf_status nf_network_run(nf_network *net, int64_t steps) {
     REQUIRE(steps <= INT64_MAX - net->step,
             "%s: %lld steps after step %lld would overflow the step count", fn,
             (long long)steps, (long long)net->step);
-    nf_status st = nf__probes_reserve(net, steps);
+    st = nf__probes_reserve(net, steps);
     if (st != NF_OK || steps == 0)
         return st;
     const int64_t first = net->step;
@@ -143,6 +148,7 @@ nf_status nf_network_set_mode(nf_network *net, nf_mode mode) {
     REQUIRE(mode == NF_MODE_SPIKING || mode == NF_MODE_RATE,
             "nf_network_set_mode: mode %d is not an nf_mode", (int)mode);
     net->mode = mode;
+    net->structure++;
     return NF_OK;
 }
 
@@ -161,5 +167,6 @@ nf_status nf_network_set_dt(nf_network *net, double dt) {
     if (st != NF_OK)
         return st;
     net->dt = dt;
+    net->structure++;
     return NF_OK;
 }

@@ -185,6 +185,56 @@ NF_API nf_status nf_network_create_window(const nf_network_desc *d, int32_t firs
 NF_API nf_status nf_network_batch_window(const nf_network *net, int32_t *first, int32_t *count,
                                          int32_t *global);
 
+/* Replicas: a network split into batch windows over several processes must
+ * hold, in every process, the same objects and the same values the batch
+ * shares (what a descriptor gives: parameters, gains and biases, shared
+ * weights, sparse structure, a learner's row scales and mask). These digests
+ * let the processes compare them (the MPI companion library does, before a
+ * sharded network's first run after its structure changed). */
+#define NF_DIGEST_PARTS 3
+typedef struct nf_object_digest {
+    char kind[16];                  /* "network", "population", "input", "connection",
+                                       "readout", "learner" or "probe" */
+    int32_t parts;                  /* parts filled, 1 .. NF_DIGEST_PARTS; the rest zero */
+    char part[NF_DIGEST_PARTS][16]; /* what each hashes: "parameters" first, then of those the
+                                       object has and the batch shares: "gains", "biases"
+                                       (population), "weights", "structure" (sparse indices;
+                                       connection, readout: weights only), "row scale", "mask"
+                                       (learner) */
+    uint64_t hash[NF_DIGEST_PARTS]; /* 64-bit FNV-1a of each part's bits (signed zeros and
+                                       NaN payloads count) */
+} nf_object_digest;
+
+/* The number of objects: their ids are 0 .. count - 1 in creation order. 0 for NULL. */
+NF_API int32_t nf_network_object_count(const nf_network *net);
+
+/* The digest of object `id`, or with id -1 of the network itself (its
+ * parameters: dt now, mode, seed, the whole batch's size, backend). An
+ * object's parameters are its descriptor's values and the ids it connects
+ * (never its per-element state or the values of per-batch weights); two
+ * networks built by the same calls have equal digests, whatever their batch
+ * windows. Values changed later by a setter or by learning are digested as
+ * they are now. NF_ERR_INVALID_ARGUMENT for an unknown id or NULL pointers. */
+NF_API nf_status nf_network_object_digest(nf_network *net, int32_t id, nf_object_digest *out);
+
+/* A check nf_network_run calls before it runs (any steps, 0 included) when the
+ * network's structure changed since the check last passed: before the first
+ * run, and after an object was added or dt or the mode was set. It gets the
+ * network, its context and a message buffer; a status other than NF_OK
+ * refuses the run with that status and "nf_network_run: " and the message,
+ * nothing changed, and the next run calls it again. Runs call nothing while
+ * the structure stays as it was. */
+typedef nf_status (*nf_run_check)(nf_network *net, void *context, char *message,
+                                  size_t capacity);
+
+/* Sets the run check (NULL removes it, context and release then unused; a
+ * new check has never passed).
+ * release(context), when release is not NULL, is called when the check is
+ * replaced or removed and by nf_network_destroy. NF_ERR_INVALID_ARGUMENT for
+ * a NULL net. (The MPI companion library sets one on the networks it makes.) */
+NF_API nf_status nf_network_set_run_check(nf_network *net, nf_run_check check, void *context,
+                                          void (*release)(void *context));
+
 // --- populations -----------------------------------------------------------
 
 typedef enum nf_model {

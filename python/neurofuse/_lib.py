@@ -42,6 +42,16 @@ _ERRORS = {
 }
 
 
+def status_of(exc):
+    """The nf_status of an exception: its own, else its class's (NF_ERR_STATE for others)."""
+    if getattr(exc, "status", None):
+        return exc.status
+    for status, cls in _ERRORS.items():
+        if type(exc) is cls:
+            return status
+    return lib.NF_ERR_STATE
+
+
 def text(p):
     """A C string as str ("" for NULL)."""
     return "" if p == ffi.NULL else ffi.string(p).decode("utf-8", "replace")

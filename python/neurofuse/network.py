@@ -12,7 +12,8 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from ._lib import (BACKENDS, MODELS, MODES, STATES, choose, closed, enum_names, error, fbuf,
-                   ffi, integer, invalid, lib, name_of, path_bytes, real, shaped, text)
+                   ffi, integer, invalid, lib, name_of, path_bytes, real, shaped, status_of,
+                   text)
 from .objects import (ArrayLike, Connection, Filter, Input, Learner, PathLike, Population,
                       Probe, Readout, _Object, _size)
 
@@ -245,6 +246,51 @@ class Network:
     def step_count(self) -> int:
         """Steps run since creation or the last reset."""
         return lib.nf_network_step_count(self._p)
+
+    # -- replicas --
+
+    @property
+    def object_count(self) -> int:
+        """The objects added so far (their ids are 0 .. object_count - 1)."""
+        return lib.nf_network_object_count(self._p)
+
+    def object_digest(self, obj: Optional[_Object] = None) -> tuple:
+        """(kind, {part: hash}) of an object, or of the network itself when ``obj`` is
+        None (nf_network_object_digest): 64-bit hashes of its parameters and of the
+        values the batch shares ("gains", "biases", "weights", "structure", "row scale",
+        "mask"), equal in every process that built the same network."""
+        if obj is not None and (not isinstance(obj, _Object) or obj.network is not self):
+            raise invalid(f"obj must be None or an object of this network, got {obj!r}")
+        oid = -1 if obj is None else obj.id
+        d = ffi.new("nf_object_digest *")
+        self._check(lib.nf_network_object_digest(self._p, oid, d))
+        return (ffi.string(d.kind).decode(),
+                {ffi.string(d.part[k]).decode(): int(d.hash[k]) for k in range(d.parts)})
+
+    def set_run_check(self, check) -> None:
+        """``check()`` is called by ``run`` before the first run and the first after
+        each structural change (an object added, dt or mode set); an exception it
+        raises refuses the run with its message (the status of a neurofuse error, else
+        NF_ERR_STATE). None removes it (nf_network_set_run_check)."""
+        if check is None:
+            self._check(lib.nf_network_set_run_check(self._p, ffi.NULL, ffi.NULL, ffi.NULL))
+            self._run_check = None
+            return
+        if not callable(check):
+            raise invalid(f"check must be callable or None, got {check!r}")
+
+        def call(_net, _context, message, capacity):
+            try:
+                check()
+                return lib.NF_OK
+            except Exception as e:  # noqa: BLE001 - the refusal carries any error
+                why = str(e).encode("utf-8", "replace")[:max(capacity - 1, 0)]
+                ffi.memmove(message, why + b"\0", len(why) + 1)
+                return status_of(e)
+
+        callback = ffi.callback("nf_run_check", call)
+        self._check(lib.nf_network_set_run_check(self._p, callback, ffi.NULL, ffi.NULL))
+        self._run_check = callback  # kept alive while the network holds it
 
     # -- running --
 

@@ -85,3 +85,57 @@ def test_weight_layouts_and_gains_read_back():
     pop.set_gain_bias(gains=[1.0, 2.0, 3.0, 4.0], biases=-0.5)
     g, b = pop.get_gain_bias()
     assert g.tolist() == [1.0, 2.0, 3.0, 4.0] and b.tolist() == [-0.5] * 4
+
+
+def digest_net(window, biases):
+    net = nf.Network(batch=5, seed=3, backend="cpu", window=window)
+    pop = net.add_population("tanh", 3, biases=biases)
+    drive = net.add_input(2)
+    conn = net.connect(drive, pop, weights=np.array([[0.5, -0.0], [1.0, 2.0], [0.25, 1e-40]],
+                                                     np.float32))
+    return net, pop, conn
+
+
+def test_digests_are_equal_across_windows_and_name_what_differs():
+    biases = np.array([0.1, 0.2, 0.3], np.float32)
+    a, pa, ca = digest_net((0, 2), biases)
+    b, pb, cb = digest_net((2, 3), biases)
+    assert a.object_count == b.object_count == 3
+    assert a.object_digest() == b.object_digest()
+    assert a.object_digest()[0] == "network"
+    for x, y in [(pa, pb), (ca, cb)]:
+        assert a.object_digest(x) == b.object_digest(y)
+    kind, parts = a.object_digest(pa)
+    assert kind == "population" and list(parts) == ["parameters", "gains", "biases"]
+    kind, parts = a.object_digest(ca)
+    assert kind == "connection" and list(parts) == ["parameters", "weights"]
+    # one ulp of one bias: only that part's hash changes
+    c, pc, _ = digest_net((2, 3), np.nextafter(biases, 1, dtype=np.float32) * [1, 0, 0]
+                          + biases * [0, 1, 1])
+    got, want = c.object_digest(pc)[1], a.object_digest(pa)[1]
+    assert [k for k in want if got[k] != want[k]] == ["biases"]
+    with pytest.raises(nf.InvalidArgumentError, match="object of this network"):
+        a.object_digest(pb)
+
+
+def test_the_run_check_runs_after_each_structural_change_only():
+    net, pop, _ = digest_net(None, None)
+    calls = []
+    net.set_run_check(lambda: calls.append(net.step_count))
+    net.run(2)
+    net.run(3)
+    assert calls == [0]
+    net.add_input(1)
+    net.run(1)
+    assert calls == [0, 5]
+
+    def refuse():
+        raise nf.InvalidArgumentError("the replicas differ")
+
+    net.set_run_check(refuse)
+    with pytest.raises(nf.InvalidArgumentError, match="nf_network_run: the replicas differ"):
+        net.run(4)
+    assert net.step_count == 6
+    net.set_run_check(None)
+    net.run(4)
+    assert net.step_count == 10
