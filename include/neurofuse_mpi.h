@@ -19,14 +19,19 @@
  * (nf_network_create_window), so element g computes the same bits whatever
  * the number of ranks, 1 included, on the same backend and build. Weights
  * shared by the batch are replicated: every rank draws the same generated
- * weights; weights and parameters the caller sets must be the same on every
- * rank: the nf_mpi_*_set_* calls below check that (nf_connection_set_weights
- * and the other setters of neurofuse.h are a rank's own: they do not
- * communicate and accept different values on different ranks, as do weights
- * given in the descriptors of nf_connect, nf_readout_add and
- * nf_population_add, which are not checked). A learner with weights shared
- * by the batch (one P updated element after element) is refused on more than
- * one rank (NF_ERR_UNSUPPORTED).
+ * weights; weights and parameters the caller gives must be the same on every
+ * rank, and are checked to be. The nf_mpi_*_set_* calls below compare what
+ * they set; every rank must build the same network (the same calls of
+ * neurofuse.h, in the same order, with the same descriptors), and before the
+ * first run after its structure changed (objects added, dt or the mode set)
+ * nf_network_run compares, collectively, the ranks' whole networks: every
+ * shared value a descriptor gave or a setter set, and the objects
+ * (nf_mpi_network_check_replicated, below). nf_connection_set_weights and the
+ * other setters of neurofuse.h are a rank's own: they do not communicate and
+ * accept different values on different ranks (the next comparison, after a
+ * structural change, refuses them). A learner with weights shared by the
+ * batch (one P updated element after element) is refused on more than one
+ * rank (NF_ERR_UNSUPPORTED).
  *
  * Collective calls and errors. The functions marked collective must be called
  * by every rank of the communicator with the same arguments except where
@@ -73,7 +78,9 @@ NF_MPI_API nf_status nf_mpi_local_size(int32_t batch, MPI_Comm comm, int32_t *fi
  * resolve to one backend (AUTO giving CUDA on one rank and the CPU on another
  * is refused). On failure *out is NULL on every rank, nothing is allocated and
  * the failing rank's reason is written into message (truncated to capacity)
- * on every rank. The communicator is not kept: pass it to the calls below. */
+ * on every rank. The network keeps a duplicate of comm (MPI_Comm_dup; freed
+ * by nf_network_destroy unless MPI is finalized by then) for the check before
+ * its runs (nf_mpi_network_check_replicated); pass comm to the calls below. */
 NF_MPI_API nf_status nf_network_create_mpi(const nf_network_desc *d, MPI_Comm comm,
                                            nf_network **out, char *message, size_t capacity);
 
@@ -139,6 +146,32 @@ NF_MPI_API nf_status nf_mpi_readout_set_weights(nf_network *net, int32_t readout
 NF_MPI_API nf_status nf_mpi_population_set_gain_bias(nf_network *net, int32_t pop,
                                                      const float *gains, const float *biases,
                                                      MPI_Comm comm);
+
+/* Collective: checks that every rank holds the same network, the values the
+ * batch shares included: the network's parameters (dt, mode, seed, batch,
+ * backend), then object after object in creation order its kind, its
+ * parameters (its descriptor's values, the ids it connects) and what the
+ * batch shares of it (a population's gains and biases, a shared connection's
+ * or readout's weights, a sparse connection's structure, a learner's row
+ * scales and mask), whether a descriptor gave them or a setter set them, then
+ * the object count; each compared bit for bit with rank 0's by a 64-bit hash
+ * (nf_network_object_digest; signed zeros and NaN payloads count). Values of
+ * one element (states, per-batch weights, inputs, P) are not compared. When
+ * they differ, NF_ERR_INVALID_ARGUMENT on every rank, and nf_mpi_last_error()
+ * names the first object that differs and the lowest rank whose network
+ * differs from rank 0's ("rank 2: nf_mpi_network_check_replicated:
+ * connection 3 (weights) differs between ranks (rank 2's from rank 0's)").
+ * Nothing changes. nf_network_run calls it on the networks this layer makes
+ * (nf_network_create_mpi, nf_network_load_mpi), through their run check
+ * (nf_network_set_run_check), before their first run and the first after
+ * each structural change: a run of networks that differ is refused on every
+ * rank with this message after "nf_network_run: ", and runs between
+ * structural changes make no MPI call. That check is collective like this
+ * call: every rank runs after the same structural changes (a rank that
+ * changed its network alone waits for the others in that run). Cost: the
+ * shared values hashed on each rank, two broadcasts (the count, then rank 0's
+ * digests: 96 bytes an object) and three MPI_Allreduce of one int. */
+NF_MPI_API nf_status nf_mpi_network_check_replicated(nf_network *net, MPI_Comm comm);
 
 /* Collective: nf_population_rate_stats of the whole batch: neuron i's rate
  * is the sum of |output_i| over every rank's elements and the steps counted,

@@ -180,6 +180,8 @@ nf_status nf_network_load_mpi(const char *path, nf_backend backend, int32_t devi
             nfm__why(why, st, "%s: %s", fn, reason);
         if ((st = nfm__agree(comm, st, why)) == NF_OK)
             st = check_set(fn, path, net, comm, rank, ranks, why);
+        if (st == NF_OK)
+            st = nfm__agree(comm, nfm__set_run_check(fn, net, comm, why), why);
     }
     return nfm__hand_out(st, net, out, message, capacity);
 }

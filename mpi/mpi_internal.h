@@ -86,4 +86,10 @@ nf_status nfm__probe_take(const char *fn, nf_network *net, int32_t probe, bool g
                           int root, const float *dst, size_t capacity, MPI_Comm comm,
                           nfm_layout *lay, int32_t *dim, int64_t *rows, float **slice);
 
+/* Collective (every rank's network made): sets the run check of a network this
+ * layer made (nf_network_set_run_check): before a run of a changed structure
+ * the ranks compare their networks (nf_mpi_network_check_replicated) on a
+ * duplicate of comm the network keeps. Local outcome in why: agree on it. */
+nf_status nfm__set_run_check(const char *fn, nf_network *net, MPI_Comm comm, char *why);
+
 #endif /* NF_MPI_INTERNAL_H */

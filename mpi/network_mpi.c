@@ -299,5 +299,7 @@ nf_status nf_network_create_mpi(const nf_network_desc *d, MPI_Comm comm, nf_netw
                            nf_backend_name((nf_backend)-seen[1]));
         }
     }
+    if (st == NF_OK)
+        st = nfm__agree(comm, nfm__set_run_check(fn, net, comm, why), why);
     return nfm__hand_out(st, net, out, message, capacity);
 }

@@ -14,12 +14,9 @@
  * this rank's slice (nf_network_create_mpi on MPI_COMM_WORLD), built with
  * `rows` rows of its inputs; NULL after a failed CHECK. */
 static nf_network *nft_mpi_wn(const nf_network_desc *d, int whole, int64_t rows, nft_wn *w) {
-    nf_network *net = NULL;
+    nf_network *net = nft_mpi_create(d, whole);
     char msg[512];
-    const nf_status st = whole ? nf_network_create_window(d, 0, d->batch, &net, msg, sizeof msg)
-                               : nf_network_create_mpi(d, MPI_COMM_WORLD, &net, msg, sizeof msg);
-    CHECK(st == NF_OK, "create: %s", msg);
-    if (st != NF_OK)
+    if (!net)
         return NULL;
     const nf_status built = nft_wn_build(net, rows, w, msg, sizeof msg);
     CHECK(built == NF_OK, "build: %s", msg);

@@ -42,19 +42,9 @@ static float drive(int64_t t, int32_t g, int32_t j) {
 
 /* The whole batch (whole != 0) or this rank's slice, built; NULL after a failed CHECK. */
 static nf_network *made(int whole, ids *x) {
-    nf_network_desc d = nf_network_defaults();
-    d.batch = GLOBAL;
-    d.seed = 17;
-    d.backend = NF_BACKEND_CPU;
-    nf_network *net = NULL;
-    char msg[512];
-    const nf_status st = whole ? nf_network_create_window(&d, 0, GLOBAL, &net, msg, sizeof msg)
-                               : nf_network_create_mpi(&d, MPI_COMM_WORLD, &net, msg, sizeof msg);
-    CHECK(st == NF_OK, "create: %s", msg);
-    if (st != NF_OK)
+    nf_network *net = nft_mpi_cpu(GLOBAL, 17, whole);
+    if (!net)
         return NULL;
-    int32_t first = 0, count = 0;
-    nf_network_batch_window(net, &first, &count, NULL);
     nf_population_desc pd = nf_population_defaults(NF_MODEL_TANH, N);
     nf_connection_desc shared = nf_connection_defaults(), per_batch = nf_connection_defaults();
     shared.init = NF_WEIGHTS_ZERO;
@@ -69,12 +59,7 @@ static nf_network *made(int whole, ids *x) {
     NET_OK(net, nf_readout_add(net, x->pop, OUT, &rs, &x->ro_shared));
     NET_OK(net, nf_readout_add(net, x->pop, OUT, &rb, &x->ro_batch));
     NET_OK(net, nf_probe_add(net, x->pop, NF_PROBE_OUTPUT, 1, &x->probe));
-    float rows[STEPS * GLOBAL * DIM]; /* [STEPS][count][DIM]: the slice */
-    for (int t = 0; t < STEPS; t++)
-        for (int b = 0; b < count; b++)
-            for (int j = 0; j < DIM; j++)
-                rows[((size_t)t * count + b) * DIM + j] = drive(t, first + b, j);
-    NET_OK(net, nf_input_set(net, x->in, STEPS, rows));
+    nft_mpi_set_rows(net, x->in, STEPS, DIM, drive);
     return net;
 }
 
