@@ -1,8 +1,8 @@
 /*
  * The CPU RLS products (kernels/cpu/rls.c, compiled into this test) sum every
  * element in one fixed order: k = P r over the upper triangle computed in one
- * pass (one thread) equals, bit for bit, k computed in blocks of rows (several
- * threads: real OpenMP threads and blocks of odd sizes), for float and double
+ * pass (one thread) equals, bit for bit, k computed in blocks of rows (1 to
+ * RLS_MIN_THREADS real OpenMP threads, and blocks of odd sizes), for float and double
  * P of even and odd n; and k is P r within float rounding of a long-double
  * sum over the whole symmetric P. The rank-1 update leaves the upper triangle
  * at P - c k k^T.
@@ -62,7 +62,7 @@ static double next_value(uint64_t *s) {
             cr_assert(memcmp(k1, k2, sizeof(T) * (size_t)n) == 0,                            \
                       #T " n %d: blocks of %d rows differ from the pass", n, blocks[q]);     \
         }                                                                                    \
-        for (int threads = 1; threads <= 2; threads++) {                                     \
+        for (int threads = 1; threads <= RLS_MIN_THREADS; threads++) {                       \
             omp_set_num_threads(threads);                                                    \
             memset(k2, 0xff, sizeof(T) * (size_t)n);                                         \
             symv_##sfx(p, r, k2, n);                                                         \

@@ -18,9 +18,9 @@
  *   added pairwise at the end.
  * One thread computes k in one pass over the upper triangle (RLS_ROWS rows
  * at a time add their terms to the later k_j and finish their own k).
- * Several threads (large n) each compute whole blocks of k, reading the
- * block's column strip above the diagonal and its rows: the same operations
- * in the same order per element, twice the reads.
+ * Four or more threads (large n) each compute whole blocks of k, reading
+ * the block's column strip above the diagonal and its rows: the same
+ * operations in the same order per element, twice the reads.
  */
 #include "cpu.h"
 #include "kernels/math/rls.h"
@@ -36,8 +36,11 @@
 #define RLS_INLINE static inline
 #endif
 
-/* Elements of k per block when several threads compute the product. */
+/* Elements of k per block when several threads compute the product, and the
+ * fewest threads that do it: one thread computed the blocks of n 2000 (double)
+ * in 3x the time of the one pass, so two threads would not pay. */
 #define RLS_BLOCK 64
+#define RLS_MIN_THREADS 4
 
 #define DEFINE_RLS(T, sfx)                                                                   \
     /* The lanes of a dot product added pairwise (lane l with l + w). */                     \
@@ -135,7 +138,7 @@
     }                                                                                        \
                                                                                              \
     static void symv_##sfx(const T *p, const T *r, T *k, int32_t n) {                        \
-        if ((int64_t)n * n < 8 * NF_CPU_PARALLEL_MIN || nf_cpu_threads() < 2) {              \
+        if ((int64_t)n * n < 8 * NF_CPU_PARALLEL_MIN || nf_cpu_threads() < RLS_MIN_THREADS) { \
             symv_pass_##sfx(p, r, k, n);                                                     \
             return;                                                                          \
         }                                                                                    \
