@@ -166,6 +166,7 @@ struct nf_network {
     nf_run_check run_check; /* nf_network_set_run_check (replica.c) */
     void *run_check_context;
     void (*run_check_release)(void *context);
+    bool run_checking;   /* inside the run check: it may not run or replace itself */
     const char *api;   /* the public function called last (NF_ENTER): every message
                           nf__fail records begins with its name */
     char error[NF_MESSAGE_MAX];

@@ -193,6 +193,8 @@ nf_status nf_network_set_run_check(nf_network *net, nf_run_check check, void *co
     NF_ENTER(net);
     if (!net)
         return NF_ERR_INVALID_ARGUMENT;
+    if (net->run_checking)
+        return nf__fail(net, NF_ERR_STATE, "nf_network_set_run_check: called from the run check");
     nf__run_check_release(net);
     net->run_check = check;
     net->run_check_context = check ? context : NULL;
@@ -202,10 +204,14 @@ nf_status nf_network_set_run_check(nf_network *net, nf_run_check check, void *co
 }
 
 nf_status nf__run_check(nf_network *net, const char *fn) {
+    if (net->run_checking)
+        return nf__fail(net, NF_ERR_STATE, "%s: called from the run check", fn);
     if (!net->run_check || net->checked == net->structure)
         return NF_OK;
     char why[NF_MESSAGE_MAX] = "";
+    net->run_checking = true;
     const nf_status st = net->run_check(net, net->run_check_context, why, sizeof why);
+    net->run_checking = false;
     net->api = fn; /* the check may have called other functions */
     if (st != NF_OK)
         return nf__fail(net, st, "%s: %s", fn, why[0] ? why : nf_status_string(st));

@@ -223,7 +223,9 @@ NF_API nf_status nf_network_object_digest(nf_network *net, int32_t id, nf_object
  * network, its context and a message buffer; a status other than NF_OK
  * refuses the run with that status and "nf_network_run: " and the message,
  * nothing changed, and the next run calls it again. Runs call nothing while
- * the structure stays as it was. */
+ * the structure stays as it was. Inside the check, nf_network_run and
+ * nf_network_set_run_check on the network fail with NF_ERR_STATE; the check
+ * must not destroy it. */
 typedef nf_status (*nf_run_check)(nf_network *net, void *context, char *message,
                                   size_t capacity);
 

@@ -5,8 +5,9 @@
  * zero's sign apart changes exactly the part that holds it; a sparse
  * connection's structure, a learner's mask and row scales are parts; the run check
  * (nf_network_set_run_check) is called before the first run and after each
- * structural change only, its refusal leaves the network as it was, and its
- * context is released when replaced and on destroy.
+ * structural change only, its refusal leaves the network as it was, its
+ * context is released when replaced and on destroy, and it cannot run the
+ * network or replace itself.
  */
 #include <math.h>
 #include <string.h>
@@ -184,6 +185,17 @@ static nf_status count_check(nf_network *net, void *context, char *message, size
 
 static void count_release(void *context) { ((counter *)context)->released++; }
 
+/* A check that runs the network and replaces itself: both refused. */
+static nf_status nested_check(nf_network *net, void *context, char *message, size_t capacity) {
+    int *refusals = context;
+    *refusals += nf_network_run(net, 1) == NF_ERR_STATE &&
+                 strstr(nf_network_last_error(net), "called from the run check");
+    *refusals += nf_network_set_run_check(net, NULL, NULL, NULL) == NF_ERR_STATE;
+    (void)message;
+    (void)capacity;
+    return NF_OK;
+}
+
 Test(replica, the_run_check_runs_after_structural_changes_only) {
     nf_network *net = nft_network(NF_BACKEND_CPU, 0.001, 2, 1);
     int32_t pop = -1, extra = -1;
@@ -239,4 +251,13 @@ Test(replica, the_run_check_runs_after_structural_changes_only) {
     cr_assert_eq(other.released, 2, "released by nf_network_destroy");
     cr_assert_eq(c.calls, 7);
     cr_assert_eq(nf_network_set_run_check(NULL, count_check, &c, NULL), NF_ERR_INVALID_ARGUMENT);
+
+    net = nft_network(NF_BACKEND_CPU, 0.001, 1, 1);
+    NFT_OK(net, nf_population_add(net, &pd, &pop));
+    int refusals = 0;
+    NFT_OK(net, nf_network_set_run_check(net, nested_check, &refusals, NULL));
+    NFT_OK(net, nf_network_run(net, 2));
+    cr_assert_eq(refusals, 2, "a run and a new check from inside the check: refused");
+    cr_assert_eq(nf_network_step_count(net), 2);
+    nf_network_destroy(net);
 }
