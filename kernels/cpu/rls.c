@@ -37,8 +37,10 @@
 #endif
 
 /* Elements of k per block when several threads compute the product, and the
- * fewest threads that do it: one thread computed the blocks of n 2000 (double)
- * in 3x the time of the one pass, so two threads would not pay. */
+ * fewest threads that run the product or the rank-1 update: one thread
+ * computed the blocks of n 2000 (double) in 3x the time of the one pass, so
+ * two threads would not pay, and the rank-1 update of n 2000 on 2 threads
+ * took 11-30 ms against 3.4-7 ms on one (2 shared cores, load 10). */
 #define RLS_BLOCK 64
 #define RLS_MIN_THREADS 4
 
@@ -167,10 +169,11 @@
     }                                                                                        \
                                                                                              \
     /* The upper triangle of P -= c (k k^T), by pairs of rows (rows shorten, so the */       \
-    /* threads take them round-robin in small chunks). */                                    \
+    /* threads, RLS_MIN_THREADS or more, take them round-robin in small chunks). */          \
     NF_CPU_CLONES static void rank1_##sfx(T *p, const T *k, T c, int32_t n) {                \
         const int32_t pairs = (n + 1) / 2;                                                   \
-        NF_CPU_PARALLEL((int64_t)n * n >= 8 * NF_CPU_PARALLEL_MIN,                           \
+        NF_CPU_PARALLEL((int64_t)n * n >= 8 * NF_CPU_PARALLEL_MIN &&                         \
+                            nf_cpu_threads() >= RLS_MIN_THREADS,                             \
                         "omp parallel for schedule(static, 8)",                              \
                         for (int32_t q = 0; q < pairs; q++)                                  \
                             rank1_rows_##sfx(p, k, c, n, 2 * q););                           \
