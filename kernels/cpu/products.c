@@ -1,6 +1,6 @@
 /*
  * The CPU products that assemble currents:
- *   dense   y[b] = beta y[b] + W_b x[b]          (CBLAS sgemm / sgemv)
+ *   dense   y[b] = beta y[b] + W_b x[b]          (CBLAS sgemm / sgemv; small ones a loop)
  *   sparse  y[b][i] += sum_k val[k] x[b][col[k]] (CSR rows)
  *   event   y[b] += x[b][j] W[:, j] for j with x[b][j] != 0 (rows of W^T)
  *   axpy    y += alpha x
@@ -9,8 +9,37 @@
 
 #include "cpu.h"
 
+/* Up to this many multiply-adds per batch element, a product computed one
+ * element at a time (batch 1, or W per element) runs as a loop of ours: a BLAS
+ * call costs hundreds of instructions before its first multiply-add (a 1 x 1000
+ * readout: ~1.7k instructions per call in OpenBLAS), and OpenBLAS starts
+ * threads for a matrix-vector product only above about 9k. */
+#define SMALL_PRODUCT (1 << 13)
+
+/* y = beta y + W x for one batch element, rows x cols row-major (beta 0: y
+ * is not read, as in BLAS). */
+NF_CPU_CLONES static void small_gemv(int32_t rows, int32_t cols, const float *restrict w,
+                                     const float *restrict x, float beta, float *restrict y) {
+    for (int32_t i = 0; i < rows; i++) {
+        const float *restrict wi = w + (size_t)i * cols;
+        float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+        for (int32_t k = 0; k < cols; k++)
+            sum += wi[k] * x[k];
+        y[i] = beta == 0.0f ? sum : beta * y[i] + sum;
+    }
+}
+
 nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a) {
     (void)ctx;
+    const size_t wsize = a->per_batch ? (size_t)a->rows * a->cols : 0;
+    const int one_by_one = a->batch == 1 || a->per_batch || a->per_element;
+    if (one_by_one && (int64_t)a->rows * a->cols <= SMALL_PRODUCT) {
+        for (int32_t b = 0; b < a->batch; b++)
+            small_gemv(a->rows, a->cols, a->w + b * wsize, a->x + (size_t)b * a->cols, a->beta,
+                       a->y + (size_t)b * a->rows);
+        return NF_OK;
+    }
     if (!a->per_batch && !a->per_element) {
         if (a->batch == 1)
             cblas_sgemv(CblasRowMajor, CblasNoTrans, a->rows, a->cols, 1.0f, a->w, a->cols,
@@ -20,7 +49,6 @@ nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a) {
                         1.0f, a->x, a->cols, a->w, a->cols, a->beta, a->y, a->rows);
         return NF_OK;
     }
-    const size_t wsize = a->per_batch ? (size_t)a->rows * a->cols : 0;
     for (int32_t b = 0; b < a->batch; b++)
         cblas_sgemv(CblasRowMajor, CblasNoTrans, a->rows, a->cols, 1.0f, a->w + b * wsize,
                     a->cols, a->x + (size_t)b * a->cols, 1, a->beta,
@@ -61,14 +89,21 @@ NF_CPU_CLONES static void event_element(const nf_event_args *a, int32_t b) {
     for (int32_t j0 = 0; j0 < a->pre; j0 += SPIKE_BLOCK) {
         const int32_t j1 = a->pre - j0 < SPIKE_BLOCK ? a->pre : j0 + SPIKE_BLOCK;
         uint32_t some = 0; /* the bits of the block but signs: 0 when all are +-0 */
-        for (int32_t j = j0; j < j1; j++)
-            some |= bits[j] << 1;
+        if (j1 - j0 == SPIKE_BLOCK) /* a constant count: a few vector instructions */
+            for (int32_t j = 0; j < SPIKE_BLOCK; j++)
+                some |= bits[j0 + j] << 1;
+        else
+            for (int32_t j = j0; j < j1; j++)
+                some |= bits[j] << 1;
         for (int32_t j = j0; some && j < j1; j++) {
             const float xj = x[j];
             if (xj == 0.0f)
                 continue;
-            if (!a->col_ptr) {
-                cblas_saxpy(a->post, xj, wt + (size_t)j * a->post, 1, y, 1);
+            if (!a->col_ptr) { /* a loop of ours: no BLAS call per spike */
+                const float *restrict wj = wt + (size_t)j * a->post;
+                float *restrict yy = y;
+                for (int32_t i = 0; i < a->post; i++)
+                    yy[i] += xj * wj[i];
                 continue;
             }
             for (int32_t k = a->col_ptr[j]; k < a->col_ptr[j + 1]; k++)
