@@ -12,7 +12,7 @@
 #include "cpu.h"
 #include "kernels/math/sequence.h"
 
-#define SEQ_BLOCK 64
+#define SEQ_BLOCK 512
 
 /* A stage's constants, copied out of the arguments so that stores to the
  * output cannot be taken to change them. */
