@@ -216,7 +216,7 @@ NFT_BACKEND_TEST(tasks, full_force_oscillation_learns_the_chirp_slow, .timeout =
 #define EQ_TRAIN 400
 #define EQ_TEST 100
 /* CPU: bit-identical, since each element goes through the same calls as the
- * single network (per-element sgemv, the same CSR loop, ssymv and rank-1 loop
+ * single network (per-element sgemv, the same CSR loop, P r and rank-1 loops
  * for its own P). CUDA: batched kernels may sum in another order than a batch
  * of 1 (float rounding, 1e-7 relative), and the still chaotic network grows
  * such differences over time; compared over the first EQ_CUDA_STEPS steps to

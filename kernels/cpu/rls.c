@@ -40,7 +40,7 @@
  * fewest threads that run the product or the rank-1 update: one thread
  * computed the blocks of n 2000 (double) in 3x the time of the one pass, so
  * two threads would not pay, and the rank-1 update of n 2000 on 2 threads
- * took 11-30 ms against 3.4-7 ms on one (2 shared cores, load 10). */
+ * took 10.7-30 ms against 2.5-7.5 ms on one (2 shared cores, load 10). */
 #define RLS_BLOCK 64
 #define RLS_MIN_THREADS 4
 
