@@ -12,7 +12,9 @@
  * neurofuse.h works on it as on a network of batch `count` (inputs take
  * [steps][count][dim], probes record [rows][count][dim], states are
  * [count][n]); the functions below add the collective steps. Ranks do not
- * communicate while the network runs: a step needs nothing of another rank.
+ * communicate while the network steps: a step needs nothing of another rank
+ * (the first nf_network_run after a structural change compares the ranks'
+ * networks before it steps: nf_mpi_network_check_replicated, below).
  *
  * Results. Every random draw of a batch element is keyed by its global
  * element and dense products are computed element by element

@@ -1,8 +1,12 @@
 /*
  * The checks the MPI test programs share: nft_mpi_start starts MPI and
- * checks the rank count; a failed CHECK prints the rank and line and counts; nft_mpi_finish sums the failures over the ranks, prints
- * the verdict on rank 0, ends MPI and gives the exit status (0: every rank
- * passed). Through PMPI, so that a program counting MPI calls does not count it.
+ * checks the rank count; a failed CHECK prints the rank and line and counts;
+ * nft_mpi_finish sums the failures over the ranks (through PMPI, so that a
+ * program counting MPI calls does not count it), prints the verdict on rank
+ * 0, ends MPI and gives the exit status (0: every rank passed). And the
+ * networks they build: nft_mpi_create (the whole batch or this rank's slice),
+ * nft_mpi_cpu (a CPU network of a batch and seed), nft_mpi_set_rows (an
+ * input's rows of the slice from a function of the global element).
  */
 #ifndef NFT_MPI_CHECK_H
 #define NFT_MPI_CHECK_H

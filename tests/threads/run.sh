@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Results do not depend on the thread count: `neurofuse demo` trains the same
-# networks with one thread and with two (OMP_NUM_THREADS and
-# OPENBLAS_NUM_THREADS both) and their outputs must be the same bytes.
+# networks with one thread and with two (Nicola & Clopath LIF: and four;
+# OMP_NUM_THREADS and OPENBLAS_NUM_THREADS both) and their outputs must be the
+# same bytes.
 # Covered: Sussillo & Abbott (N 1000, RLS with a float P, batch 1 and batch 2
 # with a P per network) and Nicola & Clopath LIF (N 2000, a double P large
 # enough for the RLS product to run in blocks on 4 threads).
