@@ -18,9 +18,11 @@
 /* Local: this rank's digests, [0] the network's, [1 + id] object id's. */
 static nf_status digests(const char *fn, nf_network *net, int32_t count, nf_object_digest *d,
                          char *why) {
-    for (int32_t id = -1; id < count; id++)
-        if (nf_network_object_digest(net, id, &d[1 + id]) != NF_OK)
-            return nfm__why(why, NF_ERR_BACKEND, "%s: %s", fn, nf_network_last_error(net));
+    for (int32_t id = -1; id < count; id++) {
+        const nf_status st = nf_network_object_digest(net, id, &d[1 + id]);
+        if (st != NF_OK)
+            return nfm__why(why, st, "%s: %s", fn, nf_network_last_error(net));
+    }
     return NF_OK;
 }
 
@@ -114,15 +116,23 @@ static void release(void *context) {
     free(context);
 }
 
+/* MPI_Comm_dup is collective: every rank calls it before anything local can
+ * fail, and a rank that fails afterwards frees its duplicate again. */
 nf_status nfm__set_run_check(const char *fn, nf_network *net, MPI_Comm comm, char *why) {
-    MPI_Comm *kept = malloc(sizeof *kept);
-    if (!kept)
-        return nfm__why(why, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
-    const int rc = MPI_Comm_dup(comm, kept);
-    if (rc != MPI_SUCCESS) {
-        free(kept);
+    MPI_Comm dup;
+    const int rc = MPI_Comm_dup(comm, &dup);
+    if (rc != MPI_SUCCESS)
         return nfm__mpi_why(why, rc, fn, "MPI_Comm_dup");
+    MPI_Comm *kept = malloc(sizeof *kept);
+    if (!kept) {
+        MPI_Comm_free(&dup);
+        return nfm__why(why, NF_ERR_OUT_OF_MEMORY, "%s: out of host memory", fn);
     }
-    nf_network_set_run_check(net, run_check, kept, release);
+    *kept = dup;
+    const nf_status st = nf_network_set_run_check(net, run_check, kept, release);
+    if (st != NF_OK) {
+        release(kept);
+        return nfm__why(why, st, "%s: %s", fn, nf_network_last_error(net));
+    }
     return NF_OK;
 }
