@@ -288,7 +288,9 @@ class Network:
                 ffi.memmove(message, why + b"\0", len(why) + 1)
                 return status_of(e)
 
-        callback = ffi.callback("nf_run_check", call)
+        # a BaseException that `call` lets through (KeyboardInterrupt, SystemExit) refuses
+        # the run too: cffi would return 0 (NF_OK) and mark the structure checked
+        callback = ffi.callback("nf_run_check", call, error=lib.NF_ERR_STATE)
         self._check(lib.nf_network_set_run_check(self._p, callback, ffi.NULL, ffi.NULL))
         self._run_check = callback  # kept alive while the network holds it
 
