@@ -16,17 +16,28 @@
  * threads for a matrix-vector product only above about 9k. */
 #define SMALL_PRODUCT (1 << 13)
 
+/* Partial sums of a small product's dot: element k in lane k % SMALL_LANES,
+ * the lanes added pairwise at the end. The order is fixed, so the floats do not
+ * depend on which clone (vector width) runs. */
+#define SMALL_LANES 16
+
 /* y = beta y + W x for one batch element, rows x cols row-major (beta 0: y
  * is not read, as in BLAS). */
 NF_CPU_CLONES static void small_gemv(int32_t rows, int32_t cols, const float *restrict w,
                                      const float *restrict x, float beta, float *restrict y) {
     for (int32_t i = 0; i < rows; i++) {
         const float *restrict wi = w + (size_t)i * cols;
-        float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-        for (int32_t k = 0; k < cols; k++)
-            sum += wi[k] * x[k];
-        y[i] = beta == 0.0f ? sum : beta * y[i] + sum;
+        float acc[SMALL_LANES] = {0};
+        int32_t k = 0;
+        for (; k + SMALL_LANES <= cols; k += SMALL_LANES)
+            for (int32_t l = 0; l < SMALL_LANES; l++)
+                acc[l] += wi[k + l] * x[k + l];
+        for (int32_t l = 0; k + l < cols; l++)
+            acc[l] += wi[k + l] * x[k + l];
+        for (int32_t half = SMALL_LANES / 2; half > 0; half /= 2)
+            for (int32_t l = 0; l < half; l++)
+                acc[l] += acc[l + half];
+        y[i] = beta == 0.0f ? acc[0] : beta * y[i] + acc[0];
     }
 }
 
