@@ -206,6 +206,7 @@ typedef struct nftask_tension_task {
     int32_t epoch_steps;  /* 801 */
     int32_t pulse_steps;  /* 20 (50 ms) */
     float x_init_scale;   /* 0.25 */
+    nf_precision p_precision; /* NF_PRECISION_F32, as TENSION (Keras float32) */
 } nftask_tension_task;
 
 nftask_tension_task nftask_tension_defaults(void);

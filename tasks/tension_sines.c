@@ -22,7 +22,8 @@ nftask_tension_task nftask_tension_defaults(void) {
                              .epochs = 5,
                              .epoch_steps = 801,
                              .pulse_steps = 20,
-                             .x_init_scale = 0.25f};
+                             .x_init_scale = 0.25f,
+                             .p_precision = NF_PRECISION_F32};
     return t;
 }
 
@@ -39,6 +40,7 @@ static nftask_ff_spec spec_of(const nf_network *net, const nftask_tension_task *
                                  .alpha = task->alpha,
                                  .learn_fraction = 1.0f,
                                  .has_input = 1,
+                                 .p_precision = task->p_precision,
                                  .x_init_scale = task->x_init_scale,
                                  .normal_draws = 1,
                                  .readout_init_scale = task->n > 0 ? 1.0f / sqrtf((float)task->n)

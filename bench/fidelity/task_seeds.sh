@@ -16,9 +16,11 @@
 # errors, and two-sided Mann-Whitney U tests of neurofuse against each peer.
 # Times per run (neurofuse / numpy) measured on a shared 2-core VM at load 10:
 # nc_lif 1.3 / 2-8 min, nc_izhikevich 7 / 9-16 min, sussillo 0.5-1 / 4 min;
-# nc_theta (1.5 million steps) several times nc_lif's; tension 0.1-0.2 / 1 min.
+# nc_theta 5.5 / 16.5 min, tension 0.1-0.25 / 0.5-3.5 min (load 9-11).
 # Needs /usr/bin/python3 with numpy and scipy (Debian python3-numpy, python3-scipy).
 # The peer's result files are numpy_<seed>.txt (tension: tension_<seed>.txt).
+# SIDE=neurofuse, SIDE=peer or (nc_lif with BRIAN2=1) SIDE=brian2 runs that
+# program only: loops over the same OUT_DIR, one per side, run side by side.
 # Usage: bash bench/fidelity/task_seeds.sh TASK BUILD_DIR [SEEDS] [OUT_DIR]
 set -euo pipefail
 usage="usage: task_seeds.sh nc_lif|nc_izhikevich|nc_theta|sussillo|tension BUILD_DIR [SEEDS] [OUT_DIR]"
@@ -53,11 +55,15 @@ run() {
 }
 
 programs="neurofuse $name"
+side=${SIDE:-both}
 for s in $(seq 1 "$seeds"); do
-    run "$out/neurofuse_$s.txt" "$build/neurofuse" demo --task "$task" --backend cpu --seed "$s" \
-        --out "$work/demo"
-    run "$out/${name}_$s.txt" "$python" "${peer[@]}" --seed "$s"
-    if [ "$task" = nc_lif ] && [ "${BRIAN2:-0}" = 1 ]; then
+    [ "$side" = both ] || [ "$side" = neurofuse ] &&
+        run "$out/neurofuse_$s.txt" "$build/neurofuse" demo --task "$task" --backend cpu \
+            --seed "$s" --out "$work/demo"
+    [ "$side" = both ] || [ "$side" = peer ] &&
+        run "$out/${name}_$s.txt" "$python" "${peer[@]}" --seed "$s"
+    if [ "$task" = nc_lif ] && [ "${BRIAN2:-0}" = 1 ] && [ "$side" != neurofuse ] &&
+        [ "$side" != peer ]; then
         run "$out/brian2_$s.json" env PYTHONWARNINGS=ignore /usr/bin/python3 \
             "$peers/brian2_nc_lif.py" --seed "$s"
         /usr/bin/python3 -c 'import json, sys

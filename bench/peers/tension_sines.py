@@ -21,7 +21,9 @@ Prints also the spread of TENSION's draws (standard deviations of the kernels)
 and the run's wall time. Runs in the virtual environment of
 setup_tension_venv.sh:
   bench/peers/.venv-tension/bin/python bench/peers/tension_sines.py --seed S
-Usage: tension_sines.py [--seed S] [--n N] [--epochs E] [--threads T]
+--float64 runs TENSION in float64 (Keras' floatx; its default and the notebook's is
+float32), a check of what float32 does to its RLS.
+Usage: tension_sines.py [--seed S] [--n N] [--epochs E] [--threads T] [--float64]
 """
 import argparse
 import os
@@ -59,11 +61,16 @@ def main():
     ap.add_argument("--n", type=int, default=750)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--float64", action="store_true")
     a = ap.parse_args()
+    if a.float64:
+        tf.keras.backend.set_floatx("float64")
     tf.config.threading.set_intra_op_parallelism_threads(a.threads)
     tf.config.threading.set_inter_op_parallelism_threads(a.threads)
     dt = 0.0025
     x, f = trial(dt)
+    if a.float64:
+        x, f = x.astype(np.float64), f.astype(np.float64)
 
     seed = 2 * a.seed - 1
     t0 = time.perf_counter()
@@ -80,7 +87,7 @@ def main():
     test = float(np.mean(np.abs(z - f[:, 0])))
     gen = model._target_network
     sd = lambda v: float(np.std(np.asarray(v)))  # noqa: E731
-    print(f"tensorflow {tf.__version__}: TENSION full-FORCE sum of sinusoids N {a.n}, "
+    print(f"tensorflow {tf.__version__} {tf.keras.backend.floatx()}: TENSION full-FORCE sum of sinusoids N {a.n}, "
           f"{a.epochs} epochs of {len(f)} steps + 1 predicted, seed {a.seed} (TENSION's {seed})")
     print("draws (sd): task input kernel %.4f, generator recurrent %.5f (g/sqrt(N) %.5f), "
           "generator input %.4f, generator feedback %.4f, mean |f| %.4f"
