@@ -23,7 +23,12 @@ setup_tension_venv.sh:
   bench/peers/.venv-tension/bin/python bench/peers/tension_sines.py --seed S
 --float64 runs TENSION in float64 (Keras' floatx; its default and the notebook's is
 float32), a check of what float32 does to its RLS.
-Usage: tension_sines.py [--seed S] [--n N] [--epochs E] [--threads T] [--float64]
+--dump DIR writes the model's draws before its first step and exits without
+training: raw float32 files in neurofuse's layout ([post][pre]) for
+tension_on_draws.c, which runs neurofuse's task on them: task_rec, gen_rec
+(recurrent), task_in, gen_in (input kernels), gen_fb (the generator's
+feedback), readout (the task readout's start), task_x0, gen_x0 (initial x).
+Usage: tension_sines.py [--seed S] [--n N] [--epochs E] [--threads T] [--float64] [--dump DIR]
 """
 import argparse
 import os
@@ -55,6 +60,23 @@ def trial(dt):
             f[:, None].astype(np.float32))
 
 
+def dump(model, layer, n, directory):
+    """Builds the model as its first training step would and writes its draws."""
+    model.build(tf.TensorShape((1, 1, 3)))
+    gen = model._target_network
+    draws = {"task_rec": np.asarray(layer.recurrent_kernel).T,
+             "gen_rec": np.asarray(gen.recurrent_kernel).T,
+             "task_in": np.asarray(layer.input_kernel), "gen_in": np.asarray(gen.input_kernel),
+             "gen_fb": np.asarray(gen.feedback_kernel),
+             "readout": np.asarray(layer.output_kernel),
+             "task_x0": np.asarray(model.force_layer.states[0]),
+             "gen_x0": np.asarray(model.target_network.states[0])}
+    os.makedirs(directory, exist_ok=True)
+    for name, w in draws.items():
+        np.ascontiguousarray(w, dtype=np.float32).tofile(os.path.join(directory, name + ".f32"))
+    print("wrote %s: %s" % (directory, " ".join(draws)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=62, help="TENSION seed 2 S - 1 (default 123)")
@@ -62,6 +84,7 @@ def main():
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--float64", action="store_true")
+    ap.add_argument("--dump", metavar="DIR")
     a = ap.parse_args()
     if a.float64:
         tf.keras.backend.set_floatx("float64")
@@ -79,6 +102,9 @@ def main():
                           seed=seed)
     model = FullFORCEModel(force_layer=layer, hint_dim=1, target_output_kernel_trainable=False)
     model.compile(metrics=["mae"])
+    if a.dump:
+        dump(model, layer, a.n, a.dump)
+        return
     hist = model.fit(x=x, y=f, epochs=a.epochs, verbose=0)
     z = np.asarray(model.predict(x[:, :1], verbose=0))[:, 0]
     secs = time.perf_counter() - t0
