@@ -8,6 +8,7 @@
 #include "cblas_select.h"
 
 #include "cpu.h"
+#include "lane_dot.h"
 
 /* Up to this many multiply-adds per batch element, a product computed one
  * element at a time (batch 1, or W per element) runs as a loop of ours: a BLAS
@@ -16,28 +17,14 @@
  * threads for a matrix-vector product only above about 9k. */
 #define SMALL_PRODUCT (1 << 13)
 
-/* Partial sums of a small product's dot: element k in lane k % SMALL_LANES,
- * the lanes added pairwise at the end. The order is fixed, so the floats do not
- * depend on which clone (vector width) runs. */
-#define SMALL_LANES 16
-
 /* y = beta y + W x for one batch element, rows x cols row-major (beta 0: y
- * is not read, as in BLAS). */
+ * is not read, as in BLAS); each row's dot in the fixed lane order of
+ * lane_dot.h, so the floats do not depend on which clone runs. */
 NF_CPU_CLONES static void small_gemv(int32_t rows, int32_t cols, const float *restrict w,
                                      const float *restrict x, float beta, float *restrict y) {
     for (int32_t i = 0; i < rows; i++) {
-        const float *restrict wi = w + (size_t)i * cols;
-        float acc[SMALL_LANES] = {0};
-        int32_t k = 0;
-        for (; k + SMALL_LANES <= cols; k += SMALL_LANES)
-            for (int32_t l = 0; l < SMALL_LANES; l++)
-                acc[l] += wi[k + l] * x[k + l];
-        for (int32_t l = 0; k + l < cols; l++)
-            acc[l] += wi[k + l] * x[k + l];
-        for (int32_t half = SMALL_LANES / 2; half > 0; half /= 2)
-            for (int32_t l = 0; l < half; l++)
-                acc[l] += acc[l + half];
-        y[i] = beta == 0.0f ? acc[0] : beta * y[i] + acc[0];
+        const float sum = nf_lane_dot_f32(w + (size_t)i * cols, x, 0, cols);
+        y[i] = beta == 0.0f ? sum : beta * y[i] + sum;
     }
 }
 

@@ -14,8 +14,9 @@
  * vector width of the clone that runs (a BLAS symv or dot sums in an order
  * that changes with its threads):
  *   k_j = (sum over i <= j of P_ij r_i, in order of i) + dot(P_j,j+1.., r_j+1..);
- *   dot(x, y) keeps RLS_LANES partial sums (column j in lane j % RLS_LANES),
- *   added pairwise at the end.
+ *   dot(x, y) keeps NF_LANES partial sums (column j in lane j % NF_LANES),
+ *   added pairwise at the end (kernels/cpu/lane_dot.h, shared with the small
+ *   dense products).
  * One thread computes k in one pass over the upper triangle (RLS_ROWS rows
  * at a time add their terms to the later k_j and finish their own k).
  * Four or more threads (large n) each compute whole blocks of k, reading
@@ -24,8 +25,9 @@
  */
 #include "cpu.h"
 #include "kernels/math/rls.h"
+#include "lane_dot.h"
 
-#define RLS_LANES 16
+#define RLS_LANES NF_LANES
 /* Rows of P read together by the one-pass product (each k_j loaded once for them). */
 #define RLS_ROWS 4
 
@@ -45,27 +47,10 @@
 #define RLS_MIN_THREADS 4
 
 #define DEFINE_RLS(T, sfx)                                                                   \
-    /* The lanes of a dot product added pairwise (lane l with l + w). */                     \
-    RLS_INLINE T lanes_sum_##sfx(T *acc) {                                                   \
-        for (int32_t w = RLS_LANES / 2; w > 0; w /= 2)                                       \
-            for (int32_t l = 0; l < w; l++)                                                  \
-                acc[l] += acc[l + w];                                                        \
-        return acc[0];                                                                       \
-    }                                                                                        \
-                                                                                             \
-    /* sum x[j] y[j] over j in [j0, n), element j in lane j % RLS_LANES. */                  \
+    /* sum x[j] y[j] over j in [j0, n) in the fixed lane order (lane_dot.h). */               \
     NF_CPU_CLONES static T dot_##sfx(const T *restrict x, const T *restrict y, int32_t j0,   \
                                      int32_t n) {                                            \
-        T acc[RLS_LANES] = {0};                                                              \
-        int32_t j = j0;                                                                      \
-        for (; j < n && j % RLS_LANES; j++)                                                  \
-            acc[j % RLS_LANES] += x[j] * y[j];                                               \
-        for (; j + RLS_LANES <= n; j += RLS_LANES)                                           \
-            for (int32_t l = 0; l < RLS_LANES; l++)                                          \
-                acc[l] += x[j + l] * y[j + l];                                               \
-        for (int32_t l = 0; j + l < n; l++)                                                  \
-            acc[l] += x[j + l] * y[j + l];                                                   \
-        return lanes_sum_##sfx(acc);                                                         \
+        return nf_lane_dot_##sfx(x, y, j0, n);                                               \
     }                                                                                        \
                                                                                              \
     /* Column j (lane l) of R rows q[t] of the one-pass product: k_j += P_tj r_t in row */   \
@@ -108,7 +93,7 @@
         for (int32_t l = 0; j + l < n; l++)                                                  \
             symv_column_##sfx(q, rt, r, k, a, R, j + l, l);                                  \
         for (int32_t t = 0; t < R; t++)                                                      \
-            k[i + t] += lanes_sum_##sfx(a[t]);                                               \
+            k[i + t] += nf_lanes_sum_##sfx(a[t]);                                            \
     }                                                                                        \
                                                                                              \
     /* k = P r in one pass over the upper triangle, RLS_ROWS rows at a time. */              \
