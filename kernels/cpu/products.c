@@ -17,11 +17,41 @@
  * threads for a matrix-vector product only above about 9k. */
 #define SMALL_PRODUCT (1 << 13)
 
+/* Rows taken together by short_gemv. */
+#define SHORT_ROWS 16
+
+/* small_gemv for cols < NF_LANES (a feedback matrix W of one column times a
+ * readout z, say): the same operations as nf_lane_dot_f32 per row (lane l
+ * starts at 0 and adds W_il x_l; the lanes added pairwise), done for
+ * SHORT_ROWS rows at once, so that each step is one vector operation over
+ * rows instead of a 16-lane reduction per row (which cost ~40 cycles a row). */
+NF_CPU_CLONES static void short_gemv(int32_t rows, int32_t cols, const float *restrict w,
+                                     const float *restrict x, float beta, float *restrict y) {
+    for (int32_t i0 = 0; i0 < rows; i0 += SHORT_ROWS) {
+        const int32_t m = rows - i0 < SHORT_ROWS ? rows - i0 : SHORT_ROWS;
+        const float *restrict wi = w + (size_t)i0 * cols;
+        float a[NF_LANES][SHORT_ROWS] = {{0}};
+        for (int32_t l = 0; l < cols; l++)
+            for (int32_t t = 0; t < m; t++)
+                a[l][t] += wi[(size_t)t * cols + l] * x[l];
+        for (int32_t v = NF_LANES / 2; v > 0; v /= 2)
+            for (int32_t l = 0; l < v; l++)
+                for (int32_t t = 0; t < SHORT_ROWS; t++)
+                    a[l][t] += a[l + v][t];
+        for (int32_t t = 0; t < m; t++)
+            y[i0 + t] = beta == 0.0f ? a[0][t] : beta * y[i0 + t] + a[0][t];
+    }
+}
+
 /* y = beta y + W x for one batch element, rows x cols row-major (beta 0: y
  * is not read, as in BLAS); each row's dot in the fixed lane order of
  * lane_dot.h, so the floats do not depend on which clone runs. */
 NF_CPU_CLONES static void small_gemv(int32_t rows, int32_t cols, const float *restrict w,
                                      const float *restrict x, float beta, float *restrict y) {
+    if (cols < NF_LANES) {
+        short_gemv(rows, cols, w, x, beta, y);
+        return;
+    }
     for (int32_t i = 0; i < rows; i++) {
         const float sum = nf_lane_dot_f32(w + (size_t)i * cols, x, 0, cols);
         y[i] = beta == 0.0f ? sum : beta * y[i] + sum;
