@@ -113,7 +113,8 @@ def main():
     wall = time.perf_counter() - t0
     print(json.dumps({"target": "cython", "peer": "brian2 " + b2.__version__,
                       "task": "nc_lif", "sim_seconds": wall, "setup_seconds": setup,
-                      "steps": steps, "train_mae": state["train"] / max(n_train, 1),
+                      "steps": steps, "warmup_steps": steps - n_train - n_test,
+                      "train_mae": state["train"] / max(n_train, 1),
                       "test_mae": state["test"] / max(n_test, 1)}))
     return 0
 

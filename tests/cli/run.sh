@@ -73,6 +73,16 @@ grep -qE "^  training +[0-9]+% " "$work/out" || fail "demo printed no progress l
 train=$(sed -n 's/^  training error \([0-9.]*\).*/\1/p' "$work/out")
 awk -v e="$train" 'BEGIN { exit !(e > 0 && e < 0.01) }' || fail "training error $train >= 0.01"
 grep -qE "speed +[0-9]+ steps/s" "$work/out" || fail "demo printed no speed"
+# Each phase timed apart (bench/peers/run_nc_lif.sh reads it); together the whole run.
+phases=$(sed -n 's/^  time     warm-up \([0-9.]*\) s, training \([0-9.]*\) s, testing \([0-9.]*\) s$/\1 \2 \3/p' "$work/out")
+speed=$(sed -n 's/^  speed .*(\([0-9.]*\) us\/step.*/\1/p' "$work/out")
+steps=$(sed -n 's/^  batch [0-9]*, \([0-9]*\) warm-up + \([0-9]*\) training + \([0-9]*\) testing.*/\1 \2 \3/p' "$work/out")
+awk -v p="$phases" -v us="$speed" -v n="$steps" 'BEGIN {
+    split(p, t, " "); split(n, s, " ")
+    if (t[2] <= 0 || t[3] <= 0 || t[1] != 0 || s[1] != 0) exit 1
+    total = t[1] + t[2] + t[3]; want = us * 1e-6 * (s[1] + s[2] + s[3])
+    exit !(total > 0.98 * want && total < 1.02 * want + 0.002) }' ||
+    fail "demo's phase times '$phases' do not add up to its speed ($speed us/step, steps $steps)"
 
 # The file checks need python3 (standard library only); without it they are skipped.
 have_python=0

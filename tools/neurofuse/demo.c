@@ -428,11 +428,16 @@ int cli_demo(int argc, char **argv) {
     if (o.checkpoint)
         printf("  checkpoints to %s every %lld steps\n", o.checkpoint, (long long)every);
     double elapsed = 0.0, recent = 0.0;
+    double phase_time[3] = {0.0, 0.0, 0.0}; /* warm-up, training, testing */
     int decile = (int)(10 * start / steps);
     for (int64_t done = start; done < steps;) {
         int64_t n = steps - done < chunk ? steps - done : chunk;
         if (o.checkpoint && every - done % every < n)
             n = every - done % every;
+        const int phase = done < ids.train_from ? 0 : done < ids.train_steps ? 1 : 2;
+        const int64_t phase_end = phase == 0 ? ids.train_from : ids.train_steps;
+        if (phase < 2 && phase_end - done < n) /* a chunk lies in one phase: timed apart */
+            n = phase_end - done;
         const double t0 = cli_now();
         if ((s = agree(&r, nf_network_run(r.net, n), why, sizeof why)) != NF_OK)
             return fail_with(&r, "nf_network_run", s, why);
@@ -448,7 +453,9 @@ int cli_demo(int argc, char **argv) {
         } else if ((s = nf_probe_read(r.net, ids.output_probe, z, cap, &rz)) != NF_OK ||
                    (s = nf_probe_read(r.net, ids.error_probe, e, cap, &re)) != NF_OK)
             return fail(&r, "nf_probe_read", s);
-        elapsed += cli_now() - t0;
+        const double took = cli_now() - t0;
+        elapsed += took;
+        phase_time[phase] += took;
         if (rz != n || re != n) {
             fprintf(stderr,
                     "neurofuse demo: the task's probes gave %lld and %lld rows for %lld "
@@ -494,5 +501,7 @@ int cli_demo(int argc, char **argv) {
     const int64_t ran = steps - start;
     printf("  speed    %.0f steps/s (%.2f us/step, %.3g network-steps/s over %d networks)\n",
            ran / elapsed, 1e6 * elapsed / ran, (double)ran * batch / elapsed, batch);
+    printf("  time     warm-up %.3f s, training %.3f s, testing %.3f s\n", phase_time[0],
+           phase_time[1], phase_time[2]);
     return finish(&r, write_outputs(&r, &o, task, &ids, steps, batch, dim));
 }
