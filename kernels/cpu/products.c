@@ -20,27 +20,47 @@
 /* Rows taken together by short_gemv. */
 #define SHORT_ROWS 16
 
+/* m <= SHORT_ROWS rows of short_gemv (inlined: a constant m for whole blocks). A lane
+ * past cols stays +0 in nf_lane_dot_f32, and adding +0 changes no lane (a lane is
+ * never -0: it starts at +0, and x + y is -0 only when both are), so those additions
+ * are left out. */
+static inline __attribute__((always_inline)) void
+short_rows(int32_t m, int32_t cols, const float *restrict w, const float *restrict x, float beta,
+           float *restrict y) {
+    float a[NF_LANES][SHORT_ROWS];
+    for (int32_t l = 0; l < cols; l++)
+        for (int32_t t = 0; t < m; t++)
+            a[l][t] = 0.0f + w[(size_t)t * cols + l] * x[l];
+    for (int32_t v = NF_LANES / 2; v > 0; v /= 2)
+        for (int32_t l = 0; l < v && l + v < cols; l++)
+            for (int32_t t = 0; t < m; t++)
+                a[l][t] += a[l + v][t];
+    for (int32_t t = 0; t < m; t++)
+        y[t] = beta == 0.0f ? a[0][t] : beta * y[t] + a[0][t];
+}
+
 /* small_gemv for cols < NF_LANES (a feedback matrix W of one column times a
  * readout z, say): the same operations as nf_lane_dot_f32 per row (lane l
- * starts at 0 and adds W_il x_l; the lanes added pairwise), done for
+ * starts at +0 and adds W_il x_l; the lanes added pairwise), done for
  * SHORT_ROWS rows at once, so that each step is one vector operation over
  * rows instead of a 16-lane reduction per row (which cost ~40 cycles a row). */
 NF_CPU_CLONES static void short_gemv(int32_t rows, int32_t cols, const float *restrict w,
                                      const float *restrict x, float beta, float *restrict y) {
-    for (int32_t i0 = 0; i0 < rows; i0 += SHORT_ROWS) {
-        const int32_t m = rows - i0 < SHORT_ROWS ? rows - i0 : SHORT_ROWS;
-        const float *restrict wi = w + (size_t)i0 * cols;
-        float a[NF_LANES][SHORT_ROWS] = {{0}};
-        for (int32_t l = 0; l < cols; l++)
-            for (int32_t t = 0; t < m; t++)
-                a[l][t] += wi[(size_t)t * cols + l] * x[l];
-        for (int32_t v = NF_LANES / 2; v > 0; v /= 2)
-            for (int32_t l = 0; l < v; l++)
-                for (int32_t t = 0; t < SHORT_ROWS; t++)
-                    a[l][t] += a[l + v][t];
-        for (int32_t t = 0; t < m; t++)
-            y[i0 + t] = beta == 0.0f ? a[0][t] : beta * y[i0 + t] + a[0][t];
+    if (cols == 1) { /* the commonest: one lane, no additions between lanes */
+        const float x0 = x[0];
+        if (beta == 0.0f)
+            for (int32_t t = 0; t < rows; t++)
+                y[t] = 0.0f + w[t] * x0;
+        else
+            for (int32_t t = 0; t < rows; t++)
+                y[t] = beta * y[t] + (0.0f + w[t] * x0);
+        return;
     }
+    int32_t i = 0;
+    for (; i + SHORT_ROWS <= rows; i += SHORT_ROWS)
+        short_rows(SHORT_ROWS, cols, w + (size_t)i * cols, x, beta, y + i);
+    if (i < rows)
+        short_rows(rows - i, cols, w + (size_t)i * cols, x, beta, y + i);
 }
 
 /* y = beta y + W x for one batch element, rows x cols row-major (beta 0: y
