@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "kernels/math/lif.h"
 
 TestSuite(lif, .timeout = 120);
 
@@ -464,4 +465,68 @@ NFT_BACKEND_TEST(lif, state_slots, .timeout = 30) {
     cr_assert_eq(nf_population_get_state(net, pop, NF_STATE_X, buf), NF_ERR_INVALID_ARGUMENT,
                  "LIF has no X");
     nf_network_destroy(net);
+}
+
+/* The CPU steps the Nicola & Clopath form as one vectorised loop over a row
+ * (kernels/cpu/lif_nc_step.c): bit for bit nf_lif_nc_step (kernels/math/lif.h)
+ * applied to each neuron in float, over rows longer than a vector, with
+ * neurons refractory, spiking, just below threshold and driven hard. */
+static double lcg_uniform(uint64_t *s) {
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(*s >> 11) / 9007199254740992.0;
+}
+
+Test(lif, nicola_clopath_cpu_steps_are_the_scalar_step_bit_for_bit, .timeout = 60) {
+    enum { N = 301, B = 2 };
+    const double dt = 5e-5;
+    const int64_t T = 2000;
+    float gain[N], bias[N], u[B * N], v0[B * N], ref0[B * N];
+    uint64_t s = 7;
+    for (int i = 0; i < B * N; i++) {
+        if (i < N) {
+            gain[i] = 0.5f + (float)lcg_uniform(&s);
+            bias[i] = -60.0f + 50.0f * (float)lcg_uniform(&s);
+        }
+        u[i] = -10.0f + 20.0f * (float)lcg_uniform(&s);
+        v0[i] = -70.0f + 31.0f * (float)lcg_uniform(&s);
+        ref0[i] = i % 3 ? 0.0f : (float)(i % 50) * (float)dt * (i % 2 ? 1.0f : 0.7f);
+    }
+    nf_population_desc d = nf_population_defaults(NF_MODEL_LIF, N);
+    d.lif_form = NF_LIF_NICOLA_CLOPATH;
+    d.gains = gain;
+    d.biases = bias;
+    nf_network *net = nft_network(NF_BACKEND_CPU, dt, B, 3);
+    int32_t pop, pv, pr, po;
+    NFT_OK(net, nf_population_add(net, &d, &pop));
+    set_lif_state(net, pop, v0, ref0);
+    add_held_input(net, pop, N, u);
+    NFT_OK(net, nf_probe_add(net, pop, NF_PROBE_STATE, 1, &pv));
+    NFT_OK(net, nf_probe_add_state(net, pop, NF_STATE_REFRACTORY, 1, &pr));
+    NFT_OK(net, nf_probe_add(net, pop, NF_PROBE_OUTPUT, 1, &po));
+    NFT_OK(net, nf_network_run(net, T));
+    float *vs = nft_probe_take(net, pv, T, B * N), *rs = nft_probe_take(net, pr, T, B * N);
+    float *os = nft_probe_take(net, po, T, B * N);
+    nf_network_destroy(net);
+    const float eps = (float)(1e-3 * dt);
+    int64_t spikes = 0, frozen = 0;
+    for (int e = 0; e < B * N; e++) {
+        float v = v0[e], r = ref0[e];
+        const float J = bias[e % N] + gain[e % N] * u[e];
+        for (int64_t t = 0; t < T; t++) {
+            const float v_before = v;
+            const int spiked = nf_lif_nc_step(J, (float)dt, d.nc_lif.tau_m, d.tau_ref,
+                                              d.nc_lif.v_reset, d.nc_lif.v_peak, eps, &v, &r);
+            const size_t at = (size_t)t * B * N + (size_t)e;
+            spikes += spiked;
+            frozen += !spiked && v == v_before;
+            cr_assert(memcmp(&vs[at], &v, sizeof v) == 0 && memcmp(&rs[at], &r, sizeof r) == 0,
+                      "element %d step %lld: v %a ref %a, the scalar step gives %a %a", e,
+                      (long long)t, (double)vs[at], (double)rs[at], (double)v, (double)r);
+            cr_assert_eq(os[at] != 0.0f, spiked, "element %d step %lld: output %g", e,
+                         (long long)t, (double)os[at]);
+        }
+    }
+    cr_assert(spikes > 1000 && frozen > 1000, "test setup: %lld spikes, %lld frozen steps",
+              (long long)spikes, (long long)frozen);
+    free(vs), free(rs), free(os);
 }

@@ -59,6 +59,16 @@ void nf_cpu_lif_nengo_run(const nf_model_params *mp, const float *restrict input
                           const float *restrict gain, const float *restrict bias,
                           float *restrict v, float *restrict ref, float *restrict out,
                           int32_t len);
+/* The Nicola & Clopath LIF over len elements of one row, arguments as
+ * nf_cpu_lif_nengo_run's (lif_nc_step.c). */
+void nf_cpu_lif_nc_run(const nf_model_params *mp, const float *restrict input,
+                       const float *restrict gain, const float *restrict bias, float *restrict v,
+                       float *restrict ref, float *restrict out, int32_t len);
+/* One filter over count elements: y0, y1 advanced with inputs u (y1 NULL: a
+ * one-variable filter); the loop of nf_cpu_filter_step and of the population
+ * step's output filter (filter_run.c). */
+void nf_cpu_filter_run(const nf_filter_params *f, const float *restrict u, float *restrict y0,
+                       float *restrict y1, int64_t count);
 nf_status nf_cpu_filter_step(nf_backend_ctx *ctx, const nf_filter_params *f, const float *u,
                              float *y0, float *y1, size_t count);
 nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a);

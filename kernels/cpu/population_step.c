@@ -28,6 +28,11 @@ static inline __attribute__((always_inline)) void model_run(const nf_pop_step_ar
                              a->s1 + e0, a->out + e0, len);
         return;
     }
+    if (model == NF_MODEL_LIF && mp.c.variant == NF_LIF_NICOLA_CLOPATH && a->s0 && a->s1) {
+        nf_cpu_lif_nc_run(&mp, a->input + e0, a->gain + i0, a->bias + i0, a->s0 + e0,
+                          a->s1 + e0, a->out + e0, len);
+        return;
+    }
     for (int32_t j = 0; j < len; j++) {
         const int64_t e = e0 + j;
         float J = a->bias[i0 + j] + a->gain[i0 + j] * a->input[e];
@@ -48,20 +53,8 @@ static inline void step_tail(const nf_pop_step_args *a, int64_t e0, int32_t len)
         for (int32_t j = 0; j < len; j++)
             sum[j] += fabsf(out[j]);
     }
-    if (!a->f0)
-        return;
-    const nf_filter_params fp = a->filter;
-    float *restrict y0 = a->f0 + e0;
-    if (a->f1) {
-        float *restrict y1 = a->f1 + e0;
-        for (int32_t j = 0; j < len; j++)
-            nf_filter_step(&fp, out[j], &y0[j], &y1[j]);
-    } else {
-        for (int32_t j = 0; j < len; j++) {
-            float aux = 0.0f;
-            nf_filter_step(&fp, out[j], &y0[j], &aux);
-        }
-    }
+    if (a->f0)
+        nf_cpu_filter_run(&a->filter, out, a->f0 + e0, a->f1 ? a->f1 + e0 : NULL, len);
 }
 
 /* Elements [begin, end) of [batch][n], in pieces of at most NF_CPU_STEP_CHUNK
@@ -117,12 +110,16 @@ nf_status nf_cpu_population_step(nf_backend_ctx *ctx, const nf_pop_step_args *a)
 nf_status nf_cpu_filter_step(nf_backend_ctx *ctx, const nf_filter_params *f, const float *u,
                              float *y0, float *y1, size_t count) {
     (void)ctx;
-    const nf_filter_params fp = *f;
     const int64_t total = (int64_t)count;
-    NF_CPU_PARALLEL(total >= NF_CPU_PARALLEL_MIN, "omp parallel for schedule(static)",
-                    for (int64_t e = 0; e < total; e++) {
-                        float aux = 0.0f;
-                        nf_filter_step(&fp, u[e], &y0[e], y1 ? &y1[e] : &aux);
-                    });
+    if (total < NF_CPU_PARALLEL_MIN || nf_cpu_threads() < 2) {
+        nf_cpu_filter_run(f, u, y0, y1, total);
+        return NF_OK;
+    }
+#pragma omp parallel
+    {
+        const int64_t threads = omp_get_num_threads(), t = omp_get_thread_num();
+        const int64_t begin = total * t / threads, end = total * (t + 1) / threads;
+        nf_cpu_filter_run(f, u + begin, y0 + begin, y1 ? y1 + begin : NULL, end - begin);
+    }
     return NF_OK;
 }
