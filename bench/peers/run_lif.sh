@@ -4,28 +4,41 @@
 # 1000-neuron all-to-all LIF network for 1 s at dt 0.1 ms; prints each one's
 # simulation time (code generation and compilation left out), spike count,
 # and the ratio of each peer's time to neurofuse CPU's (> 1: neurofuse faster).
+# ROUNDS (default 1) alternate the two (neurofuse, Brian2, neurofuse, ...):
+# each round's ratio, and their median and minimum.
 # Needs /usr/bin/python3 with brian2 (Debian python3-brian) and a C++ compiler.
-# Usage: bash bench/peers/run_lif.sh BUILD_DIR   (BUILD_DIR holds bench_peer_lif)
+# Usage: bash bench/peers/run_lif.sh BUILD_DIR [ROUNDS]  (BUILD_DIR holds bench_peer_lif)
 set -euo pipefail
-build=${1:?usage: run_lif.sh BUILD_DIR}
+build=${1:?usage: run_lif.sh BUILD_DIR [ROUNDS]}
+rounds=${2:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-"$build/bench_peer_lif" --backend cpu --repeats 5 >> "$out"
-if "$build/bench_peer_lif" --backend cuda --repeats 5 >> "$out" 2>/dev/null; then :; fi
-PYTHONWARNINGS=ignore /usr/bin/python3 "$here/brian2_lif.py" --target all >> "$out"
+for r in $(seq "$rounds"); do
+    "$build/bench_peer_lif" --backend cpu --repeats 5 | sed "s/^{/{\"round\": $r, /" >> "$out"
+    if "$build/bench_peer_lif" --backend cuda --repeats 5 2>/dev/null |
+        sed "s/^{/{\"round\": $r, /" >> "$out"; then :; fi
+    PYTHONWARNINGS=ignore /usr/bin/python3 "$here/brian2_lif.py" --target all |
+        sed "s/^{/{\"round\": $r, /" >> "$out"
+done
 /usr/bin/python3 - "$out" <<'PY'
-import json, sys
+import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-ref = next(r for r in rows if r["target"] == "neurofuse-cpu")
 print("1000 LIF neurons, all-to-all event-driven synapses, 1 s at dt 0.1 ms")
-print("%-16s %12s %10s %22s" % ("program", "sim time s", "spikes", "time / neurofuse-cpu"))
-for r in rows:
-    print("%-16s %12.4f %10d %22.2f" % (r["target"], r["sim_seconds"], r["spikes"],
-                                         r["sim_seconds"] / ref["sim_seconds"]))
-brian = [r for r in rows if r.get("peer", "").startswith("brian2")]
-best = min(brian, key=lambda r: r["sim_seconds"])
-ratio = best["sim_seconds"] / ref["sim_seconds"]
-print("fastest Brian2 target: %s; neurofuse CPU is %.2fx %s" % (
-    best["target"], ratio if ratio >= 1 else 1 / ratio, "faster" if ratio >= 1 else "SLOWER"))
+print("%5s %-16s %12s %10s %22s" % ("round", "program", "sim time s", "spikes",
+                                    "time / neurofuse-cpu"))
+best_ratios = []
+for k in sorted({r["round"] for r in rows}):
+    here = [r for r in rows if r["round"] == k]
+    ref = next(r for r in here if r["target"] == "neurofuse-cpu")
+    for r in here:
+        print("%5d %-16s %12.4f %10d %22.2f" % (k, r["target"], r["sim_seconds"], r["spikes"],
+                                                 r["sim_seconds"] / ref["sim_seconds"]))
+    brian = [r for r in here if r.get("peer", "").startswith("brian2")]
+    best = min(brian, key=lambda r: r["sim_seconds"])
+    best_ratios.append((best["sim_seconds"] / ref["sim_seconds"], best["target"]))
+ratios = sorted(x for x, _ in best_ratios)
+print("fastest Brian2 target per round: %s" % ", ".join(t for _, t in best_ratios))
+print("its time / neurofuse CPU's: median %.2fx, min %.2fx, max %.2fx (%d rounds; > 1: "
+      "neurofuse faster)" % (statistics.median(ratios), ratios[0], ratios[-1], len(ratios)))
 PY
