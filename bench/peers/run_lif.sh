@@ -6,19 +6,24 @@
 # and the ratio of each peer's time to neurofuse CPU's (> 1: neurofuse faster).
 # ROUNDS (default 1) alternate the two (neurofuse, Brian2, neurofuse, ...):
 # each round's ratio, and their median and minimum.
-# Needs /usr/bin/python3 with brian2 (Debian python3-brian) and a C++ compiler.
+# Needs Brian2 (bench/peers/setup_venv.sh, or Debian python3-brian) and a C++ compiler.
 # Usage: bash bench/peers/run_lif.sh BUILD_DIR [ROUNDS]  (BUILD_DIR holds bench_peer_lif)
 set -euo pipefail
 build=${1:?usage: run_lif.sh BUILD_DIR [ROUNDS]}
 rounds=${2:-1}
 here=$(cd "$(dirname "$0")" && pwd)
+# Brian2 2.9.0 of setup_venv.sh, else Debian's (BRIAN2_PYTHON chooses).
+python=${BRIAN2_PYTHON:-$here/.venv/bin/python}
+[[ -x $python ]] || python=/usr/bin/python3
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+# A first cython run fills Brian2's cache of compiled code (untimed here).
+PYTHONWARNINGS=ignore "$python" "$here/brian2_lif.py" --target cython > /dev/null
 for r in $(seq "$rounds"); do
     "$build/bench_peer_lif" --backend cpu --repeats 5 | sed "s/^{/{\"round\": $r, /" >> "$out"
     if "$build/bench_peer_lif" --backend cuda --repeats 5 2>/dev/null |
         sed "s/^{/{\"round\": $r, /" >> "$out"; then :; fi
-    PYTHONWARNINGS=ignore /usr/bin/python3 "$here/brian2_lif.py" --target all |
+    PYTHONWARNINGS=ignore "$python" "$here/brian2_lif.py" --target all |
         sed "s/^{/{\"round\": $r, /" >> "$out"
 done
 /usr/bin/python3 - "$out" <<'PY'
