@@ -8,20 +8,26 @@
 # CPU seconds (user + system, setup included), the fairer figure on a shared
 # machine when both run one thread. Prints a table and the ratios numpy /
 # neurofuse (target: neurofuse >= 3x faster), with one BLAS/OpenMP thread and
-# with the library defaults.
-# Usage: bench/compare_numpy.sh [--build DIR] [--steps TRAIN TEST] [--python PY]
+# with the library defaults. --rounds R: see below.
+# --rounds R alternates the three programs R times (numpy float64, float32,
+# neurofuse, numpy float64, ...) and prints each round's ratios with their
+# median and minimum.
+# Usage: bench/compare_numpy.sh [--build DIR] [--steps TRAIN TEST] [--python PY] [--rounds R]
 set -euo pipefail
 
 build=build
 train=14400
 test=14400
 python=/usr/bin/python3
+rounds=1
 while [ $# -gt 0 ]; do
     case "$1" in
     --build) build=$2; shift 2 ;;
     --steps) train=$2; test=$3; shift 3 ;;
     --python) python=$2; shift 2 ;;
-    *) echo "usage: $0 [--build DIR] [--steps TRAIN TEST] [--python PY]" >&2; exit 2 ;;
+    --rounds) rounds=$2; shift 2 ;;
+    *) echo "usage: $0 [--build DIR] [--steps TRAIN TEST] [--python PY] [--rounds R]" >&2
+       exit 2 ;;
     esac
 done
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,24 +61,27 @@ for threads in 1 default; do
     else
         unset OMP_NUM_THREADS OPENBLAS_NUM_THREADS
     fi
-    {
+    for r in $(seq "$rounds"); do
         run numpy-float64 "$python" "$here/peers/numpy_sussillo.py" --train-steps "$train" \
             --test-steps "$test" --dtype float64
         run numpy-float32 "$python" "$here/peers/numpy_sussillo.py" --train-steps "$train" \
             --test-steps "$test" --dtype float32
         run neurofuse-cpu "$nf" --backend cpu --train-steps "$train" --test-steps "$test"
-    } > "$tmp/rows"
+    done > "$tmp/rows"
     echo
     echo "threads: $threads"
     awk '{ printf "  %-14s %9.1f us/step %8.2f s CPU   train MAE %s  test MAE %s\n", $1, $2, $3, $4, $5 }' \
         "$tmp/rows"
-    awk '$1 == "neurofuse-cpu" { us = $2; cpu = $3 }
-         { row[$1] = $2 " " $3 }
-         END {
-             for (name in row) if (name != "neurofuse-cpu") {
-                 split(row[name], v, " ")
-                 printf "  %s / neurofuse: %.2fx per step (wall), %.2fx CPU seconds\n",
-                        name, v[1] / us, v[2] / cpu
-             }
-         }' "$tmp/rows" | sort
+    # Each round's three rows: the ratios of that round, then their median and min.
+    /usr/bin/python3 - "$tmp/rows" <<'PY'
+import statistics, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+rounds = [{r[0]: (float(r[1]), float(r[2])) for r in rows[k:k + 3]} for k in range(0, len(rows), 3)]
+for peer in ("numpy-float64", "numpy-float32"):
+    wall = sorted(x[peer][0] / x["neurofuse-cpu"][0] for x in rounds)
+    cpu = sorted(x[peer][1] / x["neurofuse-cpu"][1] for x in rounds)
+    print("  %s / neurofuse: per step (wall) median %.2fx, min %.2fx; CPU seconds median "
+          "%.2fx, min %.2fx (%d rounds)" % (peer, statistics.median(wall), wall[0],
+                                            statistics.median(cpu), cpu[0], len(rounds)))
+PY
 done
