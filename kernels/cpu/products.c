@@ -1,7 +1,6 @@
 /*
- * The CPU products that assemble currents:
+ * The CPU products that assemble currents (the sparse one: sparse.c):
  *   dense   y[b] = beta y[b] + W_b x[b]          (CBLAS sgemm / sgemv; small ones a loop)
- *   sparse  y[b][i] += sum_k val[k] x[b][col[k]] (CSR rows)
  *   event   y[b] += x[b][j] W[:, j] for j with x[b][j] != 0 (rows of W^T)
  *   axpy    y += alpha x
  */
@@ -101,24 +100,6 @@ nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a) {
         cblas_sgemv(CblasRowMajor, CblasNoTrans, a->rows, a->cols, 1.0f, a->w + b * wsize,
                     a->cols, a->x + (size_t)b * a->cols, 1, a->beta,
                     a->y + (size_t)b * a->rows, 1);
-    return NF_OK;
-}
-
-nf_status nf_cpu_sparse(nf_backend_ctx *ctx, const nf_sparse_args *a) {
-    (void)ctx;
-    const int64_t total = (int64_t)a->batch * a->rows;
-    NF_CPU_PARALLEL(a->nnz * (int64_t)a->batch >= 4 * NF_CPU_PARALLEL_MIN,
-                    "omp parallel for schedule(static)",
-                    for (int64_t e = 0; e < total; e++) {
-                        int64_t b = e / a->rows;
-                        int32_t i = (int32_t)(e % a->rows);
-                        const float *val = a->per_batch ? a->val + b * a->nnz : a->val;
-                        const float *x = a->x + b * a->cols;
-                        float sum = 0.0f;
-                        for (int32_t k = a->row_ptr[i]; k < a->row_ptr[i + 1]; k++)
-                            sum += val[k] * x[a->col[k]];
-                        a->y[e] += sum;
-                    });
     return NF_OK;
 }
 

@@ -4,7 +4,8 @@
  *           W [rows][cols] is column-major W^T), strided-batched when each
  *           element has its own matrix or is computed on its own (per_element:
  *           shared W at stride 0);
- *   sparse  CSR, one thread per (element, row), entries summed in order;
+ *   sparse  CSR, one thread per (element, row), each row summed in the lane
+ *           order of kernels/math/csr_row.h (the CPU's order);
  *   event   per element, a block lists the pre neurons with x != 0 in index
  *           order (block scan), then y[b] += x[b][j] W[:, j] over that list:
  *           dense columns by one thread per post neuron, CSC columns one
@@ -14,6 +15,7 @@
  */
 #include <cub/block/block_scan.cuh>
 
+#include "kernels/math/csr_row.h"
 #include "products.cuh"
 
 nf_status nf_cuda_dense(nf_backend_ctx *ctx, const nf_dense_args *a) {
@@ -41,10 +43,7 @@ static __global__ void csr_kernel(int32_t rows, int32_t cols, long long nnz, int
         const int32_t i = (int32_t)(e % rows);
         const float *v = per_batch ? val + b * nnz : val;
         const float *xb = x + b * cols;
-        float sum = 0.0f;
-        for (int32_t k = row_ptr[i]; k < row_ptr[i + 1]; k++)
-            sum += v[k] * xb[col[k]];
-        y[e] += sum;
+        y[e] += nf_csr_row_sum(col, v, xb, row_ptr[i], row_ptr[i + 1]);
     }
 }
 
