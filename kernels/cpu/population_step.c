@@ -17,13 +17,18 @@
  * inlined once per model of the table below with `model` a constant, so that
  * nf_neuron_step's dispatch folds away; the nengo LIF takes its vectorised
  * two-pass form (lif_step.c). */
+/* Whether the population takes the nengo LIF's vectorised step. */
+static inline int lif_nengo_form(const nf_pop_step_args *a, const nf_model_params *mp) {
+    return mp->model == NF_MODEL_LIF && mp->c.variant == NF_LIF_NENGO && !mp->c.rate_mode &&
+           a->s0 && a->s1;
+}
+
 static inline __attribute__((always_inline)) void model_run(const nf_pop_step_args *a,
                                                             nf_model_params mp, int model,
                                                             int64_t e0, int32_t i0,
                                                             int32_t len) {
     mp.model = model;
-    if (model == NF_MODEL_LIF && mp.c.variant == NF_LIF_NENGO && !mp.c.rate_mode && a->s0 &&
-        a->s1) {
+    if (model == NF_MODEL_LIF && lif_nengo_form(a, &mp)) {
         nf_cpu_lif_nengo_run(&mp, a->input + e0, a->gain + i0, a->bias + i0, a->s0 + e0,
                              a->s1 + e0, a->out + e0, len);
         return;
@@ -84,10 +89,21 @@ static inline __attribute__((always_inline)) void step_share(const nf_pop_step_a
     step_span(a, mp, model, total * t / threads, total * (t + 1) / threads);
 }
 
+/* The nengo LIF's step (lif_step.c) splits from far fewer elements than the
+ * memory-bound loops of NF_CPU_PARALLEL_MIN: it costs about 0.85 ns per element
+ * on one core. Measured on the 2-core AMD EPYC (bench_peer_nengo, best of 21
+ * runs with the threshold at 2^10, 1 / 2 threads, us per step): 1024 0.85 /
+ * 1.1, 2048 1.67 / 1.54, 4096 3.5 / 2.7, 8192 6.9 / 4.7, 16384 13.6 / 8.9,
+ * 32768 27 / 17, 100000 90 / 50. The region costs ~0.5 us on a quiet machine,
+ * but far more (a thread spinning on a partner that is not running) when other
+ * work holds the second core; from 2^14 the saving (~5 us and up) is ~10 times
+ * the quiet cost. */
+#define NF_CPU_LIF_PARALLEL_MIN (1 << 14)
+
 /* Small populations run on the calling thread (a parallel region costs more
  * than their step); large ones are split evenly over the OpenMP threads. */
 #define NF_STEP_MODEL(MODEL)                                                                 \
-    if (total < NF_CPU_PARALLEL_MIN || nf_cpu_threads() < 2) {                               \
+    if (total < parallel_min || nf_cpu_threads() < 2) {                                      \
         step_span(a, mp, MODEL, 0, total);                                                   \
     } else {                                                                                 \
         _Pragma("omp parallel") step_share(a, mp, MODEL, total);                             \
@@ -97,6 +113,8 @@ nf_status nf_cpu_population_step(nf_backend_ctx *ctx, const nf_pop_step_args *a)
     (void)ctx;
     const nf_model_params mp = a->model;
     const int64_t total = (int64_t)a->batch * a->n;
+    const int64_t parallel_min =
+        lif_nengo_form(a, &mp) ? NF_CPU_LIF_PARALLEL_MIN : NF_CPU_PARALLEL_MIN;
     switch (mp.model) {
 #define NF_STEP_CASE(value, prefix, consts)                                                  \
     case value: NF_STEP_MODEL(value) break;
