@@ -92,8 +92,9 @@ typedef struct nf_sparse_args {
     float *y;               /* [batch][rows] */
 } nf_sparse_args;
 
-/* Event-driven propagation over the transposed weights: for every pre neuron
- * j with x[b][j] != 0, y[b] += x[b][j] * (column j of W). The columns are
+/* Event-driven propagation over the transposed weights: y[b] = +0 plus, for
+ * every pre neuron j with x[b][j] != 0 in increasing j, x[b][j] * (column j
+ * of W), added in that order (y is not read). The columns are
  * stored as rows of W^T: dense wt [pre][post] (col_ptr == NULL), or CSC
  * (col_ptr [pre + 1], row [nnz], wt = values in that order). Cost follows the
  * number of nonzero x, times post. */

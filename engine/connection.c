@@ -167,6 +167,7 @@ nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf_connec
         st = nf__lookup(net, fn, "post", post, NF_OBJ_POPULATION, &opost);
     if (st != NF_OK)
         return st;
+    const int32_t post_index = opost->index;
     REQUIRE(opre->kind == NF_OBJ_POPULATION || opre->kind == NF_OBJ_INPUT ||
                 opre->kind == NF_OBJ_READOUT,
             "%s: pre %d must be a population, an input or a readout", fn, pre);
@@ -218,6 +219,9 @@ nf_status nf_connect(nf_network *net, int32_t pre, int32_t post, const nf_connec
         return st;
     }
     net->rng_next += span;
+    nf_population *to = &net->pops.items[post_index];
+    if (to->feeds++ == 0)
+        to->feed = net->conns.count;
     net->conns.items[net->conns.count] = c;
     *id = nf__object_push(net, NF_OBJ_CONNECTION, net->conns.count++);
     return NF_OK;

@@ -37,6 +37,8 @@ typedef struct nf_population {
     float *f0, *f1;          /* [batch][n] filter state, NULL when unused */
     double *abs_sum;         /* [batch][n] rate statistics (sum of |out|), NULL when off */
     int64_t rate_from;       /* the step count when the statistics began */
+    int32_t feeds;           /* connections into it */
+    int32_t feed;            /* the first one's index in conns (when feeds > 0) */
 } nf_population;
 
 typedef struct nf_input {
@@ -320,8 +322,10 @@ const char *nf__model_name(nf_model m);
 
 /* The signal a connection reads from its pre object this step (propagate.c). */
 const float *nf__signal(const nf_network *net, int32_t pre_id);
-/* y += W x on an event connection, only the nonzero x counted (propagate.c). */
-nf_status nf__event_accumulate(nf_network *net, const nf_connection *c, const float *x, float *y);
+/* The event connection whose post-side sum is a population's whole input, so
+ * that its step reads that sum in place of p->input (propagate.c); NULL when
+ * p->input is assembled from the connections. */
+const nf_connection *nf__sole_event_feed(const nf_network *net, const nf_population *p);
 /* Adds a connection's contribution of this step (W signal) into y [batch][n_post]
  * (propagate.c). */
 nf_status nf__connection_contribute(nf_network *net, const nf_connection *c, float *y);

@@ -6,7 +6,8 @@
  * post-side filter output), and, for an event-driven connection, the
  * propagation of this step's spikes and the post-side filter update, and
  * bringing that post-side state back in line with the pre population's state
- * when it is set or redrawn.
+ * when it is set or redrawn; and the event connection whose sum a population
+ * reads directly as its input.
  */
 #include "internal.h"
 
@@ -23,12 +24,24 @@ const float *nf__signal(const nf_network *net, int32_t pre_id) {
     }
 }
 
-nf_status nf__event_accumulate(nf_network *net, const nf_connection *c, const float *x, float *y) {
+/* y = W x on an event connection (from +0, y not read), only the nonzero x
+ * counted. */
+static nf_status event_sum(nf_network *net, const nf_connection *c, const float *x, float *y) {
     nf_event_args a = {.batch = net->desc.batch, .pre = c->n_pre, .post = c->n_post,
                        .per_batch = c->copies > 1, .nnz = c->nnz, .col_ptr = c->index_ptr,
                        .row = c->index, .wt = c->w, .x = x, .y = y, .spikes = c->spikes};
     nf_status st = net->be->event(net->ctx, &a);
     return st == NF_OK ? st : nf__backend_fail(net, st, "event-driven propagation");
+}
+
+/* A population fed by one event connection without a post-side filter reads
+ * that connection's acc itself: the assembled input would be +0 + acc, which
+ * is acc (acc is never -0: its sum starts at +0). */
+const nf_connection *nf__sole_event_feed(const nf_network *net, const nf_population *p) {
+    if (p->feeds != 1)
+        return NULL;
+    const nf_connection *c = &net->conns.items[p->feed];
+    return c->event && !c->pf0 ? c : NULL;
 }
 
 nf_status nf__connection_contribute(nf_network *net, const nf_connection *c, float *y) {
@@ -58,9 +71,7 @@ nf_status nf__connection_contribute(nf_network *net, const nf_connection *c, flo
 nf_status nf__connection_propagate_events(nf_network *net, nf_connection *c) {
     const nf_population *pre = &net->pops.items[net->objects.items[c->pre].index];
     const size_t count = (size_t)net->desc.batch * c->n_post;
-    nf_status st = net->be->fill(net->ctx, c->acc, 0.0f, count);
-    if (st == NF_OK)
-        st = nf__event_accumulate(net, c, pre->out, c->acc);
+    nf_status st = event_sum(net, c, pre->out, c->acc);
     if (st == NF_OK && c->pf0) {
         nf_filter_params f = nf__filter_params(&pre->desc.filter, net->dt, net->mode);
         st = net->be->filter_step(net->ctx, &f, c->acc, c->pf0, c->pf1, count);
@@ -70,15 +81,12 @@ nf_status nf__connection_propagate_events(nf_network *net, nf_connection *c) {
 
 nf_status nf__event_resync(nf_network *net, nf_connection *c) {
     const nf_population *pre = &net->pops.items[net->objects.items[c->pre].index];
-    const size_t count = (size_t)net->desc.batch * c->n_post;
     float *targets[] = {c->pf0 ? c->pf0 : c->acc, c->pf1};
     const float *sources[] = {c->pf0 ? pre->f0 : pre->out, pre->f1};
     for (int k = 0; k < 2; k++) {
         if (!targets[k])
             continue;
-        nf_status st = nf__fill(net, targets[k], 0.0f, count);
-        if (st == NF_OK)
-            st = nf__event_accumulate(net, c, sources[k], targets[k]);
+        nf_status st = event_sum(net, c, sources[k], targets[k]);
         if (st != NF_OK)
             return st;
     }

@@ -3,7 +3,9 @@
  * API, see neurofuse.h):
  *   1. currents: input = sum over connections into each population of
  *      W signal (dense, sparse, identity, or an event connection's
- *      post-side filter output), all from the previous step's values;
+ *      post-side filter output), all from the previous step's values (a
+ *      population whose only input is an event connection without a
+ *      post-side filter reads that connection's sum in place);
  *   2-3. one fused step per population: J = bias + gain input, the model,
  *      its output filter; then event connections propagate this step's
  *      spikes (propagate.c);
@@ -30,18 +32,22 @@ nf_status nf__step_once(nf_network *net, int64_t first_step) {
                                 first_step - in->cursor);
     }
     for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++)
-        st = be->fill(net->ctx, net->pops.items[i].input, 0.0f,
-                      (size_t)batch * net->pops.items[i].desc.n);
+        if (!nf__sole_event_feed(net, &net->pops.items[i]))
+            st = be->fill(net->ctx, net->pops.items[i].input, 0.0f,
+                          (size_t)batch * net->pops.items[i].desc.n);
     for (int32_t i = 0; i < net->conns.count && st == NF_OK; i++) {
         const nf_connection *c = &net->conns.items[i];
-        st = nf__connection_contribute(net, c,
-                                       net->pops.items[net->objects.items[c->post].index].input);
+        nf_population *post = &net->pops.items[net->objects.items[c->post].index];
+        if (nf__sole_event_feed(net, post) != c)
+            st = nf__connection_contribute(net, c, post->input);
     }
     for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++) {
         nf_population *p = &net->pops.items[i];
+        const nf_connection *feed = nf__sole_event_feed(net, p);
         nf_pop_step_args a = {.model = nf__model_params(p, net->dt, net->mode),
                               .filter = nf__filter_params(&p->desc.filter, net->dt, net->mode),
-                              .batch = batch, .n = p->desc.n, .input = p->input,
+                              .batch = batch, .n = p->desc.n,
+                              .input = feed ? feed->acc : p->input,
                               .gain = p->gain, .bias = p->bias, .s0 = p->s0, .s1 = p->s1,
                               .s2 = p->s2, .out = p->out, .f0 = p->f0, .f1 = p->f1,
                               .abs_sum = p->abs_sum};

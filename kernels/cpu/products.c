@@ -1,7 +1,7 @@
 /*
  * The CPU products that assemble currents (the sparse one: sparse.c):
  *   dense   y[b] = beta y[b] + W_b x[b]          (CBLAS sgemm / sgemv; small ones a loop)
- *   event   y[b] += x[b][j] W[:, j] for j with x[b][j] != 0 (rows of W^T)
+ *   event   y[b] = sum of x[b][j] W[:, j] for j with x[b][j] != 0 (rows of W^T, from +0)
  *   axpy    y += alpha x
  */
 #include "cblas_select.h"
@@ -104,10 +104,57 @@ nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a) {
 }
 
 /* Pre neurons taken together when looking for spikes: a block without one
- * costs a few vector instructions. */
-#define SPIKE_BLOCK 32
+ * costs a few vector instructions (x's bits ORed); a block with one is read
+ * again as two words of 32 "x != 0" bits. */
+#define SPIKE_BLOCK 64
 
-/* One batch element of the event-driven propagation. */
+/* Bit j: x[j] != 0 (x's bits but the sign not all 0), for 32 x given as bits. */
+static inline __attribute__((always_inline)) uint32_t nonzero_bits(const uint32_t *x) {
+    uint32_t m = 0;
+    for (int32_t j = 0; j < 32; j++)
+        m |= (x[j] << 1) != 0 ? 1u << j : 0u;
+    return m;
+}
+
+/* Appends j0 + the positions of m's set bits, increasing, to list[count...];
+ * returns the new count. */
+static inline __attribute__((always_inline)) int32_t list_bits(int32_t *list, int32_t count,
+                                                               int32_t j0, uint32_t m) {
+    for (; m; m &= m - 1)
+        list[count++] = j0 + __builtin_ctz(m);
+    return count;
+}
+
+/* y[i] = y0[i] + x[j0] W[j0][i] + x[j1] W[j1][i] + ..., added left to right,
+ * for the `cols` (1 to 4) listed pre neurons j; y0 is y or, with `zero`, +0
+ * (y not read). The same float operations as adding the columns one pass
+ * each, with one load and store of y for up to four of them. */
+static inline __attribute__((always_inline)) void add_columns(float *restrict y, int zero,
+                                                              int cols, const float *wt,
+                                                              const float *x,
+                                                              const int32_t *j, int32_t post) {
+    const float *restrict w0 = wt + (size_t)j[0] * post;
+    const float *restrict w1 = cols > 1 ? wt + (size_t)j[1] * post : w0;
+    const float *restrict w2 = cols > 2 ? wt + (size_t)j[2] * post : w0;
+    const float *restrict w3 = cols > 3 ? wt + (size_t)j[3] * post : w0;
+    const float x0 = x[j[0]], x1 = cols > 1 ? x[j[1]] : 0.0f, x2 = cols > 2 ? x[j[2]] : 0.0f,
+                x3 = cols > 3 ? x[j[3]] : 0.0f;
+    for (int32_t i = 0; i < post; i++) {
+        float sum = zero ? 0.0f : y[i];
+        sum += x0 * w0[i];
+        if (cols > 1)
+            sum += x1 * w1[i];
+        if (cols > 2)
+            sum += x2 * w2[i];
+        if (cols > 3)
+            sum += x3 * w3[i];
+        y[i] = sum;
+    }
+}
+
+/* One batch element of the event-driven propagation: the nonzero x listed in
+ * increasing j (in the element's scratch row), then their rows of W^T added
+ * to +0 in that order. */
 NF_CPU_CLONES static void event_element(const nf_event_args *a, int32_t b) {
     const float *x = a->x + (size_t)b * a->pre;
     const uint32_t *bits = (const void *)x;
@@ -115,30 +162,52 @@ NF_CPU_CLONES static void event_element(const nf_event_args *a, int32_t b) {
     const float *wt = a->per_batch ? a->wt + (size_t)b * (a->col_ptr ? (size_t)a->nnz
                                                                       : (size_t)a->pre * a->post)
                                    : a->wt;
-    for (int32_t j0 = 0; j0 < a->pre; j0 += SPIKE_BLOCK) {
-        const int32_t j1 = a->pre - j0 < SPIKE_BLOCK ? a->pre : j0 + SPIKE_BLOCK;
-        uint32_t some = 0; /* the bits of the block but signs: 0 when all are +-0 */
-        if (j1 - j0 == SPIKE_BLOCK) /* a constant count: a few vector instructions */
-            for (int32_t j = 0; j < SPIKE_BLOCK; j++)
-                some |= bits[j0 + j] << 1;
-        else
-            for (int32_t j = j0; j < j1; j++)
-                some |= bits[j] << 1;
-        for (int32_t j = j0; some && j < j1; j++) {
+    int32_t *list = a->spikes + (size_t)b * (a->pre + 1);
+    int32_t count = 0, j0 = 0;
+    for (; j0 + SPIKE_BLOCK <= a->pre; j0 += SPIKE_BLOCK) {
+        uint32_t some = 0;
+        for (int32_t j = 0; j < SPIKE_BLOCK; j++)
+            some |= bits[j0 + j];
+        if (some << 1) /* not all +-0 */
+            for (int32_t h = 0; h < SPIKE_BLOCK; h += 32)
+                count = list_bits(list, count, j0 + h, nonzero_bits(bits + j0 + h));
+    }
+    for (; j0 + 32 <= a->pre; j0 += 32)
+        count = list_bits(list, count, j0, nonzero_bits(bits + j0));
+    for (; j0 < a->pre; j0++) { /* appended always, counted if x != 0 */
+        list[count] = j0;
+        count += (bits[j0] << 1) != 0;
+    }
+    int zero = 1; /* y is not read: the first pass adds to +0 */
+    if (a->col_ptr) {
+        for (int32_t i = 0; i < a->post; i++)
+            y[i] = 0.0f;
+        for (int32_t k = 0; k < count; k++) {
+            const int32_t j = list[k];
             const float xj = x[j];
-            if (xj == 0.0f)
-                continue;
-            if (!a->col_ptr) { /* a loop of ours: no BLAS call per spike */
-                const float *restrict wj = wt + (size_t)j * a->post;
-                float *restrict yy = y;
-                for (int32_t i = 0; i < a->post; i++)
-                    yy[i] += xj * wj[i];
-                continue;
-            }
-            for (int32_t k = a->col_ptr[j]; k < a->col_ptr[j + 1]; k++)
-                y[a->row[k]] += xj * wt[k];
+            for (int32_t p = a->col_ptr[j]; p < a->col_ptr[j + 1]; p++)
+                y[a->row[p]] += xj * wt[p];
+        }
+        return;
+    }
+    /* a loop of ours, up to four rows a pass: no BLAS call per spike */
+    for (int32_t k = 0; k < count; k += 4, zero = 0) {
+        const int cols = count - k < 4 ? count - k : 4;
+        if (zero) {
+            if (cols == 4) add_columns(y, 1, 4, wt, x, list + k, a->post);
+            else if (cols == 3) add_columns(y, 1, 3, wt, x, list + k, a->post);
+            else if (cols == 2) add_columns(y, 1, 2, wt, x, list + k, a->post);
+            else add_columns(y, 1, 1, wt, x, list + k, a->post);
+        } else {
+            if (cols == 4) add_columns(y, 0, 4, wt, x, list + k, a->post);
+            else if (cols == 3) add_columns(y, 0, 3, wt, x, list + k, a->post);
+            else if (cols == 2) add_columns(y, 0, 2, wt, x, list + k, a->post);
+            else add_columns(y, 0, 1, wt, x, list + k, a->post);
         }
     }
+    if (zero) /* no spike */
+        for (int32_t i = 0; i < a->post; i++)
+            y[i] = 0.0f;
 }
 
 nf_status nf_cpu_event(nf_backend_ctx *ctx, const nf_event_args *a) {

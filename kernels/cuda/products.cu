@@ -7,7 +7,8 @@
  *   sparse  CSR, one thread per (element, row), each row summed in the lane
  *           order of kernels/math/csr_row.h (the CPU's order);
  *   event   per element, a block lists the pre neurons with x != 0 in index
- *           order (block scan), then y[b] += x[b][j] W[:, j] over that list:
+ *           order (block scan), then y[b] = +0 + x[b][j] W[:, j] + ... over
+ *           that list:
  *           dense columns by one thread per post neuron, CSC columns one
  *           after the other by a block per element (rows of a column are
  *           distinct, so no atomics and the same sum order every run);
@@ -100,7 +101,7 @@ static __global__ void event_dense_kernel(int32_t batch, int32_t pre, int32_t po
     const int32_t count = list[pre];
     const float *w = per_batch ? wt + b * (long long)pre * post : wt;
     const float *xb = x + b * pre;
-    float sum = y[b * post + i];
+    float sum = 0.0f; /* y is not read */
     for (int32_t k = 0; k < count; k++) {
         const int32_t j = list[k];
         sum += xb[j] * w[(long long)j * post + i];
@@ -121,6 +122,9 @@ static __global__ void event_csc_kernel(int32_t pre, int32_t post, long long nnz
     const float *v = per_batch ? val + b * nnz : val;
     const float *xb = x + b * pre;
     float *yb = y + b * post;
+    for (int32_t i = threadIdx.x; i < post; i += blockDim.x)
+        yb[i] = 0.0f;
+    __syncthreads();
     for (int32_t k = 0; k < count; k++) {
         const int32_t j = list[k];
         const float xj = xb[j];
