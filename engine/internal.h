@@ -39,6 +39,9 @@ typedef struct nf_population {
     int64_t rate_from;       /* the step count when the statistics began */
     int32_t feeds;           /* connections into it */
     int32_t feed;            /* the first one's index in conns (when feeds > 0) */
+    nf_model_params step_model;   /* its step's constants (nf__model_params, ...) */
+    nf_filter_params step_filter; /* (nf__filter_params), made for ... */
+    int64_t step_for;             /* ... this net->structure (dt and mode); -1 before */
 } nf_population;
 
 typedef struct nf_input {

@@ -206,7 +206,7 @@ nf_status nf_population_add(nf_network *net, const nf_population_desc *d, int32_
     if (st != NF_OK)
         return st;
 
-    nf_population p = {.desc = *d};
+    nf_population p = {.desc = *d, .step_for = -1};
     p.desc.gains = p.desc.biases = NULL;
     p.convert = d->spiking && nf__model_is_rate(d->model);
     const size_t count = (size_t)net->desc.batch * d->n;

@@ -73,8 +73,8 @@ nf_status nf__connection_propagate_events(nf_network *net, nf_connection *c) {
     const size_t count = (size_t)net->desc.batch * c->n_post;
     nf_status st = event_sum(net, c, pre->out, c->acc);
     if (st == NF_OK && c->pf0) {
-        nf_filter_params f = nf__filter_params(&pre->desc.filter, net->dt, net->mode);
-        st = net->be->filter_step(net->ctx, &f, c->acc, c->pf0, c->pf1, count);
+        /* the pre's filter constants, made by its step just before */
+        st = net->be->filter_step(net->ctx, &pre->step_filter, c->acc, c->pf0, c->pf1, count);
     }
     return st;
 }

@@ -44,8 +44,13 @@ nf_status nf__step_once(nf_network *net, int64_t first_step) {
     for (int32_t i = 0; i < net->pops.count && st == NF_OK; i++) {
         nf_population *p = &net->pops.items[i];
         const nf_connection *feed = nf__sole_event_feed(net, p);
-        nf_pop_step_args a = {.model = nf__model_params(p, net->dt, net->mode),
-                              .filter = nf__filter_params(&p->desc.filter, net->dt, net->mode),
+        if (p->step_for != net->structure) { /* dt and mode change only with the structure */
+            p->step_model = nf__model_params(p, net->dt, net->mode);
+            p->step_filter = nf__filter_params(&p->desc.filter, net->dt, net->mode);
+            p->step_for = net->structure;
+        }
+        nf_pop_step_args a = {.model = p->step_model,
+                              .filter = p->step_filter,
                               .batch = batch, .n = p->desc.n,
                               .input = feed ? feed->acc : p->input,
                               .gain = p->gain, .bias = p->bias, .s0 = p->s0, .s1 = p->s1,
