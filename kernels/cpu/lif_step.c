@@ -138,13 +138,12 @@ __attribute__((target("avx512f"))) static void first_pass_avx512(const lif_run_a
         const __m512 v0 = _mm512_maskz_loadu_ps(live, v + j);
         const __m512 r = _mm512_sub_ps(_mm512_maskz_loadu_ps(live, ref + j), dt);
         const __m512 d = _mm512_sub_ps(dt, r);
-        /* nf_at_least(x, lo) is max(lo, x), nf_at_most(x, hi) min(hi, x) */
-        const __m512 delta = _mm512_min_ps(dt, _mm512_max_ps(zero, d));
-        const __mmask16 whole = _mm512_cmp_ps_mask(delta, dt, _CMP_NLT_UQ);
-        const __m512 decay = _mm512_maskz_mov_ps(whole, expm1_dt);
+        /* delta = nf_at_most(nf_at_least(d, 0), dt) is below dt exactly when d
+         * is (NaN included): the whole step's decay elsewhere */
+        const __mmask16 partial = _mm512_cmp_ps_mask(d, dt, _CMP_LT_OQ);
+        const __m512 decay = _mm512_mask_mov_ps(expm1_dt, partial, zero);
         const __m512 vv = _mm512_sub_ps(v0, _mm512_mul_ps(_mm512_sub_ps(J, v0), decay));
-        const __mmask16 leave = _mm512_cmp_ps_mask(d, zero, _CMP_GT_OQ) &
-                                _mm512_cmp_ps_mask(d, dt, _CMP_LT_OQ) & live;
+        const __mmask16 leave = _mm512_cmp_ps_mask(d, zero, _CMP_GT_OQ) & partial & live;
         const __mmask16 spike = _mm512_cmp_ps_mask(vv, one, _CMP_GT_OQ) & ~leave & live;
         _mm512_mask_storeu_ps(v + j, live, _mm512_max_ps(min_voltage, vv));
         _mm512_mask_storeu_ps(ref + j, live, r);
