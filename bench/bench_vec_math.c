@@ -1,7 +1,7 @@
 /*
- * The error of the vectorisable log1p and expm1 (kernels/cpu/vec_math.h) over
+ * The error of the vectorisable log1p, expm1 and tanh (kernels/cpu/vec_math.h) over
  * every float of their domain, against glibc's double functions rounded to
- * float and glibc's log1pf / expm1f (tests/test_vec_math.c asserts it over
+ * float and glibc's log1pf / expm1f / tanhf (tests/test_vec_math.c asserts it over
  * every 61st float). Usage: bench_vec_math [--stride S] (default 1: every
  * float; a few minutes per function).
  */
@@ -19,8 +19,8 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s [--stride S]\n", argv[0]);
         return 2;
     }
-    const char *names[] = {"log1p", "expm1"};
-    for (int fn = 0; fn < 2; fn++) {
+    const char *names[] = {"log1p", "expm1", "tanh"};
+    for (int fn = 0; fn < 3; fn++) {
         const nft_vm_stats s = nft_vm_sweep(fn, stride);
         printf("%s: %llu arguments; not the correctly rounded (double-rounded) float: %llu "
                "(max %lld ulp, at %a); differ from glibc's float function: %llu (max %lld "

@@ -491,6 +491,41 @@ NFT_BACKEND_TEST(rate_models, leaky_rate_starts_at_zero_without_init_scale, .tim
     nf_network_destroy(net);
 }
 
+/* The CPU's leaky rate output is the correctly rounded tanh of the float x
+ * (kernels/cpu/vec_math.h's nf_vm_tanh, computed in double): with J = x0 the
+ * state stays at x0 (x0 + leak (-x0 + x0) = x0), so the output after a step is
+ * (float)tanh((double)x) bit for bit, for 1001 x0 over [-10, 10] (glibc's
+ * tanhf is off for 46 of them), zero, a row length that leaves a vector tail,
+ * and two batch elements. */
+Test(rate_models, cpu_leaky_rate_output_is_the_rounded_tanh) {
+    enum { N = 1001, B = 2 };
+    static float J[N], x0[B * N];
+    for (int32_t i = 0; i < N; i++)
+        J[i] = (float)(-10.0 + 20.0 * i / (N - 1)) * 1.0001f;
+    J[N / 2] = 0.0f;
+    for (int32_t e = 0; e < B * N; e++)
+        x0[e] = J[e % N];
+    nf_network *net = nft_network(NF_BACKEND_CPU, 0.1, B, 3);
+    nf_population_desc d = nf_population_defaults(NF_MODEL_LEAKY_RATE, N);
+    d.biases = J;
+    int32_t pop;
+    NFT_OK(net, nf_population_add(net, &d, &pop));
+    NFT_OK(net, nf_population_set_state(net, pop, NF_STATE_X, x0));
+    NFT_OK(net, nf_network_run(net, 1));
+    static float out[B * N], x[B * N];
+    NFT_OK(net, nf_population_get_state(net, pop, NF_STATE_OUTPUT, out));
+    NFT_OK(net, nf_population_get_state(net, pop, NF_STATE_X, x));
+    for (int32_t e = 0; e < B * N; e++) {
+        cr_assert_eq(x[e], x0[e], "element %d: x moved from %a to %a", e, (double)x0[e],
+                     (double)x[e]);
+        const float want = (float)tanh((double)x[e]);
+        cr_assert(memcmp(&out[e], &want, sizeof want) == 0,
+                  "element %d: tanh(%a) = %a, expected %a", e, (double)x[e], (double)out[e],
+                  (double)want);
+    }
+    nf_network_destroy(net);
+}
+
 // --- nengo LIF in rate mode ------------------------------------------------------------
 
 NFT_BACKEND_TEST(rate_models, lif_in_rate_mode_outputs_lif_rate, .timeout = 30) {

@@ -1,8 +1,9 @@
 /*
- * The vectorisable log1p and expm1 of kernels/cpu/vec_math.h (the CPU nengo
- * LIF step's spike times and partial steps), rounded to float, against glibc's
- * double log1p / expm1 rounded to float over every 61st float of their domain
- * (52 and 70 million arguments): never more than 1 ulp off, and off at all (a value
+ * The vectorisable log1p, expm1 and tanh of kernels/cpu/vec_math.h (the CPU
+ * nengo LIF step's spike times and partial steps, the leaky rate unit's
+ * output), rounded to float, against glibc's double log1p / expm1 / tanh
+ * rounded to float over every 61st float of their domain (52, 70 and 70
+ * million arguments): never more than 1 ulp off, and off at all (a value
  * within a double's error of a midpoint between two floats) for under one
  * argument in 10^5. Also a few exact values. bench/bench_vec_math.c runs every
  * float.
@@ -42,6 +43,10 @@ Test(vec_math, expm1_within_one_ulp_over_its_domain) {
     check_sweep(1, "expm1");
 }
 
+Test(vec_math, tanh_within_one_ulp_over_its_domain) {
+    check_sweep(2, "tanh");
+}
+
 Test(vec_math, exact_values_and_limits) {
     cr_assert_eq((float)nf_vm_log1p(0.0f), 0.0f);
     cr_assert_eq((float)nf_vm_expm1(0.0f), 0.0f);
@@ -54,4 +59,11 @@ Test(vec_math, exact_values_and_limits) {
     cr_assert(isinf((float)nf_vm_expm1(100.0f)));
     cr_assert_eq((float)nf_vm_log1p(FLT_MAX), (float)log1p((double)FLT_MAX));
     cr_assert_eq((float)nf_vm_log1p(-1.0f + 0x1p-24f), (float)log1p(-1.0 + 0x1p-24));
+    cr_assert(signbit((float)nf_vm_tanh(-0.0f)) && (float)nf_vm_tanh(-0.0f) == 0.0f);
+    cr_assert_eq((float)nf_vm_tanh(0x1p-140f), 0x1p-140f, "subnormal: tanh(x) = x");
+    cr_assert_eq((float)nf_vm_tanh(9.1f), 1.0f);
+    cr_assert_eq((float)nf_vm_tanh(-1000.0f), -1.0f);
+    cr_assert_eq((float)nf_vm_tanh(INFINITY), 1.0f);
+    cr_assert_eq((float)nf_vm_tanh(-INFINITY), -1.0f);
+    cr_assert(isnan((float)nf_vm_tanh(NAN)));
 }

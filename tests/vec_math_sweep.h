@@ -1,10 +1,10 @@
 /*
- * The error of kernels/cpu/vec_math.h's log1p and expm1, rounded to float,
+ * The error of kernels/cpu/vec_math.h's log1p, expm1 and tanh, rounded to float,
  * over float arguments taken every `stride`-th bit pattern of their domain
- * (stride 1: every float): in ulps against glibc's double log1p / expm1
+ * (stride 1: every float): in ulps against glibc's double log1p / expm1 / tanh
  * rounded to float (the correctly rounded float but for arguments whose
  * value lies within a double's error of a midpoint), and against glibc's
- * float log1pf / expm1f. Shared by tests/test_vec_math.c (a dense sweep) and
+ * float log1pf / expm1f / tanhf. Shared by tests/test_vec_math.c (a dense sweep) and
  * bench/bench_vec_math.c (every float).
  */
 #ifndef NFT_VEC_MATH_SWEEP_H
@@ -41,7 +41,7 @@ static inline int64_t nft_vm_ulps(float a, float b) {
     return llabs(nft_vm_order(a) - nft_vm_order(b));
 }
 
-/* fn 0: log1p over (-1, FLT_MAX]; 1: expm1 over [-FLT_MAX, FLT_MAX]. */
+/* fn 0: log1p over (-1, FLT_MAX]; 1: expm1 and 2: tanh over [-FLT_MAX, FLT_MAX]. */
 static inline nft_vm_stats nft_vm_sweep(int fn, uint32_t stride) {
     nft_vm_stats s = {0};
     for (uint64_t b = 0; b <= 0xffffffffull; b += stride) {
@@ -50,9 +50,13 @@ static inline nft_vm_stats nft_vm_sweep(int fn, uint32_t stride) {
         memcpy(&x, &bits, sizeof x);
         if (!isfinite(x) || (fn == 0 && x <= -1.0f))
             continue;
-        const float got = fn == 0 ? (float)nf_vm_log1p(x) : (float)nf_vm_expm1(x);
-        const float want = fn == 0 ? (float)log1p((double)x) : (float)expm1((double)x);
-        const float glibc = fn == 0 ? log1pf(x) : expm1f(x);
+        const float got = fn == 0   ? (float)nf_vm_log1p(x)
+                          : fn == 1 ? (float)nf_vm_expm1(x)
+                                    : (float)nf_vm_tanh(x);
+        const float want = fn == 0   ? (float)log1p((double)x)
+                           : fn == 1 ? (float)expm1((double)x)
+                                     : (float)tanh((double)x);
+        const float glibc = fn == 0 ? log1pf(x) : fn == 1 ? expm1f(x) : tanhf(x);
         const int64_t d = nft_vm_ulps(got, want), dg = nft_vm_ulps(got, glibc);
         s.count++;
         s.off += d != 0;

@@ -69,6 +69,11 @@ void nf_cpu_lif_nc_run(const nf_model_params *mp, const float *restrict input,
  * step's output filter (filter_run.c). */
 void nf_cpu_filter_run(const nf_filter_params *f, const float *restrict u, float *restrict y0,
                        float *restrict y1, int64_t count);
+/* The leaky rate unit whose output is its rate, over len elements of one row
+ * as above, x its state s0 (leaky_rate_step.c). */
+void nf_cpu_leaky_rate_run(const nf_model_params *mp, const float *restrict input,
+                           const float *restrict gain, const float *restrict bias,
+                           float *restrict x, float *restrict out, int32_t len);
 nf_status nf_cpu_filter_step(nf_backend_ctx *ctx, const nf_filter_params *f, const float *u,
                              float *y0, float *y1, size_t count);
 nf_status nf_cpu_sequence_apply(nf_backend_ctx *ctx, const nf_seq_args *a);

@@ -16,7 +16,8 @@
 /* One model's step over elements [e0, e0 + len) of one row (i0 = e0 mod n),
  * inlined once per model of the table below with `model` a constant, so that
  * nf_neuron_step's dispatch folds away; the nengo LIF takes its vectorised
- * two-pass form (lif_step.c). */
+ * two-pass form (lif_step.c), the leaky rate unit its vectorised tanh
+ * (leaky_rate_step.c). */
 /* Whether the population takes the nengo LIF's vectorised step. */
 static inline int lif_nengo_form(const nf_pop_step_args *a, const nf_model_params *mp) {
     return mp->model == NF_MODEL_LIF && mp->c.variant == NF_LIF_NENGO && !mp->c.rate_mode &&
@@ -36,6 +37,11 @@ static inline __attribute__((always_inline)) void model_run(const nf_pop_step_ar
     if (model == NF_MODEL_LIF && mp.c.variant == NF_LIF_NICOLA_CLOPATH && a->s0 && a->s1) {
         nf_cpu_lif_nc_run(&mp, a->input + e0, a->gain + i0, a->bias + i0, a->s0 + e0,
                           a->s1 + e0, a->out + e0, len);
+        return;
+    }
+    if (model == NF_MODEL_LEAKY_RATE && !(mp.c.convert && !mp.c.rate_mode) && a->s0) {
+        nf_cpu_leaky_rate_run(&mp, a->input + e0, a->gain + i0, a->bias + i0, a->s0 + e0,
+                              a->out + e0, len);
         return;
     }
     for (int32_t j = 0; j < len; j++) {

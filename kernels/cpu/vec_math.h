@@ -1,15 +1,15 @@
 /*
- * log1p and expm1 of a float, branch-free so that a `#pragma omp simd` loop
- * vectorises them (glibc's log1pf and expm1f are calls with branches). Both
- * work in double: the float argument is exact in double, the range reduction
+ * log1p, expm1 and tanh of a float, branch-free so that a `#pragma omp simd`
+ * loop vectorises them (glibc's log1pf, expm1f and tanhf are calls with
+ * branches; tanhf calls expm1f). All work in double: the float argument is exact in double, the range reduction
  * and a Taylor polynomial keep the double result within about 1e-14 relative
  * of the true value, and the caller rounds it to float once. The float is
  * therefore the correctly rounded one unless the true value lies within
  * ~1e-14 relative of a midpoint between two floats (then it may be one ulp
  * off); glibc's own functions are not correctly rounded either (up to about
  * 1 ulp), so the two differ in the last bit for a small share of arguments.
- * tests/test_vec_math.c measures the error against double log1p/expm1 over a
- * dense sweep, bench/bench_vec_math.c over every float.
+ * tests/test_vec_math.c measures the error against double log1p/expm1/tanh
+ * over a dense sweep, bench/bench_vec_math.c over every float.
  *
  * Only integer operations that AVX2 has on 64-bit lanes (add, and, or,
  * shifts) are used: the integer <-> double conversions go through the 2^52
@@ -18,6 +18,7 @@
 #ifndef NF_CPU_VEC_MATH_H
 #define NF_CPU_VEC_MATH_H
 
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -80,6 +81,15 @@ static inline double nf_vm_expm1(double x) {
     const double p = nf_vm_poly(taylor, (int)(sizeof taylor / sizeof *taylor), r) * r;
     const double scale = nf_vm_double((nf_vm_bits(t) + (1023ull - 0x4338000000000000ull)) << 52);
     return scale * p + (scale - 1.0);
+}
+
+/* tanh(x) for a float x: expm1(2|x|) / (expm1(2|x|) + 2) with x's sign, each
+ * step within about 5e-16 relative (expm1 accurate near 0, so is the quotient).
+ * expm1's clamp at 89 gives 1 from |x| = 44.5 on (tanh is 1 in float from
+ * about 9.01); +-0 keeps its sign, NaN stays NaN, +-infinity gives +-1. */
+static inline double nf_vm_tanh(double x) {
+    const double e = nf_vm_expm1(2.0 * fabs(x));
+    return copysign(e / (e + 2.0), x);
 }
 
 #endif /* NF_CPU_VEC_MATH_H */
