@@ -148,6 +148,9 @@ typedef struct nf_rls_args {
     void *p;               /* [copies][n][n] symmetric, float or double */
     const float *r;        /* [batch][n] */
     void *k;               /* scratch of P's type, [batch][n + 1] (f64: [batch][2 n + 1]) */
+    void *owed;            /* NULL, or (a backend with rls_settle) [copies][n + 2] of P's
+                              type: each copy's last P -= c (k_i k_j) left for its next
+                              product to apply, k then c then 1 (0: nothing owed) */
     int32_t targets;
     nf_rls_target target[NF_RLS_MAX_TARGETS];
 } nf_rls_args;
@@ -254,6 +257,11 @@ typedef struct nf_backend_i {
 
     // --- learning
     nf_status (*rls_update)(nf_backend_ctx *ctx, const nf_rls_args *a);
+    /* Brings the `copies` copies of P up to date with what `owed` holds
+     * (nf_rls_args; apply == 0: forgets it, P being replaced), leaving nothing
+     * owed. NULL: rls_update uses no `owed` (it updates P in full each time). */
+    nf_status (*rls_settle)(nf_backend_ctx *ctx, void *p, void *owed, int32_t n,
+                            int32_t copies, int32_t f64, int32_t apply);
     /* Per-row RLS of a masked connection (see nf_rls_masked_args). */
     nf_status (*rls_masked)(nf_backend_ctx *ctx, const nf_rls_masked_args *a);
 

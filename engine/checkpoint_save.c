@@ -385,7 +385,9 @@ nf_status nf_network_save(nf_network *net, const char *path) {
     write_metadata(net, &meta);
     nf_status st = meta.failed ? nf__fail(net, NF_ERR_OUT_OF_MEMORY,
                                           "%s: out of host memory for the metadata", fn)
-                               : list_members(&s);
+                               : nf__learners_settle(net); /* P streams from l->p */
+    if (st == NF_OK)
+        st = list_members(&s);
     nf_atomic_file af;
     char why[512];
     if (st == NF_OK && (st = nf__atomic_open(&af, path, why, sizeof why)) != NF_OK)

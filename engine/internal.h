@@ -92,6 +92,8 @@ typedef struct nf_learner {
     int64_t p_count;        /* P values per copy: n * n, or MASKED sum K_i^2 */
     void *p;                /* [copies][p_count] float or double */
     void *k;                /* scratch of P's type (nf_rls_args, nf_rls_masked_args) */
+    void *owed;             /* READOUT, CURRENTS on a backend with rls_settle: the update
+                               owed to P (nf_rls_args); nf__learner_settle before reading P */
     float *e;               /* READOUT [batch][dim] */
     float *row_e;           /* [batch][rows], when a connection learns */
     float *row_scale;       /* READOUT with a connection: [rows][dim] */
@@ -357,6 +359,12 @@ nf_status nf__learner_get_p(nf_network *net, const char *fn, int32_t learner, vo
                             bool want64);
 /* Bytes of one P value. */
 size_t nf__learner_p_size(const nf_learner *l);
+/* Brings P up to date with the update its next product would apply (apply), or
+ * forgets that update (P is being replaced); a no-op where nothing is deferred.
+ * Everything that reads P outside the RLS step settles it first. */
+nf_status nf__learner_settle(nf_network *net, nf_learner *l, bool apply);
+/* nf__learner_settle(apply) for every learner. */
+nf_status nf__learners_settle(nf_network *net);
 /* Uploads I/alpha into every copy of P (every P_i of a MASKED learner). */
 nf_status nf__learner_p_identity(nf_network *net, nf_learner *l);
 /* MASKED (learner_masked.c): checks the descriptor and fills the shape and the

@@ -8,7 +8,9 @@
  *   MASKED    e_i = (W r)_i - f_i (a per-row target input) or - J_d,i, every
  *             row with its own P_i over its connected inputs (learner_masked.c).
  * On due steps, per element: k = P r; c = 1/(1 + r.k); P -= c k k^T;
- * every learning row W_i -= c e_i k (Nicola & Clopath: e_i k).
+ * every learning row W_i -= c e_i k (Nicola & Clopath: e_i k). On the CPU
+ * the P -= c k k^T of READOUT and CURRENTS learners waits in `owed` for the
+ * next product (kernels/cpu/rls.c): nf__learner_settle before reading P.
  * P access and its initial value are in learner_p.c.
  */
 #include <math.h>
@@ -32,12 +34,12 @@ nf_learner_desc nf_learner_defaults(void) {
 }
 
 void nf__learner_free(nf_network *net, nf_learner *l) {
-    void *bufs[] = {l->p, l->k, l->e, l->row_e, l->row_scale, l->desired_sum,
+    void *bufs[] = {l->p, l->k, l->owed, l->e, l->row_e, l->row_scale, l->desired_sum,
                     l->row_ptr, l->col, l->w_index, l->p_off};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++)
         nf__free(net, bufs[i]);
     free(l->h_row_ptr);
-    l->p = l->k = NULL;
+    l->p = l->k = l->owed = NULL;
     l->e = l->row_e = l->row_scale = l->desired_sum = NULL;
     l->row_ptr = l->col = l->h_row_ptr = NULL;
     l->w_index = l->p_off = NULL;
@@ -141,6 +143,8 @@ static nf_status learner_buffers(nf_network *net, const nf_learner_desc *d, nf_l
     nf_status st = nf__alloc_bytes(net, (size_t)l->copies * l->p_count * psize, &l->p);
     if (st == NF_OK)
         st = nf__alloc_bytes(net, batch * k_count * psize, &l->k);
+    if (st == NF_OK && !masked && net->be->rls_settle) /* zeroed: nothing owed */
+        st = nf__alloc_bytes(net, (size_t)l->copies * (l->n + 2) * psize, &l->owed);
     if (st == NF_OK && d->kind == NF_LEARNER_READOUT)
         st = nf__alloc(net, batch * l->dim, &l->e);
     if (st == NF_OK && l->conn_index >= 0)
@@ -298,7 +302,8 @@ nf_status nf__learners_step(nf_network *net) {
             nf_rls_args a = {.batch = net->desc.batch, .n = l->n, .per_batch = l->copies > 1,
                              .rule = l->desc.rule, .enabled = l->enabled, .f64 = l->f64,
                              .every = l->desc.every, .start = l->desc.start,
-                             .stop = l->desc.stop, .p = l->p, .r = r, .k = l->k};
+                             .stop = l->desc.stop, .p = l->p, .r = r, .k = l->k,
+                             .owed = l->owed};
             if (l->desc.kind == NF_LEARNER_READOUT)
                 a.target[a.targets++] = (nf_rls_target){
                     .w = net->readouts.items[l->readout_index].w, .e = l->e, .rows = l->dim};

@@ -1,7 +1,8 @@
 /*
  * A learner's P: finding a learner by id, P's initial value I/alpha (every
  * P_i of a MASKED learner) and the caller's copies in and out, float or double whatever the storage
- * (widened or rounded on the way). Layout: [copies][n][n], or MASKED
+ * (widened or rounded on the way), and bringing P up to date with an update
+ * the CPU still owes it (nf__learner_settle). Layout: [copies][n][n], or MASKED
  * [copies][sum K_i^2] with the K_i x K_i blocks row after row.
  */
 #include <math.h>
@@ -94,10 +95,26 @@ static void mirror_upper(const nf_learner *l, void *dst, bool f64) {
     }
 }
 
+nf_status nf__learner_settle(nf_network *net, nf_learner *l, bool apply) {
+    if (!l->owed)
+        return NF_OK;
+    nf_status st = net->be->rls_settle(net->ctx, l->p, l->owed, l->n, l->copies, l->f64, apply);
+    return st == NF_OK ? NF_OK : nf__backend_fail(net, st, "settling P");
+}
+
+nf_status nf__learners_settle(nf_network *net) {
+    nf_status st = NF_OK;
+    for (int32_t i = 0; i < net->learners.count && st == NF_OK; i++)
+        st = nf__learner_settle(net, &net->learners.items[i], true);
+    return st;
+}
+
 nf_status nf__learner_get_p(nf_network *net, const char *fn, int32_t learner, void *dst,
                             bool want64) {
     nf_learner *l = NULL;
     nf_status st = net ? nf__learner_find(net, fn, learner, &l) : NF_ERR_INVALID_ARGUMENT;
+    if (st == NF_OK)
+        st = nf__learner_settle(net, l, true);
     if (st != NF_OK)
         return st;
     REQUIRE(dst, "%s: p must not be NULL", fn);
@@ -172,6 +189,8 @@ static nf_status set_p(nf_network *net, const char *fn, int32_t learner, const v
     }
     const void *v = tmp ? tmp : src;
     if ((st = check_p(net, fn, l, v)) == NF_OK)
+        st = nf__learner_settle(net, l, false);
+    if (st == NF_OK)
         st = nf__upload(net, l->p, v, count * psize);
     free(tmp);
     return st;

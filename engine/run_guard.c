@@ -6,7 +6,8 @@
  * learned weights, z, population state). Rebuilt when objects are added.
  * Entries come in groups: what every step changes, then per learner what
  * only its updates change (P, the weights it alone learns), copied and
- * checked only for stretches where that learner is due. A new kind of state
+ * checked only for stretches where that learner is due (its P settled first:
+ * nf__learner_settle). A new kind of state
  * that steps change must be listed in list_group(), or a failed run cannot
  * restore it.
  */
@@ -186,14 +187,27 @@ static void guard_select(nf_network *net, int64_t t0, int64_t steps) {
         g->active[i + 1] = learner_due_within(&net->learners.items[i], t0, steps);
 }
 
+/* The selected learners' P brought up to date (apply), or their owed update
+ * forgotten (P restored from the copy, taken up to date). */
+static nf_status guard_settle(nf_network *net, bool apply) {
+    nf_status st = NF_OK;
+    for (int32_t i = 0; i < net->learners.count && st == NF_OK; i++)
+        if (net->guard.active[i + 1])
+            st = nf__learner_settle(net, &net->learners.items[i], apply);
+    return st;
+}
+
 /* Copies the selected run state aside (restore 0) or back (restore 1). */
 static nf_status guard_copy(nf_network *net, int32_t restore) {
     nf_guard *g = &net->guard;
+    nf_status st = guard_settle(net, !restore);
+    if (st != NF_OK)
+        return st;
     for (int32_t k = 0; k <= net->learners.count; k++) {
         const int32_t b = g->begin[k], n = g->begin[k + 1] - b;
         if (!g->active[k] || n == 0)
             continue;
-        nf_status st = net->be->state_copy(net->ctx, g->table + b, n, g->store, restore);
+        st = net->be->state_copy(net->ctx, g->table + b, n, g->store, restore);
         if (st != NF_OK)
             return nf__backend_fail(net, st, "copying the run state");
     }
@@ -207,16 +221,18 @@ static nf_status guard_check(nf_network *net, int32_t *bad) {
     *bad = -1;
     if (g->count == 0)
         return NF_OK;
+    nf_status st = guard_settle(net, true);
+    if (st != NF_OK)
+        return st;
     for (int32_t k = 0; k <= net->learners.count; k++) {
         const int32_t b = g->begin[k], n = g->begin[k + 1] - b;
         if (!g->active[k] || n == 0)
             continue;
-        nf_status st = net->be->state_check(net->ctx, g->table + b, n, g->flags + b);
+        st = net->be->state_check(net->ctx, g->table + b, n, g->flags + b);
         if (st != NF_OK)
             return nf__backend_fail(net, st, "checking the run state");
     }
-    nf_status st =
-        nf__download(net, g->host_flags, g->flags, (size_t)g->count * sizeof(int32_t));
+    st = nf__download(net, g->host_flags, g->flags, (size_t)g->count * sizeof(int32_t));
     if (st != NF_OK)
         return st;
     /* The first bad buffer in object order (the groups interleave objects). */
@@ -229,7 +245,9 @@ static nf_status guard_check(nf_network *net, int32_t *bad) {
 
 /* Bytes one step reads or writes, roughly: dense and sparse products, the
  * population state, the readouts, and each learner's P traffic (symv and
- * rank-1: three passes) spread over its `every` steps. Event connections,
+ * rank-1: three passes, kept for both backends though the CPU's product
+ * applies the previous update's rank-1 part as it reads, two passes) spread
+ * over its `every` steps. Event connections,
  * whose cost follows the spikes, count nothing. */
 static double step_bytes(const nf_network *net) {
     const double batch = net->desc.batch;

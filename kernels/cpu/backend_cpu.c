@@ -116,6 +116,7 @@ static const nf_backend_i cpu_backend = {
     .event = nf_cpu_event,
     .axpy = nf_cpu_axpy,
     .rls_update = nf_cpu_rls_update,
+    .rls_settle = nf_cpu_rls_settle,
     .rls_masked = nf_cpu_rls_masked,
     .state_copy = nf_cpu_state_copy,
     .state_check = nf_cpu_state_check,

@@ -81,6 +81,8 @@ nf_status nf_cpu_dense(nf_backend_ctx *ctx, const nf_dense_args *a);
 nf_status nf_cpu_sparse(nf_backend_ctx *ctx, const nf_sparse_args *a);
 nf_status nf_cpu_event(nf_backend_ctx *ctx, const nf_event_args *a);
 nf_status nf_cpu_rls_update(nf_backend_ctx *ctx, const nf_rls_args *a);
+nf_status nf_cpu_rls_settle(nf_backend_ctx *ctx, void *p, void *owed, int32_t n, int32_t copies,
+                           int32_t f64, int32_t apply);
 nf_status nf_cpu_rls_masked(nf_backend_ctx *ctx, const nf_rls_masked_args *a);
 nf_status nf_cpu_state_copy(nf_backend_ctx *ctx, const nf_state_ref *table, int32_t count,
                             void *store, int32_t restore);

@@ -9,6 +9,15 @@
  *   (Nicola & Clopath).
  * P, k and c are float, or double (nf_precision F64: r is widened first); W stays float.
  *
+ * P is read and written once per update: the rank-1 part is owed (k and c
+ * kept in nf_rls_args.owed, one record per copy of P) and applied by the
+ * next update's product to each element as it reads it, P_ij - c (k_i k_j),
+ * the expression of the rank-1 loop, written back and then used: the same
+ * floats as updating in full (n 1000 float: 4.0 MB per update instead of
+ * 6.0; n 2000 double: 32 MB instead of 48). nf_cpu_rls_settle applies what
+ * is owed (the engine calls it before anything else reads P: get_p,
+ * checkpoints, the run's checks) or drops it (P replaced).
+ *
  * The products are the library's own loops, each result summed in one fixed
  * order, so that the floats depend neither on the thread count nor on the
  * vector width of the clone that runs (a BLAS symv or dot sums in an order
@@ -18,11 +27,15 @@
  *   added pairwise at the end (kernels/cpu/lane_dot.h, shared with the small
  *   dense products).
  * One thread computes k in one pass over the upper triangle (RLS_ROWS rows
- * at a time add their terms to the later k_j and finish their own k).
+ * at a time add their terms to the later k_j and finish their own k),
+ * settling each element it reads.
  * Four or more threads (large n) each compute whole blocks of k, reading
  * the block's column strip above the diagonal and its rows: the same
- * operations in the same order per element, twice the reads.
+ * operations in the same order per element, twice the reads; there the
+ * owed update runs first as its own pass (blocks read other blocks' rows).
  */
+#include <string.h>
+
 #include "cpu.h"
 #include "kernels/math/rls.h"
 #include "lane_dot.h"
@@ -53,89 +66,6 @@
         return nf_lane_dot_##sfx(x, y, j0, n);                                               \
     }                                                                                        \
                                                                                              \
-    /* Column j (lane l) of R rows q[t] of the one-pass product: k_j += P_tj r_t in row */   \
-    /* order, lane l of row t += P_tj r_j. */                                                \
-    RLS_INLINE void symv_column_##sfx(const T *restrict const *q, const T *rt, const T *r,   \
-                                      T *restrict k, T (*a)[RLS_LANES], int32_t R, int32_t j, \
-                                      int32_t l) {                                           \
-        T sum = k[j];                                                                        \
-        for (int32_t t = 0; t < R; t++) {                                                    \
-            const T x = q[t][j];                                                             \
-            sum += x * rt[t];                                                                \
-            a[t][l] += x * r[j];                                                             \
-        }                                                                                    \
-        k[j] = sum;                                                                          \
-    }                                                                                        \
-                                                                                             \
-    /* Rows i .. i + R - 1 of the one-pass product (R at most RLS_ROWS), each element */     \
-    /* in the order of dot_ and of symv_block_: row t adds P_tj r_t to k_j (j >= t, */        \
-    /* rows in order) and P_tj r_j (j > t) to its lane j % RLS_LANES; then k_t += the */      \
-    /* lanes. Up to a multiple of RLS_LANES row by row, then all R rows per vector. */        \
-    RLS_INLINE void symv_rows_##sfx(const T *restrict p, const T *restrict r, T *restrict k, \
-                                    int32_t n, int32_t i, int32_t R) {                       \
-        T a[RLS_ROWS][RLS_LANES] = {{0}}, rt[RLS_ROWS];                                      \
-        const T *restrict q[RLS_ROWS];                                                       \
-        int32_t s = (i + R + RLS_LANES - 1) / RLS_LANES * RLS_LANES;                         \
-        s = s < n ? s : n;                                                                   \
-        for (int32_t t = 0; t < R; t++) {                                                    \
-            q[t] = p + (size_t)(i + t) * n;                                                  \
-            rt[t] = r[i + t];                                                                \
-            k[i + t] += q[t][i + t] * rt[t];                                                 \
-            for (int32_t j = i + t + 1; j < s; j++) {                                        \
-                k[j] += q[t][j] * rt[t];                                                     \
-                a[t][j % RLS_LANES] += q[t][j] * r[j];                                       \
-            }                                                                                \
-        }                                                                                    \
-        int32_t j = s;                                                                       \
-        for (; j + RLS_LANES <= n; j += RLS_LANES)                                           \
-            for (int32_t l = 0; l < RLS_LANES; l++)                                          \
-                symv_column_##sfx(q, rt, r, k, a, R, j + l, l);                              \
-        for (int32_t l = 0; j + l < n; l++)                                                  \
-            symv_column_##sfx(q, rt, r, k, a, R, j + l, l);                                  \
-        for (int32_t t = 0; t < R; t++)                                                      \
-            k[i + t] += nf_lanes_sum_##sfx(a[t]);                                            \
-    }                                                                                        \
-                                                                                             \
-    /* k = P r in one pass over the upper triangle, RLS_ROWS rows at a time. */              \
-    NF_CPU_CLONES static void symv_pass_##sfx(const T *restrict p, const T *restrict r,      \
-                                              T *restrict k, int32_t n) {                    \
-        for (int32_t j = 0; j < n; j++)                                                      \
-            k[j] = 0;                                                                        \
-        int32_t i = 0;                                                                       \
-        for (; i + RLS_ROWS <= n; i += RLS_ROWS)                                             \
-            symv_rows_##sfx(p, r, k, n, i, RLS_ROWS);                                        \
-        for (; i < n; i++)                                                                   \
-            symv_rows_##sfx(p, r, k, n, i, 1);                                               \
-    }                                                                                        \
-                                                                                             \
-    /* k[a, b) of P r, the same operations per element as symv_pass_. */                     \
-    NF_CPU_CLONES static void symv_block_##sfx(const T *restrict p, const T *restrict r,     \
-                                               T *restrict k, int32_t n, int32_t a,          \
-                                               int32_t b) {                                  \
-        for (int32_t j = a; j < b; j++)                                                      \
-            k[j] = 0;                                                                        \
-        for (int32_t i = 0; i < b; i++) {                                                    \
-            const T *restrict row = p + (size_t)i * n;                                       \
-            const T ri = r[i];                                                               \
-            for (int32_t j = i > a ? i : a; j < b; j++)                                      \
-                k[j] += row[j] * ri;                                                         \
-        }                                                                                    \
-        for (int32_t i = a; i < b; i++)                                                      \
-            k[i] += dot_##sfx(p + (size_t)i * n, r, i + 1, n);                               \
-    }                                                                                        \
-                                                                                             \
-    static void symv_##sfx(const T *p, const T *r, T *k, int32_t n) {                        \
-        if ((int64_t)n * n < 8 * NF_CPU_PARALLEL_MIN || nf_cpu_threads() < RLS_MIN_THREADS) { \
-            symv_pass_##sfx(p, r, k, n);                                                     \
-            return;                                                                          \
-        }                                                                                    \
-        const int32_t blocks = (n + RLS_BLOCK - 1) / RLS_BLOCK;                              \
-        _Pragma("omp parallel for schedule(dynamic, 1)")                                     \
-        for (int32_t q = 0; q < blocks; q++)                                                 \
-            symv_block_##sfx(p, r, k, n, q * RLS_BLOCK,                                      \
-                             q * RLS_BLOCK + RLS_BLOCK < n ? q * RLS_BLOCK + RLS_BLOCK : n); \
-    }                                                                                        \
-                                                                                             \
     /* Rows i and i + 1 (if any) of P's upper triangle -= c (k k^T), each k_j read once. */ \
     RLS_INLINE void rank1_rows_##sfx(T *restrict p, const T *restrict k, T c, int32_t n,   \
                                         int32_t i) {                                         \
@@ -164,6 +94,123 @@
                             rank1_rows_##sfx(p, k, c, n, 2 * q););                           \
     }                                                                                        \
                                                                                              \
+    /* P_tj as the product reads it: with `owe`, first P_tj -= oc (kt ok_j), the */          \
+    /* expression of rank1_rows_, written back. */                                           \
+    RLS_INLINE T settled_##sfx(T *restrict x, const T *restrict ok, T oc, T kt, int32_t j,   \
+                               int owe) {                                                    \
+        if (!owe)                                                                            \
+            return *x;                                                                       \
+        const T v = *x - oc * (kt * ok[j]);                                                  \
+        *x = v;                                                                              \
+        return v;                                                                            \
+    }                                                                                        \
+                                                                                             \
+    /* Column j (lane l) of R rows q[t] of the one-pass product: k_j += P_tj r_t in row */   \
+    /* order, lane l of row t += P_tj r_j (P_tj settled first). */                           \
+    RLS_INLINE void symv_column_##sfx(T *restrict const *q, const T *rt, const T *r,         \
+                                      T *restrict k, T (*a)[RLS_LANES], int32_t R, int32_t j, \
+                                      int32_t l, const T *restrict ok, const T *okt, T oc,    \
+                                      int owe) {                                             \
+        T sum = k[j];                                                                        \
+        for (int32_t t = 0; t < R; t++) {                                                    \
+            const T x = settled_##sfx(&q[t][j], ok, oc, okt[t], j, owe);                     \
+            sum += x * rt[t];                                                                \
+            a[t][l] += x * r[j];                                                             \
+        }                                                                                    \
+        k[j] = sum;                                                                          \
+    }                                                                                        \
+                                                                                             \
+    /* Rows i .. i + R - 1 of the one-pass product (R at most RLS_ROWS), each element */     \
+    /* in the order of dot_ and of symv_block_: row t adds P_tj r_t to k_j (j >= t, */        \
+    /* rows in order) and P_tj r_j (j > t) to its lane j % RLS_LANES; then k_t += the */      \
+    /* lanes. Up to a multiple of RLS_LANES row by row, then all R rows per vector. */        \
+    /* With `owe`, each P_tj read is settled first (settled_). */                            \
+    RLS_INLINE void symv_rows_##sfx(T *restrict p, const T *restrict r, T *restrict k,       \
+                                    int32_t n, int32_t i, int32_t R, const T *restrict ok,    \
+                                    T oc, int owe) {                                         \
+        T a[RLS_ROWS][RLS_LANES] = {{0}}, rt[RLS_ROWS], okt[RLS_ROWS];                       \
+        T *restrict q[RLS_ROWS];                                                             \
+        int32_t s = (i + R + RLS_LANES - 1) / RLS_LANES * RLS_LANES;                         \
+        s = s < n ? s : n;                                                                   \
+        for (int32_t t = 0; t < R; t++) {                                                    \
+            q[t] = p + (size_t)(i + t) * n;                                                  \
+            rt[t] = r[i + t];                                                                \
+            okt[t] = owe ? ok[i + t] : 0;                                                    \
+            k[i + t] += settled_##sfx(&q[t][i + t], ok, oc, okt[t], i + t, owe) * rt[t];     \
+            for (int32_t j = i + t + 1; j < s; j++) {                                        \
+                const T x = settled_##sfx(&q[t][j], ok, oc, okt[t], j, owe);                 \
+                k[j] += x * rt[t];                                                           \
+                a[t][j % RLS_LANES] += x * r[j];                                             \
+            }                                                                                \
+        }                                                                                    \
+        int32_t j = s;                                                                       \
+        for (; j + RLS_LANES <= n; j += RLS_LANES)                                           \
+            _Pragma("GCC ivdep") /* the rows q[t] are disjoint */                            \
+            for (int32_t l = 0; l < RLS_LANES; l++)                                          \
+                symv_column_##sfx(q, rt, r, k, a, R, j + l, l, ok, okt, oc, owe);            \
+        for (int32_t l = 0; j + l < n; l++)                                                  \
+            symv_column_##sfx(q, rt, r, k, a, R, j + l, l, ok, okt, oc, owe);                \
+        for (int32_t t = 0; t < R; t++)                                                      \
+            k[i + t] += nf_lanes_sum_##sfx(a[t]);                                            \
+    }                                                                                        \
+                                                                                             \
+    /* The one pass over all rows, RLS_ROWS at a time (owe constant: compiled twice). */     \
+    RLS_INLINE void symv_all_rows_##sfx(T *restrict p, const T *restrict r, T *restrict k,   \
+                                        int32_t n, const T *restrict ok, T oc, int owe) {    \
+        int32_t i = 0;                                                                       \
+        for (; i + RLS_ROWS <= n; i += RLS_ROWS)                                             \
+            symv_rows_##sfx(p, r, k, n, i, RLS_ROWS, ok, oc, owe);                           \
+        for (; i < n; i++)                                                                   \
+            symv_rows_##sfx(p, r, k, n, i, 1, ok, oc, owe);                                  \
+    }                                                                                        \
+                                                                                             \
+    /* k = P r in one pass over the upper triangle; with ok (not NULL), the owed */          \
+    /* update P -= oc (ok ok^T) applied to each element as it is read, so that P is */       \
+    /* read and written once for both (the same floats as rank1_ then the product). */       \
+    NF_CPU_CLONES static void symv_pass_##sfx(T *restrict p, const T *restrict r,            \
+                                              T *restrict k, int32_t n,                      \
+                                              const T *restrict ok, T oc) {                  \
+        for (int32_t j = 0; j < n; j++)                                                      \
+            k[j] = 0;                                                                        \
+        if (ok)                                                                              \
+            symv_all_rows_##sfx(p, r, k, n, ok, oc, 1);                                      \
+        else                                                                                 \
+            symv_all_rows_##sfx(p, r, k, n, NULL, 0, 0);                                     \
+    }                                                                                        \
+                                                                                             \
+    /* k[a, b) of P r, the same operations per element as symv_pass_. */                     \
+    NF_CPU_CLONES static void symv_block_##sfx(const T *restrict p, const T *restrict r,     \
+                                               T *restrict k, int32_t n, int32_t a,          \
+                                               int32_t b) {                                  \
+        for (int32_t j = a; j < b; j++)                                                      \
+            k[j] = 0;                                                                        \
+        for (int32_t i = 0; i < b; i++) {                                                    \
+            const T *restrict row = p + (size_t)i * n;                                       \
+            const T ri = r[i];                                                               \
+            for (int32_t j = i > a ? i : a; j < b; j++)                                      \
+                k[j] += row[j] * ri;                                                         \
+        }                                                                                    \
+        for (int32_t i = a; i < b; i++)                                                      \
+            k[i] += dot_##sfx(p + (size_t)i * n, r, i + 1, n);                               \
+    }                                                                                        \
+                                                                                             \
+    /* k = P r after P -= oc (ok ok^T) when ok is not NULL: in one pass below */             \
+    /* RLS_MIN_THREADS threads, else the rank-1 update then the blocks (a block reads */     \
+    /* elements that other blocks' rows hold, so the update must be complete first). */      \
+    static void symv_##sfx(T *p, const T *r, T *k, int32_t n, const T *ok, T oc) {          \
+        if ((int64_t)n * n < 8 * NF_CPU_PARALLEL_MIN || nf_cpu_threads() < RLS_MIN_THREADS) { \
+            symv_pass_##sfx(p, r, k, n, ok, oc);                                             \
+            return;                                                                          \
+        }                                                                                    \
+        if (ok)                                                                              \
+            rank1_##sfx(p, ok, oc, n);                                                       \
+        const int32_t blocks = (n + RLS_BLOCK - 1) / RLS_BLOCK;                              \
+        _Pragma("omp parallel for schedule(dynamic, 1)")                                     \
+        for (int32_t q = 0; q < blocks; q++)                                                 \
+            symv_block_##sfx(p, r, k, n, q * RLS_BLOCK,                                      \
+                             q * RLS_BLOCK + RLS_BLOCK < n ? q * RLS_BLOCK + RLS_BLOCK : n); \
+    }                                                                                        \
+                                                                                             \
     /* w[j] -= g k[j] (float weights). */                                                    \
     NF_CPU_CLONES static void move_row_##sfx(float *restrict w, const T *restrict k, T g,    \
                                              int32_t n) {                                    \
@@ -183,6 +230,33 @@
                 move_row_##sfx(w + (size_t)i * a->n, k, g, a->n);                            \
             }                                                                                \
         }                                                                                    \
+    }                                                                                        \
+                                                                                             \
+    /* One element's update of P (copy `copy`), r of P's type: k = P r (settling what */     \
+    /* is owed), c, and P -= c (k k^T) now, or owed to the next product when a->owed. */     \
+    static void update_##sfx(const nf_rls_args *a, int32_t b, int32_t copy, const T *r,      \
+                             T *k) {                                                         \
+        const int32_t n = a->n;                                                              \
+        T *p = (T *)a->p + (size_t)copy * n * n;                                             \
+        T *owed = a->owed ? (T *)a->owed + (size_t)copy * (n + 2) : NULL;                    \
+        const int owes = owed && owed[n + 1] != 0;                                           \
+        symv_##sfx(p, r, k, n, owes ? owed : NULL, owes ? owed[n] : 0);                      \
+        const T c = 1 / (1 + dot_##sfx(r, k, 0, n));                                         \
+        if (owed) {                                                                          \
+            memcpy(owed, k, sizeof(T) * (size_t)n);                                          \
+            owed[n] = c;                                                                     \
+            owed[n + 1] = 1;                                                                 \
+        } else {                                                                             \
+            rank1_##sfx(p, k, c, n);                                                         \
+        }                                                                                    \
+        move_targets_##sfx(a, b, copy, k, c);                                                \
+    }                                                                                        \
+                                                                                             \
+    /* What copy's owed record holds applied to P (apply) or dropped. */                     \
+    static void settle_##sfx(T *p, T *owed, int32_t n, int32_t apply) {                      \
+        if (apply && owed[n + 1] != 0)                                                       \
+            rank1_##sfx(p, owed, owed[n], n);                                                \
+        owed[n + 1] = 0;                                                                     \
     }
 
 DEFINE_RLS(float, f32)
@@ -196,22 +270,27 @@ nf_status nf_cpu_rls_update(nf_backend_ctx *ctx, const nf_rls_args *a) {
         const int32_t copy = a->per_batch ? b : 0;
         const float *r = a->r + (size_t)b * n;
         if (!a->f64) {
-            float *p = (float *)a->p + (size_t)copy * n * n;
-            float *k = (float *)a->k + (size_t)b * (n + 1);
-            symv_f32(p, r, k, n);
-            const float c = 1.0f / (1.0f + dot_f32(r, k, 0, n));
-            rank1_f32(p, k, c, n);
-            move_targets_f32(a, b, copy, k, c);
+            update_f32(a, b, copy, r, (float *)a->k + (size_t)b * (n + 1));
             continue;
         }
-        double *p = (double *)a->p + (size_t)copy * n * n;
         double *k = (double *)a->k + (size_t)b * (2 * n + 1), *rd = k + n + 1;
         for (int32_t j = 0; j < n; j++)
             rd[j] = r[j];
-        symv_f64(p, rd, k, n);
-        const double c = 1.0 / (1.0 + dot_f64(rd, k, 0, n));
-        rank1_f64(p, k, c, n);
-        move_targets_f64(a, b, copy, k, c);
+        update_f64(a, b, copy, rd, k);
+    }
+    return NF_OK;
+}
+
+nf_status nf_cpu_rls_settle(nf_backend_ctx *ctx, void *p, void *owed, int32_t n, int32_t copies,
+                            int32_t f64, int32_t apply) {
+    (void)ctx;
+    for (int32_t c = 0; c < copies; c++) {
+        if (f64)
+            settle_f64((double *)p + (size_t)c * n * n, (double *)owed + (size_t)c * (n + 2), n,
+                       apply);
+        else
+            settle_f32((float *)p + (size_t)c * n * n, (float *)owed + (size_t)c * (n + 2), n,
+                       apply);
     }
     return NF_OK;
 }
