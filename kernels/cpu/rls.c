@@ -145,7 +145,7 @@
         }                                                                                    \
         int32_t j = s;                                                                       \
         for (; j + RLS_LANES <= n; j += RLS_LANES)                                           \
-            _Pragma("GCC ivdep") /* the rows q[t] are disjoint */                            \
+            NF_IVDEP /* the rows q[t] are disjoint */                                        \
             for (int32_t l = 0; l < RLS_LANES; l++)                                          \
                 symv_column_##sfx(q, rt, r, k, a, R, j + l, l, ok, okt, oc, owe);            \
         for (int32_t l = 0; j + l < n; l++)                                                  \
