@@ -139,7 +139,7 @@ static nf_status learner_buffers(nf_network *net, const nf_learner_desc *d, nf_l
     const size_t batch = (size_t)net->desc.batch, psize = nf__learner_p_size(l);
     const bool masked = d->kind == NF_LEARNER_MASKED;
     const size_t k_count = masked ? (size_t)(l->nnz + l->rows)
-                                  : (size_t)(l->f64 ? 2 * l->n + 1 : l->n + 1);
+                                  : (size_t)(l->f64 ? 3 * l->n + 1 : 2 * l->n + 1);
     nf_status st = nf__alloc_bytes(net, (size_t)l->copies * l->p_count * psize, &l->p);
     if (st == NF_OK)
         st = nf__alloc_bytes(net, batch * k_count * psize, &l->k);

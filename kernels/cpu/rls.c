@@ -26,14 +26,21 @@
  *   dot(x, y) keeps NF_LANES partial sums (column j in lane j % NF_LANES),
  *   added pairwise at the end (kernels/cpu/lane_dot.h, shared with the small
  *   dense products).
+ * From n 512 the column sums are split at row h = split_row(n) (about
+ * 0.29 n: half of the triangle's elements on each side), for every thread
+ * count: k_j = (sum over i <= j of P_ij r_i) + dot for j < h, and for j >= h
+ *   k_j = (sum over i < h of P_ij r_i) + ((sum over h <= i <= j) + dot).
  * One thread computes k in one pass over the upper triangle (RLS_ROWS rows
  * at a time add their terms to the later k_j and finish their own k),
- * settling each element it reads.
- * Four or more threads (large n) each compute whole blocks of k, reading
- * the block's column strip above the diagonal and its rows: the same
- * operations in the same order per element, twice the reads; there the
- * owed update runs first as its own pass (blocks read other blocks' rows).
+ * settling each element it reads: rows below h into k, the others into a
+ * second array (k's scratch), added at the end. Two or three threads read
+ * the two parts at once. Four or more threads (large n) each compute whole
+ * blocks of k, reading the block's column strip above the diagonal and its
+ * rows: the same operations in the same order per element, twice the
+ * reads; there the owed update runs first as its own pass (blocks read
+ * other blocks' rows).
  */
+#include <omp.h>
 #include <string.h>
 
 #include "cpu.h"
@@ -59,15 +66,28 @@
 #define RLS_BLOCK 64
 #define RLS_MIN_THREADS 4
 
+/* P's size (n^2) from which the product's column sums are split in two
+ * (n 1000 float: 45 -> 25 us per update on 2 threads of an idle machine). */
+#define RLS_SPLIT_MIN NF_CPU_PARALLEL_MIN
+
+/* The first row of the product's second part: n (one part) below
+ * RLS_SPLIT_MIN, else the multiple of RLS_ROWS at or below n - n / sqrt(2),
+ * where the rows below hold half of the upper triangle. */
+static int32_t split_row(int32_t n) {
+    if ((int64_t)n * n < RLS_SPLIT_MIN)
+        return n;
+    return (n - (int32_t)(n * 0.70710678118654752)) / RLS_ROWS * RLS_ROWS;
+}
+
 #define DEFINE_RLS(T, sfx)                                                                   \
-    /* sum x[j] y[j] over j in [j0, n) in the fixed lane order (lane_dot.h). */               \
+    /* sum x[j] y[j] over j in [j0, n) in the fixed lane order (lane_dot.h). */              \
     NF_CPU_CLONES static T dot_##sfx(const T *restrict x, const T *restrict y, int32_t j0,   \
                                      int32_t n) {                                            \
         return nf_lane_dot_##sfx(x, y, j0, n);                                               \
     }                                                                                        \
                                                                                              \
-    /* Rows i and i + 1 (if any) of P's upper triangle -= c (k k^T), each k_j read once. */ \
-    RLS_INLINE void rank1_rows_##sfx(T *restrict p, const T *restrict k, T c, int32_t n,   \
+    /* Rows i and i + 1 (if any) of P's upper triangle -= c (k k^T), each k_j read once. */  \
+    RLS_INLINE void rank1_rows_##sfx(T *restrict p, const T *restrict k, T c, int32_t n,     \
                                         int32_t i) {                                         \
         T *restrict row0 = p + (size_t)i * n;                                                \
         const T k0 = k[i];                                                                   \
@@ -109,7 +129,7 @@
     /* order, lane l of row t += P_tj r_j (P_tj settled first). */                           \
     RLS_INLINE void symv_column_##sfx(T *restrict const *q, const T *rt, const T *r,         \
                                       T *restrict k, T (*a)[RLS_LANES], int32_t R, int32_t j, \
-                                      int32_t l, const T *restrict ok, const T *okt, T oc,    \
+                                      int32_t l, const T *restrict ok, const T *okt, T oc,   \
                                       int owe) {                                             \
         T sum = k[j];                                                                        \
         for (int32_t t = 0; t < R; t++) {                                                    \
@@ -121,12 +141,12 @@
     }                                                                                        \
                                                                                              \
     /* Rows i .. i + R - 1 of the one-pass product (R at most RLS_ROWS), each element */     \
-    /* in the order of dot_ and of symv_block_: row t adds P_tj r_t to k_j (j >= t, */        \
-    /* rows in order) and P_tj r_j (j > t) to its lane j % RLS_LANES; then k_t += the */      \
-    /* lanes. Up to a multiple of RLS_LANES row by row, then all R rows per vector. */        \
+    /* in the order of dot_ and of symv_block_: row t adds P_tj r_t to k_j (j >= t, */       \
+    /* rows in order) and P_tj r_j (j > t) to its lane j % RLS_LANES; then k_t += the */     \
+    /* lanes. Up to a multiple of RLS_LANES row by row, then all R rows per vector. */       \
     /* With `owe`, each P_tj read is settled first (settled_). */                            \
     RLS_INLINE void symv_rows_##sfx(T *restrict p, const T *restrict r, T *restrict k,       \
-                                    int32_t n, int32_t i, int32_t R, const T *restrict ok,    \
+                                    int32_t n, int32_t i, int32_t R, const T *restrict ok,   \
                                     T oc, int owe) {                                         \
         T a[RLS_ROWS][RLS_LANES] = {{0}}, rt[RLS_ROWS], okt[RLS_ROWS];                       \
         T *restrict q[RLS_ROWS];                                                             \
@@ -154,52 +174,78 @@
             k[i + t] += nf_lanes_sum_##sfx(a[t]);                                            \
     }                                                                                        \
                                                                                              \
-    /* The one pass over all rows, RLS_ROWS at a time (owe constant: compiled twice). */     \
-    RLS_INLINE void symv_all_rows_##sfx(T *restrict p, const T *restrict r, T *restrict k,   \
-                                        int32_t n, const T *restrict ok, T oc, int owe) {    \
-        int32_t i = 0;                                                                       \
-        for (; i + RLS_ROWS <= n; i += RLS_ROWS)                                             \
+    /* Rows [i0, i1) of the one pass, RLS_ROWS at a time (owe constant: compiled twice). */  \
+    RLS_INLINE void symv_range_##sfx(T *restrict p, const T *restrict r, T *restrict k,      \
+                                     int32_t n, int32_t i0, int32_t i1, const T *restrict ok, \
+                                     T oc, int owe) {                                        \
+        int32_t i = i0;                                                                      \
+        for (; i + RLS_ROWS <= i1; i += RLS_ROWS)                                            \
             symv_rows_##sfx(p, r, k, n, i, RLS_ROWS, ok, oc, owe);                           \
-        for (; i < n; i++)                                                                   \
+        for (; i < i1; i++)                                                                  \
             symv_rows_##sfx(p, r, k, n, i, 1, ok, oc, owe);                                  \
     }                                                                                        \
                                                                                              \
-    /* k = P r in one pass over the upper triangle; with ok (not NULL), the owed */          \
-    /* update P -= oc (ok ok^T) applied to each element as it is read, so that P is */       \
-    /* read and written once for both (the same floats as rank1_ then the product). */       \
-    NF_CPU_CLONES static void symv_pass_##sfx(T *restrict p, const T *restrict r,            \
-                                              T *restrict k, int32_t n,                      \
-                                              const T *restrict ok, T oc) {                  \
-        for (int32_t j = 0; j < n; j++)                                                      \
+    /* One part of the product: rows [i0, i1) add their terms to k[i0, n), zeroed first; */  \
+    /* with ok (not NULL), the owed update P -= oc (ok ok^T) applied to each element as */   \
+    /* it is read, so that P is read and written once for both (the same floats as */        \
+    /* rank1_ then the product). */                                                          \
+    NF_CPU_CLONES static void symv_part_##sfx(T *restrict p, const T *restrict r,            \
+                                              T *restrict k, int32_t n, int32_t i0,          \
+                                              int32_t i1, const T *restrict ok, T oc) {      \
+        for (int32_t j = i0; j < n; j++)                                                     \
             k[j] = 0;                                                                        \
         if (ok)                                                                              \
-            symv_all_rows_##sfx(p, r, k, n, ok, oc, 1);                                      \
+            symv_range_##sfx(p, r, k, n, i0, i1, ok, oc, 1);                                 \
         else                                                                                 \
-            symv_all_rows_##sfx(p, r, k, n, NULL, 0, 0);                                     \
+            symv_range_##sfx(p, r, k, n, i0, i1, NULL, 0, 0);                                \
     }                                                                                        \
                                                                                              \
-    /* k[a, b) of P r, the same operations per element as symv_pass_. */                     \
+    /* k = P r in one pass over the upper triangle in its parts (k2: n scratch), on */       \
+    /* two threads when `two` (the parts' rows and outputs are disjoint). */                 \
+    static void symv_pass_##sfx(T *p, const T *r, T *k, T *k2, int32_t n, const T *ok, T oc, \
+                                int two) {                                                   \
+        const int32_t h = split_row(n);                                                      \
+        NF_CPU_PARALLEL(two && h < n, "omp parallel", {                                      \
+            const int t = omp_get_thread_num(), threads = omp_get_num_threads();             \
+            if (t == 0)                                                                      \
+                symv_part_##sfx(p, r, k, n, 0, h, ok, oc);                                   \
+            if (h < n && (t == 1 || threads == 1))                                           \
+                symv_part_##sfx(p, r, k2, n, h, n, ok, oc);                                  \
+        });                                                                                  \
+        for (int32_t j = h; j < n; j++)                                                      \
+            k[j] += k2[j];                                                                   \
+    }                                                                                        \
+                                                                                             \
+    /* k[a, b) of P r (b - a at most RLS_BLOCK), the same operations per element as */       \
+    /* symv_pass_: rows from h = split_row(n) sum apart, in k2. */                           \
     NF_CPU_CLONES static void symv_block_##sfx(const T *restrict p, const T *restrict r,     \
                                                T *restrict k, int32_t n, int32_t a,          \
                                                int32_t b) {                                  \
+        const int32_t h = split_row(n);                                                      \
+        T k2[RLS_BLOCK];                                                                     \
         for (int32_t j = a; j < b; j++)                                                      \
-            k[j] = 0;                                                                        \
+            k[j] = k2[j - a] = 0;                                                            \
         for (int32_t i = 0; i < b; i++) {                                                    \
             const T *restrict row = p + (size_t)i * n;                                       \
             const T ri = r[i];                                                               \
+            T *restrict sum = i < h ? k + a : k2;                                            \
             for (int32_t j = i > a ? i : a; j < b; j++)                                      \
-                k[j] += row[j] * ri;                                                         \
+                sum[j - a] += row[j] * ri;                                                   \
         }                                                                                    \
         for (int32_t i = a; i < b; i++)                                                      \
-            k[i] += dot_##sfx(p + (size_t)i * n, r, i + 1, n);                               \
+            (i < h ? k + a : k2)[i - a] += dot_##sfx(p + (size_t)i * n, r, i + 1, n);        \
+        for (int32_t j = a > h ? a : h; j < b; j++)                                          \
+            k[j] += k2[j - a];                                                               \
     }                                                                                        \
                                                                                              \
     /* k = P r after P -= oc (ok ok^T) when ok is not NULL: in one pass below */             \
-    /* RLS_MIN_THREADS threads, else the rank-1 update then the blocks (a block reads */     \
-    /* elements that other blocks' rows hold, so the update must be complete first). */      \
-    static void symv_##sfx(T *p, const T *r, T *k, int32_t n, const T *ok, T oc) {          \
-        if ((int64_t)n * n < 8 * NF_CPU_PARALLEL_MIN || nf_cpu_threads() < RLS_MIN_THREADS) { \
-            symv_pass_##sfx(p, r, k, n, ok, oc);                                             \
+    /* RLS_MIN_THREADS threads (its two parts at once from 2 threads), else the rank-1 */    \
+    /* update then the blocks (a block reads elements that other blocks' rows hold, so */    \
+    /* the update must be complete first). */                                                \
+    static void symv_##sfx(T *p, const T *r, T *k, T *k2, int32_t n, const T *ok, T oc) {    \
+        const int threads = nf_cpu_threads();                                                \
+        if ((int64_t)n * n < 8 * NF_CPU_PARALLEL_MIN || threads < RLS_MIN_THREADS) {         \
+            symv_pass_##sfx(p, r, k, k2, n, ok, oc, threads >= 2);                           \
             return;                                                                          \
         }                                                                                    \
         if (ok)                                                                              \
@@ -235,12 +281,12 @@
     /* One element's update of P (copy `copy`), r of P's type: k = P r (settling what */     \
     /* is owed), c, and P -= c (k k^T) now, or owed to the next product when a->owed. */     \
     static void update_##sfx(const nf_rls_args *a, int32_t b, int32_t copy, const T *r,      \
-                             T *k) {                                                         \
+                             T *k, T *k2) {                                                  \
         const int32_t n = a->n;                                                              \
         T *p = (T *)a->p + (size_t)copy * n * n;                                             \
         T *owed = a->owed ? (T *)a->owed + (size_t)copy * (n + 2) : NULL;                    \
         const int owes = owed && owed[n + 1] != 0;                                           \
-        symv_##sfx(p, r, k, n, owes ? owed : NULL, owes ? owed[n] : 0);                      \
+        symv_##sfx(p, r, k, k2, n, owes ? owed : NULL, owes ? owed[n] : 0);                  \
         const T c = 1 / (1 + dot_##sfx(r, k, 0, n));                                         \
         if (owed) {                                                                          \
             memcpy(owed, k, sizeof(T) * (size_t)n);                                          \
@@ -270,13 +316,14 @@ nf_status nf_cpu_rls_update(nf_backend_ctx *ctx, const nf_rls_args *a) {
         const int32_t copy = a->per_batch ? b : 0;
         const float *r = a->r + (size_t)b * n;
         if (!a->f64) {
-            update_f32(a, b, copy, r, (float *)a->k + (size_t)b * (n + 1));
+            float *k = (float *)a->k + (size_t)b * (2 * n + 1);
+            update_f32(a, b, copy, r, k, k + n + 1);
             continue;
         }
-        double *k = (double *)a->k + (size_t)b * (2 * n + 1), *rd = k + n + 1;
+        double *k = (double *)a->k + (size_t)b * (3 * n + 1), *rd = k + n + 1;
         for (int32_t j = 0; j < n; j++)
             rd[j] = r[j];
-        update_f64(a, b, copy, rd, k);
+        update_f64(a, b, copy, rd, k, rd + n);
     }
     return NF_OK;
 }
