@@ -56,16 +56,16 @@ __attribute__((target("avx2"))) static float row_sum_avx2(const int32_t *col, co
                                          x[(uint32_t)c3], x[c3 >> 32]);
         acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(val + k), xs));
     }
-    if (k < end) {
-        float vs[8] = {0}, xs[8] = {0};
-        for (int32_t l = 0; l < end - k; l++) {
-            vs[l] = val[k + l];
-            xs[l] = x[col[k + l]];
-        }
+    if (k < end) { /* lanes past the row read index 0 and value 0; the blend drops them */
         const __m256i in = _mm256_cmpgt_epi32(_mm256_set1_epi32(end - k),
                                               _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-        const __m256 sum = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(vs), _mm256_loadu_ps(xs)));
-        acc = _mm256_blendv_ps(acc, sum, _mm256_castsi256_ps(in));
+        int32_t c[8];
+        _mm256_storeu_si256((__m256i *)c, _mm256_maskload_epi32(col + k, in));
+        const __m256 xs = _mm256_setr_ps(x[c[0]], x[c[1]], x[c[2]], x[c[3]], x[c[4]], x[c[5]],
+                                         x[c[6]], x[c[7]]);
+        const __m256 vs = _mm256_maskload_ps(val + k, in);
+        acc = _mm256_blendv_ps(acc, _mm256_add_ps(acc, _mm256_mul_ps(vs, xs)),
+                               _mm256_castsi256_ps(in));
     }
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(acc), _mm256_extractf128_ps(acc, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
