@@ -74,23 +74,38 @@ __attribute__((target("avx2"))) static float row_sum_avx2(const int32_t *col, co
 }
 #endif
 
-/* Rows [e0, e1) of [batch][rows]; the row sum is nf_csr_row_sum or, with avx2, row_sum_avx2. */
-NF_SPARSE_SCALAR static void sparse_rows(const nf_sparse_args *a, int64_t e0, int64_t e1,
-                                         int avx2) {
-    (void)avx2;
-    for (int64_t e = e0; e < e1; e++) {
-        const int64_t b = e / a->rows;
-        const int32_t i = (int32_t)(e % a->rows);
-        const float *val = a->per_batch ? a->val + b * a->nnz : a->val;
-        const float *x = a->x + b * a->cols;
-#if SPARSE_AVX2
-        if (avx2) {
-            a->y[e] += row_sum_avx2(a->col, val, x, a->row_ptr[i], a->row_ptr[i + 1]);
-            continue;
-        }
-#endif
-        a->y[e] += nf_csr_row_sum(a->col, val, x, a->row_ptr[i], a->row_ptr[i + 1]);
+/* Rows [e0, e1) of [batch][rows] with ROW_SUM, the batch element and row
+ * stepped along (no division per row). */
+#define DEFINE_SPARSE_ROWS(name, attributes, ROW_SUM)                                       \
+    attributes static void name(const nf_sparse_args *a, int64_t e0, int64_t e1) {          \
+        int64_t b = e0 / a->rows;                                                            \
+        int32_t i = (int32_t)(e0 % a->rows);                                                 \
+        for (int64_t e = e0; e < e1; e++) {                                                  \
+            const float *val = a->per_batch ? a->val + b * a->nnz : a->val;                  \
+            a->y[e] += ROW_SUM(a->col, val, a->x + b * a->cols, a->row_ptr[i],               \
+                               a->row_ptr[i + 1]);                                           \
+            if (++i == a->rows) {                                                            \
+                i = 0;                                                                       \
+                b++;                                                                         \
+            }                                                                                \
+        }                                                                                    \
     }
+
+DEFINE_SPARSE_ROWS(rows_portable, NF_SPARSE_SCALAR, nf_csr_row_sum)
+#if SPARSE_AVX2
+DEFINE_SPARSE_ROWS(rows_avx2, __attribute__((target("avx2"))), row_sum_avx2)
+#endif
+
+/* Rows [e0, e1): with row_sum_avx2 when avx2, else nf_csr_row_sum. */
+static void sparse_rows(const nf_sparse_args *a, int64_t e0, int64_t e1, int avx2) {
+#if SPARSE_AVX2
+    if (avx2) {
+        rows_avx2(a, e0, e1);
+        return;
+    }
+#endif
+    (void)avx2;
+    rows_portable(a, e0, e1);
 }
 
 /* Whether row_sum_avx2 can run here. */
