@@ -147,7 +147,8 @@ typedef struct nf_rls_args {
     int64_t every, start, stop;
     void *p;               /* [copies][n][n] symmetric, float or double */
     const float *r;        /* [batch][n] */
-    void *k;               /* scratch of P's type, [batch][2 n + 1] (f64: [batch][3 n + 1]) */
+    void *k;               /* scratch of P's type, [batch][2 n + 1] (f64: [batch][3 n + 1]):
+                              the CPU's layout; CUDA uses [batch][n + 1] of it */
     void *owed;            /* NULL, or (a backend with rls_settle) [copies][n + 2] of P's
                               type: each copy's last P -= c (k_i k_j) left for its next
                               product to apply, k then c then 1 (0: nothing owed) */

@@ -1,7 +1,8 @@
 /*
  * The CPU RLS products (kernels/cpu/rls.c, compiled into this test) sum every
  * element in one fixed order: k = P r over the upper triangle computed in one
- * pass (one thread) equals, bit for bit, k computed in blocks of rows (1 to
+ * pass (one thread; from n 512 in two parts split at split_row(n)) equals, bit
+ * for bit, k computed in blocks of rows and with the two parts on 2-3 threads (1 to
  * RLS_MIN_THREADS real OpenMP threads, and blocks of odd sizes), for float and double
  * P of even and odd n; and k is P r within float rounding of a long-double
  * sum over the whole symmetric P. The rank-1 update leaves the upper triangle

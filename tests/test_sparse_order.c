@@ -55,10 +55,13 @@ static float serial_sum(const int32_t *col, const float *val, const float *x, in
 
 /* A CSR matrix of `rows` rows: row i has length lengths(i) (columns drawn
  * with repeats allowed, as the order does not care), values per batch
- * element when per_batch. Checks nf_cpu_sparse against the reference on
- * 1 to 3 threads; returns how many rows the serial chain sums differently. */
+ * element when per_batch; with nan_x0, no entry in column 0 and x[0] NaN in
+ * every batch element (a partial block that let its unused lanes, which
+ * read index 0, into the sum would turn the row into NaN). Checks
+ * nf_cpu_sparse against the reference on 1 to 3 threads; returns how many
+ * rows the serial chain sums differently. */
 static int64_t check(int32_t batch, int32_t rows, int32_t cols, int per_batch,
-                     int32_t (*length)(int32_t i, uint64_t *s), uint64_t seed) {
+                     int32_t (*length)(int32_t i, uint64_t *s), uint64_t seed, int nan_x0) {
     int32_t *row_ptr = malloc(sizeof(int32_t) * (size_t)(rows + 1));
     cr_assert(row_ptr);
     row_ptr[0] = 0;
@@ -73,11 +76,12 @@ static int64_t check(int32_t batch, int32_t rows, int32_t cols, int per_batch,
     float *y = malloc(sizeof(float) * ny);
     cr_assert(col && val && x && y0 && want && y);
     for (int64_t k = 0; k < nnz; k++)
-        col[k] = (int32_t)(next_bits(&seed) % (uint64_t)cols);
+        col[k] = nan_x0 ? 1 + (int32_t)(next_bits(&seed) % (uint64_t)(cols - 1))
+                        : (int32_t)(next_bits(&seed) % (uint64_t)cols);
     for (size_t k = 0; k < nval; k++)
         val[k] = next_value(&seed);
     for (size_t j = 0; j < (size_t)batch * cols; j++)
-        x[j] = next_value(&seed);
+        x[j] = nan_x0 && j % (size_t)cols == 0 ? NAN : next_value(&seed);
     int64_t differ = 0;
     for (size_t e = 0; e < ny; e++) {
         y0[e] = next_value(&seed);
@@ -133,8 +137,8 @@ static int32_t force_length(int32_t i, uint64_t *s) {
 Test(sparse_order, rows_sum_in_the_lane_order) {
     int64_t differ = 0;
     for (int per_batch = 0; per_batch <= 1; per_batch++) {
-        differ += check(3, 123, 37, per_batch, every_length, 16u + (uint64_t)per_batch);
-        differ += check(1, 1000, 1000, per_batch, force_length, 2009u);
+        differ += check(3, 123, 37, per_batch, every_length, 16u + (uint64_t)per_batch, 0);
+        differ += check(1, 1000, 1000, per_batch, force_length, 2009u, 0);
     }
     cr_assert(differ > 0, "no row sums differently in the serial chain: the test cannot fail");
 }
@@ -142,5 +146,12 @@ Test(sparse_order, rows_sum_in_the_lane_order) {
 /* Large enough (nnz x batch >= NF_CPU_PARALLEL_MIN / 4) for the OpenMP region,
  * with per-batch values. */
 Test(sparse_order, threads_do_not_change_the_sums) {
-    cr_assert(check(11, 1000, 1000, 1, force_length, 7u) > 0);
+    cr_assert(check(11, 1000, 1000, 1, force_length, 7u, 0) > 0);
+}
+
+/* Rows ending in a partial block of every size, x[0] NaN and never used:
+ * every sum stays the reference's (finite). */
+Test(sparse_order, lanes_past_a_row_add_nothing) {
+    for (int per_batch = 0; per_batch <= 1; per_batch++)
+        cr_assert(check(3, 123, 37, per_batch, every_length, 41u + (uint64_t)per_batch, 1) > 0);
 }

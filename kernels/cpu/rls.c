@@ -33,12 +33,12 @@
  * One thread computes k in one pass over the upper triangle (RLS_ROWS rows
  * at a time add their terms to the later k_j and finish their own k),
  * settling each element it reads: rows below h into k, the others into a
- * second array (k's scratch), added at the end. Two or three threads read
- * the two parts at once. Four or more threads (large n) each compute whole
- * blocks of k, reading the block's column strip above the diagonal and its
- * rows: the same operations in the same order per element, twice the
- * reads; there the owed update runs first as its own pass (blocks read
- * other blocks' rows).
+ * second array (k's scratch), added at the end. Two or more threads read
+ * the two parts at once, except that from RLS_MIN_THREADS threads and n^2 of
+ * 8 NF_CPU_PARALLEL_MIN (n 1449) each thread computes whole blocks of k,
+ * reading the block's column strip above the diagonal and its rows: the
+ * same operations in the same order per element, twice the reads; there the
+ * owed update runs first as its own pass (blocks read other blocks' rows).
  */
 #include <omp.h>
 #include <string.h>
@@ -58,21 +58,22 @@
 #define RLS_INLINE static inline
 #endif
 
-/* Elements of k per block when several threads compute the product, and the
- * fewest threads that run the product or the rank-1 update: one thread
- * computed the blocks of n 2000 (double) in 3x the time of the one pass, so
- * two threads would not pay, and the rank-1 update of n 2000 on 2 threads
- * took 10.7-30 ms against 2.5-7.5 ms on one (2 shared cores, load 10). */
+/* Elements of k per block when threads compute the product in blocks, and the
+ * fewest threads that do so or run a rank-1 update on its own in parallel:
+ * one thread computed the blocks of n 2000 (double) in 3x the time of the
+ * one pass, so fewer threads would not pay, and the rank-1 update of n 2000
+ * on 2 threads took 10.7-30 ms against 2.5-7.5 ms on one (2 shared cores,
+ * load 10). Below it, two threads run the one pass's two parts. */
 #define RLS_BLOCK 64
 #define RLS_MIN_THREADS 4
 
 /* P's size (n^2) from which the product's column sums are split in two
- * (n 1000 float: 45 -> 25 us per update on 2 threads of an idle machine). */
+ * (n 1000 float: ~45 -> ~34 us per update on 2 threads of an idle machine). */
 #define RLS_SPLIT_MIN NF_CPU_PARALLEL_MIN
 
 /* The first row of the product's second part: n (one part) below
- * RLS_SPLIT_MIN, else the multiple of RLS_ROWS at or below n - n / sqrt(2),
- * where the rows below hold half of the upper triangle. */
+ * RLS_SPLIT_MIN, else n - floor(n / sqrt(2)) rounded down to a multiple of
+ * RLS_ROWS: the rows below it hold about half of the upper triangle. */
 static int32_t split_row(int32_t n) {
     if ((int64_t)n * n < RLS_SPLIT_MIN)
         return n;
@@ -238,10 +239,10 @@ static int32_t split_row(int32_t n) {
             k[j] += k2[j - a];                                                               \
     }                                                                                        \
                                                                                              \
-    /* k = P r after P -= oc (ok ok^T) when ok is not NULL: in one pass below */             \
-    /* RLS_MIN_THREADS threads (its two parts at once from 2 threads), else the rank-1 */    \
-    /* update then the blocks (a block reads elements that other blocks' rows hold, so */    \
-    /* the update must be complete first). */                                                \
+    /* k = P r after P -= oc (ok ok^T) when ok is not NULL: in one pass (its two */          \
+    /* parts at once from 2 threads), or from RLS_MIN_THREADS threads and n 1449 the */      \
+    /* rank-1 update then the blocks (a block reads elements that other blocks' rows */      \
+    /* hold, so the update must be complete first). */                                       \
     static void symv_##sfx(T *p, const T *r, T *k, T *k2, int32_t n, const T *ok, T oc) {    \
         const int threads = nf_cpu_threads();                                                \
         if ((int64_t)n * n < 8 * NF_CPU_PARALLEL_MIN || threads < RLS_MIN_THREADS) {         \
