@@ -45,7 +45,8 @@ static double next_value(uint64_t *s) {
             p[i] = (T)next_value(&seed);                                                     \
         for (int32_t i = 0; i < n; i++)                                                      \
             r[i] = (T)next_value(&seed);                                                     \
-        symv_pass_##sfx(p, r, k1, scratch, n, NULL, 0, 0);                                   \
+        omp_set_num_threads(1); /* the reference: the one pass on one thread */              \
+        symv_pass_##sfx(p, r, k1, scratch, n, NULL, 0);                                      \
         for (int32_t i = 0; i < n; i++) {                                                    \
             long double sum = 0, size = 0;                                                   \
             for (int32_t j = 0; j < n; j++) {                                                \

@@ -39,6 +39,16 @@
 #define NF_IVDEP
 #endif
 
+/* Whether hand-written x86-64 vector paths compile here (a file that has one
+ * includes immintrin.h when NF_CPU_X86 and puts it in functions with
+ * __attribute__((target("avx2"))) or "avx512f", chosen at run time with
+ * __builtin_cpu_supports): GCC or clang on Linux. */
+#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define NF_CPU_X86 1
+#else
+#define NF_CPU_X86 0
+#endif
+
 /* A hot elementwise loop compiled three times on x86-64 with GCC, for AVX-512,
  * AVX2 and the baseline, the widest the CPU runs chosen when the library loads
  * (ifunc). The same float operations in each: ISO C mode contracts nothing into

@@ -25,11 +25,9 @@
 #include "kernels/math/lif.h"
 #include "vec_math.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define LIF_AVX512 NF_CPU_X86
+#if LIF_AVX512
 #include <immintrin.h>
-#define LIF_AVX512 1
-#else
-#define LIF_AVX512 0
 #endif
 
 /* The lists' room: a chunk, padded to whole vectors (LIST_PAD) with harmless

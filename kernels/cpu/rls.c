@@ -202,11 +202,12 @@ static int32_t split_row(int32_t n) {
     }                                                                                        \
                                                                                              \
     /* k = P r in one pass over the upper triangle in its parts (k2: n scratch), on */       \
-    /* two threads when `two` (the parts' rows and outputs are disjoint). */                 \
-    static void symv_pass_##sfx(T *p, const T *r, T *k, T *k2, int32_t n, const T *ok, T oc, \
-                                int two) {                                                   \
+    /* two threads when more than one is allowed (the parts' rows and outputs are */         \
+    /* disjoint). */                                                                         \
+    static void symv_pass_##sfx(T *p, const T *r, T *k, T *k2, int32_t n, const T *ok,      \
+                                T oc) {                                                      \
         const int32_t h = split_row(n);                                                      \
-        NF_CPU_PARALLEL(two && h < n, "omp parallel", {                                      \
+        NF_CPU_PARALLEL(h < n, "omp parallel", {                                             \
             const int t = omp_get_thread_num(), threads = omp_get_num_threads();             \
             if (t == 0)                                                                      \
                 symv_part_##sfx(p, r, k, n, 0, h, ok, oc);                                   \
@@ -244,9 +245,8 @@ static int32_t split_row(int32_t n) {
     /* rank-1 update then the blocks (a block reads elements that other blocks' rows */      \
     /* hold, so the update must be complete first). */                                       \
     static void symv_##sfx(T *p, const T *r, T *k, T *k2, int32_t n, const T *ok, T oc) {    \
-        const int threads = nf_cpu_threads();                                                \
-        if ((int64_t)n * n < 8 * NF_CPU_PARALLEL_MIN || threads < RLS_MIN_THREADS) {         \
-            symv_pass_##sfx(p, r, k, k2, n, ok, oc, threads >= 2);                           \
+        if ((int64_t)n * n < 8 * NF_CPU_PARALLEL_MIN || nf_cpu_threads() < RLS_MIN_THREADS) { \
+            symv_pass_##sfx(p, r, k, k2, n, ok, oc);                                         \
             return;                                                                          \
         }                                                                                    \
         if (ok)                                                                              \

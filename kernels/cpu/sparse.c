@@ -12,11 +12,9 @@
 #include "cpu.h"
 #include "kernels/math/csr_row.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && defined(__linux__)
+#define SPARSE_AVX2 NF_CPU_X86
+#if SPARSE_AVX2
 #include <immintrin.h>
-#define SPARSE_AVX2 1
-#else
-#define SPARSE_AVX2 0
 #endif
 
 /* Not vectorised by GCC: GCC 12 turns the eight lanes into vector code that
